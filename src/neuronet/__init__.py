@@ -1,0 +1,56 @@
+"""neuronet: a small, fast, readable neural-network library on NumPy with PyTorch's API."""
+from __future__ import annotations
+
+import importlib
+
+from . import autograd
+from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .backend import device
+from .dtypes import (
+    bool_, dtype_name, float16, float32, float64, get_default_dtype, int8, int16, int32, int64,
+    set_default_dtype, uint8,
+)
+from .factories import (
+    arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, is_tensor, linspace,
+    numel, ones, ones_like, rand, rand_like, randint, randn, randn_like, randperm, tensor, zeros,
+    zeros_like,
+)
+from .ops import (
+    abs, add, amax, amin, argmax, argmin, broadcast_to, cat, chunk, clamp, clamp_max, clamp_min,
+    clone, concat, cos, div, einsum, eq, exp, expm1, flatten, flip, gather, ge, gt,
+    index_select, isfinite, isnan, le, log, log1p, log_softmax, logical_and, logical_not,
+    logical_or, logsumexp, lt, matmul, max, maximum, mean, min, minimum, mul, ne, neg, norm,
+    permute, pow, prod, relu, repeat, reshape, round, rsqrt, sigmoid, sign, sin, softmax,
+    split, sqrt, squeeze, stack, std, sub, sum, take_along_dim, tanh, transpose, unbind,
+    unflatten, unsqueeze, var, where,
+)
+from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
+from .tensor import Tensor
+
+__version__ = "0.1.0"
+
+bool = bool_  # noqa: A001 - PyTorch's name for the dtype
+half, double = float16, float64
+long, short = int64, int16
+float = float32  # noqa: A001
+int = int32  # noqa: A001
+clip = clamp
+multiply, subtract, divide = mul, sub, div
+mm = matmul
+t = ops.t  # noqa: F821 - the ops package is bound by the import above
+dtype = type(float32)
+default_generator = importlib.import_module(".random", __name__).default_generator
+
+_LAZY = ("nn", "optim", "data", "training", "models", "cuda", "utils", "serialization")
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        module = importlib.import_module(f".{name}", __name__)
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'neuronet' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_LAZY))

@@ -1,0 +1,151 @@
+"""The recorded graph and the backward pass.
+
+Each differentiable op that sees an input requiring grad records a ``Node`` on its output:
+the op's inputs and its vector-Jacobian product ``backward(grad, needs) -> grads``, one per
+input (``None`` where ``needs[i]`` is False). The backward pass walks the nodes iteratively in
+reverse topological order, so depth is limited by memory, never by Python's recursion limit.
+Each node runs once, after all of its consumers have handed it their gradient: the upstream
+gradient (the notes' delta) is computed once and reused by every layer below.
+"""
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+FREED = "FREED"
+
+
+class Node:
+    """One recorded op: its inputs and the VJP from its output's gradient to theirs."""
+
+    __slots__ = ("name", "inputs", "backward", "needs", "retained", "hooks")
+
+    def __init__(self, name: str, inputs: tuple, backward: Callable, needs: tuple) -> None:
+        self.name = name
+        self.inputs = inputs
+        self.backward = backward
+        self.needs = needs
+        self.retained = None  # the output tensor, when it asked to keep its .grad
+        self.hooks = None
+
+    def __repr__(self) -> str:
+        return f"<{self.name}>"
+
+    def name_(self) -> str:
+        return self.name
+
+
+def _consumer_counts(roots: Sequence[Node]) -> dict:
+    """How many recorded uses each node reachable from ``roots`` has (iterative DFS)."""
+    counts: dict = {}
+    stack = list(roots)
+    seen = set(roots)
+    while stack:
+        node = stack.pop()
+        for t in node.inputs:
+            fn = t.grad_fn
+            if fn is None:
+                continue
+            counts[fn] = counts.get(fn, 0) + 1
+            if fn not in seen:
+                seen.add(fn)
+                stack.append(fn)
+    return counts
+
+
+def _owned(array, stored: set):
+    """``array`` itself if nothing else may hold it; otherwise a copy (a leaf's .grad is its own)."""
+    if getattr(array, "base", None) is not None or id(array) in stored or not array.flags.writeable:
+        return array.copy()
+    stored.add(id(array))
+    return array
+
+
+def run_backward(tensors: Sequence, grads: Sequence, retain_graph: bool,
+                 capture: Sequence | None = None) -> dict | None:
+    """Backpropagate ``grads`` (arrays) from ``tensors``.
+
+    Without ``capture``, gradients accumulate into the ``.grad`` of leaves that require grad
+    (and of interior tensors that called ``retain_grad()``). With ``capture`` (a list of
+    tensors), no ``.grad`` is touched: the gradients of exactly those tensors are returned as a
+    dict keyed by ``id(tensor)`` (``None`` where unused); this is ``neuronet.autograd.grad``.
+    """
+    from ..tensor import Tensor  # noqa: PLC0415 - the graph and Tensor refer to each other
+
+    if capture is not None:
+        capture_list, capture = capture, {id(t): None for t in capture}
+    pending: dict = {}  # node -> gradient of its output, summed over the consumers seen so far
+    stored: set = set()
+    roots = []
+    for t, g in zip(tensors, grads):
+        if t.grad_fn is None:
+            _deliver_leaf(t, g, capture, stored, Tensor)
+            continue
+        node = t.grad_fn
+        pending[node] = pending[node] + g if node in pending else g
+        if node not in roots:
+            roots.append(node)
+    counts = _consumer_counts(roots)
+    ready = [n for n in roots if counts.get(n, 0) == 0]
+    capture_nodes = None
+    if capture is not None:
+        capture_nodes = {t.grad_fn: id(t) for t in capture_list if t.grad_fn is not None}
+    while ready:
+        node = ready.pop()
+        g = pending.pop(node)
+        if node.retained is not None and capture is None:
+            _accumulate(node.retained, g, stored, Tensor)
+        if capture_nodes is not None and node in capture_nodes:
+            capture[capture_nodes[node]] = g
+        if node.hooks:
+            for hook in node.hooks:
+                new = hook(Tensor._make(g))
+                if new is not None:
+                    g = new.data
+        backward = node.backward
+        if backward is None:
+            raise RuntimeError(
+                f"Trying to backward through the graph a second time (through {node.name}): its "
+                "saved values were freed by the first backward. Pass retain_graph=True to the "
+                "first backward() if you need to call it twice.")
+        input_grads = backward(g, node.needs)
+        if not retain_graph:
+            node.backward = None
+        for t, ig in zip(node.inputs, input_grads):
+            if ig is None:
+                continue
+            fn = t.grad_fn
+            if fn is None:
+                if t.requires_grad:
+                    _deliver_leaf(t, ig, capture, stored, Tensor)
+                continue
+            pending[fn] = pending[fn] + ig if fn in pending else ig
+            counts[fn] -= 1
+            if counts[fn] == 0:
+                ready.append(fn)
+    return capture
+
+
+def _deliver_leaf(t, g, capture, stored, Tensor) -> None:
+    if g.dtype != t.data.dtype:
+        g = g.astype(t.data.dtype)
+    if capture is not None:
+        key = id(t)
+        if key in capture:
+            capture[key] = g if capture[key] is None else capture[key] + g
+        return
+    if t._hooks:
+        for hook in t._hooks:
+            new = hook(Tensor._make(g))
+            if new is not None:
+                g = new.data
+    _accumulate(t, g, stored, Tensor)
+
+
+def _accumulate(t, g, stored, Tensor) -> None:
+    if g.shape != t.data.shape:
+        raise RuntimeError(f"internal error: gradient of shape {g.shape} for a tensor of shape "
+                           f"{t.data.shape}")
+    if t.grad is None:
+        t.grad = Tensor._make(_owned(g, stored))
+    else:
+        t.grad.data = t.grad.data + g

@@ -1,0 +1,109 @@
+"""Array modules and devices.
+
+Every op takes its array namespace (``xp``) from the arrays it is given: NumPy for NumPy
+arrays, CuPy for CuPy arrays. Nothing is chosen globally at import time, and CuPy is imported
+only when a CUDA device is asked for.
+"""
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+
+
+def get_xp(array):
+    """NumPy or CuPy: the module that owns ``array``."""
+    if type(array) is np.ndarray:
+        return np
+    cupy = sys.modules.get("cupy")
+    if cupy is not None and isinstance(array, cupy.ndarray):
+        return cupy
+    return np
+
+
+def import_cupy():
+    """Import CuPy, or explain how to get it."""
+    try:
+        import cupy  # noqa: PLC0415 - optional, imported only on request
+    except ImportError as err:
+        raise RuntimeError(
+            "device='cuda' needs CuPy: install neuronet with the 'gpu' extra "
+            "(pip install 'neuronet[gpu]') on a machine with an NVIDIA GPU") from err
+    return cupy
+
+
+class device:  # noqa: N801 - PyTorch's name
+    """Where a tensor's data lives: ``device("cpu")``, ``device("cuda")``, ``device("cuda:1")``."""
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type: str | device, index: int | None = None) -> None:  # noqa: A002
+        if isinstance(type, device):
+            self.type, self.index = type.type, type.index
+            return
+        if not isinstance(type, str):
+            raise TypeError(f"device: expected a string such as 'cpu' or 'cuda:0', got {type!r}")
+        name = type
+        if ":" in name:
+            name, _, idx = name.partition(":")
+            if not idx.isdigit() or index is not None:
+                raise ValueError(f"device: expected 'cuda' or 'cuda:N', got {type!r}")
+            index = int(idx)
+        if name not in ("cpu", "cuda"):
+            raise ValueError(f"device: expected 'cpu', 'cuda' or 'cuda:N', got {type!r}")
+        if name == "cpu" and index not in (None, 0):
+            raise ValueError(f"device: the CPU has no index {index}")
+        self.type, self.index = name, (index if name == "cuda" else None)
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, str):
+            other = device(other)
+        if not isinstance(other, device):
+            return NotImplemented
+        return self.type == other.type and (self.index or 0) == (other.index or 0)
+
+    def __hash__(self) -> int:
+        return hash((self.type, self.index or 0))
+
+    def __repr__(self) -> str:
+        return f"device(type='{self.type}')" if self.index is None else \
+            f"device(type='{self.type}', index={self.index})"
+
+    def __str__(self) -> str:
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+
+CPU = device("cpu")
+
+
+def device_of(array) -> device:
+    """The device that holds ``array``."""
+    if type(array) is np.ndarray:
+        return CPU
+    xp = get_xp(array)
+    if xp is np:
+        return CPU
+    return device("cuda", array.device.id)
+
+
+def to_device(array, dev: device):
+    """``array`` on device ``dev`` (a copy when it moves, the same array when it does not)."""
+    dev = device(dev) if not isinstance(dev, device) else dev
+    current = device_of(array)
+    if current == dev:
+        return array
+    if dev.type == "cpu":
+        return array.get()
+    cupy = import_cupy()
+    with cupy.cuda.Device(dev.index or 0):
+        return cupy.asarray(array)
+
+
+def scatter_add(xp, target, index, values) -> None:
+    """``target[index] += values`` where repeated indices add up (in place)."""
+    if xp is np:
+        np.add.at(target, index, values)
+    else:
+        import cupyx  # noqa: PLC0415
+
+        cupyx.scatter_add(target, index, values)

@@ -1,0 +1,227 @@
+"""Tensor factories with PyTorch's names and dtype rules.
+
+Python floats become the default dtype (float32), Python ints int64, bools bool; NumPy arrays
+keep their dtype. Every factory takes ``dtype=``, ``device=`` and ``requires_grad=``; random
+ones draw from the library generator (``manual_seed``) or the ``generator=`` given.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from . import dtypes as _dt
+from .backend import device as _device
+from .backend import get_xp, import_cupy, to_device
+from .random import numpy_generator
+from .tensor import Tensor
+
+
+def _to_array(data, dtype=None, copy: bool = True):
+    """An array from tensors, arrays or (nested) Python data, with PyTorch's default dtypes."""
+    if isinstance(data, Tensor):
+        arr = data.data
+    elif hasattr(data, "__cuda_array_interface__") and type(data).__module__.startswith("cupy"):
+        arr = data
+    elif isinstance(data, np.ndarray):
+        arr = data
+    else:
+        if isinstance(data, (list, tuple)) and any(isinstance(v, Tensor) for v in data):
+            data = [v.data if isinstance(v, Tensor) else v for v in data]
+        arr = np.array(data)
+        if arr.dtype.kind == "f" and not isinstance(data, np.generic):
+            arr = arr.astype(_dt.get_default_dtype())
+        elif arr.dtype.kind == "i" and not isinstance(data, np.generic):
+            arr = arr.astype(np.int64)
+        elif arr.dtype.kind not in "biufc":
+            raise TypeError(f"data: expected numbers, arrays or tensors, got {type(data).__name__} "
+                            f"holding {arr.dtype}")
+        copy = False
+    if dtype is not None:
+        arr = arr.astype(_dt.to_dtype(dtype), copy=copy)
+    elif copy:
+        arr = arr.copy()
+    return arr
+
+
+def _place(arr, device):
+    if device is None:
+        return arr
+    return to_device(arr, _device(device))
+
+
+def _finish(arr, device, requires_grad: bool) -> Tensor:
+    t = Tensor._make(_place(arr, device))
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A new leaf tensor holding a copy of ``data``."""
+    return _finish(_to_array(data, dtype, copy=True), device, requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """A tensor that shares memory with ``data`` where dtype and device allow."""
+    if isinstance(data, Tensor) and dtype is None and device is None:
+        return data
+    return _finish(_to_array(data, dtype, copy=False), device, False)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing memory with a NumPy array (dtype kept)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
+    return Tensor._make(array)
+
+
+def _shape(size) -> tuple:
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    for s in size:
+        if not isinstance(s, (numbers.Integral,)) or s < 0:
+            raise ValueError(f"size: expected non-negative integers, got {tuple(size)}")
+    return tuple(int(s) for s in size)
+
+
+def _xp_for(device):
+    if device is not None and _device(device).type == "cuda":
+        return import_cupy()
+    return np
+
+
+def _filled(fill, size, dtype, device, requires_grad) -> Tensor:
+    dt = _dt.to_dtype(dtype) if dtype is not None else _dt.get_default_dtype()
+    xp = _xp_for(device)
+    if xp is np:
+        arr = np.full(_shape(size), fill, dtype=dt)
+    else:
+        with xp.cuda.Device(_device(device).index or 0):
+            arr = xp.full(_shape(size), fill, dtype=dt)
+    return _finish(arr, None, requires_grad)
+
+
+def zeros(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _filled(0, size, dtype, device, requires_grad)
+
+
+def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _filled(1, size, dtype, device, requires_grad)
+
+
+def empty(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _filled(0, size, dtype, device, requires_grad)
+
+
+def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    if dtype is None:
+        dtype = _dt.scalar_dtype(fill_value, _dt.int64) if not isinstance(fill_value, bool) \
+            else _dt.bool_
+    return _filled(fill_value, (size,), dtype, device, requires_grad)
+
+
+def _like(t: Tensor, fill, dtype, device, requires_grad) -> Tensor:
+    return _filled(fill, t.shape, dtype if dtype is not None else t.dtype,
+                   device if device is not None else t.device, requires_grad)
+
+
+def zeros_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _like(t, 0, dtype, device, requires_grad)
+
+
+def ones_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _like(t, 1, dtype, device, requires_grad)
+
+
+def empty_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _like(t, 0, dtype, device, requires_grad)
+
+
+def full_like(t: Tensor, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _like(t, fill_value, dtype, device, requires_grad)
+
+
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """[start, end) in steps of ``step``; int64 when all three are ints, else the default dtype."""
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise RuntimeError("arange: step must be nonzero")
+    all_int = all(isinstance(v, numbers.Integral) for v in (start, end, step))
+    dt = _dt.to_dtype(dtype) if dtype is not None else (_dt.int64 if all_int else
+                                                       _dt.get_default_dtype())
+    arr = np.arange(start, end, step, dtype=np.float64 if dt.kind == "f" else None).astype(dt)
+    return _finish(arr, device, requires_grad)
+
+
+def linspace(start, end, steps: int, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    dt = _dt.to_dtype(dtype) if dtype is not None else _dt.get_default_dtype()
+    return _finish(np.linspace(start, end, int(steps)).astype(dt), device, requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    dt = _dt.to_dtype(dtype) if dtype is not None else _dt.get_default_dtype()
+    return _finish(np.eye(n, m, dtype=dt), device, requires_grad)
+
+
+def _random_dtype(dtype):
+    dt = _dt.to_dtype(dtype) if dtype is not None else _dt.get_default_dtype()
+    if dt.kind != "f":
+        raise TypeError(f"dtype: random floats need a floating dtype, got {dt}")
+    return dt
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Uniform on [0, 1)."""
+    dt = _random_dtype(dtype)
+    rng = numpy_generator(generator)
+    arr = rng.random(_shape(size), dtype=dt if dt in (_dt.float32, _dt.float64) else np.float64)
+    return _finish(arr.astype(dt, copy=False), device, requires_grad)
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Standard normal."""
+    dt = _random_dtype(dtype)
+    rng = numpy_generator(generator)
+    arr = rng.standard_normal(_shape(size), dtype=dt if dt in (_dt.float32, _dt.float64)
+                              else np.float64)
+    return _finish(arr.astype(dt, copy=False), device, requires_grad)
+
+
+def randint(low, high=None, size=None, generator=None, dtype=None, device=None,
+            requires_grad: bool = False) -> Tensor:
+    """Integers uniform on [low, high) (``randint(high, size)`` takes low = 0)."""
+    if size is None:
+        if high is None or not isinstance(high, (tuple, list)):
+            raise TypeError("randint: expected randint(low, high, size) or randint(high, size)")
+        low, high, size = 0, low, high
+    elif high is None:
+        low, high = 0, low
+    dt = _dt.to_dtype(dtype) if dtype is not None else _dt.int64
+    arr = numpy_generator(generator).integers(low, high, size=tuple(size)).astype(dt)
+    return _finish(arr, device, requires_grad)
+
+
+def randperm(n: int, generator=None, dtype=None, device=None) -> Tensor:
+    dt = _dt.to_dtype(dtype) if dtype is not None else _dt.int64
+    return _finish(numpy_generator(generator).permutation(int(n)).astype(dt), device, False)
+
+
+def rand_like(t: Tensor, dtype=None, generator=None) -> Tensor:
+    return rand(t.shape, generator=generator, dtype=dtype or t.dtype, device=t.device)
+
+
+def randn_like(t: Tensor, dtype=None, generator=None) -> Tensor:
+    return randn(t.shape, generator=generator, dtype=dtype or t.dtype, device=t.device)
+
+
+def is_tensor(obj) -> bool:
+    return isinstance(obj, Tensor)
+
+
+def numel(t: Tensor) -> int:
+    return t.numel()
+
+
+del get_xp

@@ -1,0 +1,17 @@
+"""Differentiable primitives, grouped by family; each forward sits beside its VJP."""
+from ._util import cast, clone, normalize_dim, normalize_dims, to_device, unbroadcast
+from .elementwise import (
+    abs, add, clamp, clamp_max, clamp_min, cos, div, eq, exp, expm1, floor, ge, gt, isfinite,
+    isnan, le, log, log1p, logical_and, logical_not, logical_or, lt, maximum, minimum, mul, ne,
+    neg, pow, relu, round, rpow, rsqrt, sigmoid, sign, sin, sqrt, sub, tanh, where,
+)
+from .indexing import gather, getitem, index_select, take_along_dim
+from .linalg import einsum, linear, matmul
+from .reduce import (
+    amax, amin, argmax, argmin, logsumexp, max, mean, min, norm, prod, std, sum, var,
+)
+from .shape import (
+    broadcast_to, cat, chunk, concat, expand, flatten, flip, permute, repeat, reshape, split,
+    squeeze, stack, t, transpose, unbind, unflatten, unsqueeze, view,
+)
+from .softmax import log_softmax, softmax

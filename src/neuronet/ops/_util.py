@@ -1,0 +1,128 @@
+"""Shared helpers for ops: operands, dtype promotion, broadcasting, dims."""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ..backend import device_of, get_xp
+from ..tensor import Tensor, record
+
+_SCALARS = (numbers.Number, np.bool_)
+
+
+def constant(value, like: Tensor) -> Tensor:
+    """A Python/NumPy scalar or array as a constant tensor beside ``like`` (PyTorch's dtypes)."""
+    xp = get_xp(like.data)
+    if isinstance(value, _SCALARS):
+        return Tensor._make(xp.asarray(value, dtype=_dt.scalar_dtype(value, like.data.dtype)))
+    if isinstance(value, (list, tuple)):
+        value = np.asarray(value)
+        if value.dtype.kind == "f":
+            value = value.astype(_dt.get_default_dtype())
+    if hasattr(value, "__array__") or hasattr(value, "__cuda_array_interface__"):
+        return Tensor._make(xp.asarray(value))
+    raise TypeError(f"expected a Tensor, a number or an array, got {type(value).__name__}")
+
+
+def operands(a, b, op: str) -> tuple:
+    """Two operands as tensors of one dtype on one device (PyTorch's type promotion)."""
+    if not isinstance(a, Tensor):
+        a = constant(a, b)
+    elif not isinstance(b, Tensor):
+        b = constant(b, a)
+    if type(a.data) is not type(b.data):
+        raise RuntimeError(f"{op}: expected all tensors on the same device, got {a.device} and "
+                           f"{b.device}")
+    da, db = a.data.dtype, b.data.dtype
+    if da != db:
+        dt = _dt.promote_types(da, a.data.ndim, db, b.data.ndim)
+        if da != dt:
+            a = cast(a, dt)
+        if db != dt:
+            b = cast(b, dt)
+    return a, b
+
+
+def as_tensor_arg(x, name: str) -> Tensor:
+    if isinstance(x, Tensor):
+        return x
+    raise TypeError(f"{name}: expected a Tensor, got {type(x).__name__}")
+
+
+def unbroadcast(g, shape: tuple):
+    """Sum ``g`` down to ``shape``: the VJP of broadcasting."""
+    if g.shape == shape:
+        return g
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        i + lead for i, s in enumerate(shape) if s == 1 and g.shape[i + lead] != 1)
+    if axes:
+        g = g.sum(axis=axes)
+    return g.reshape(shape)
+
+
+def broadcast_error(op: str, a: Tensor, b: Tensor) -> RuntimeError:
+    return RuntimeError(f"{op}: shapes {tuple(a.data.shape)} and {tuple(b.data.shape)} cannot be "
+                        "broadcast together")
+
+
+def normalize_dim(dim: int, ndim: int, name: str = "dim") -> int:
+    """``dim`` as a non-negative axis of an ``ndim``-dimensional tensor (0-d tensors take 0/-1)."""
+    n = max(ndim, 1)
+    if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
+        raise TypeError(f"{name}: expected an int, got {dim!r}")
+    if not -n <= dim < n:
+        raise IndexError(f"{name}: dimension out of range (expected to be in range of "
+                         f"[{-n}, {n - 1}], but got {dim})")
+    return int(dim) % n
+
+
+def normalize_dims(dim, ndim: int, name: str = "dim"):
+    """``None`` (all dims) or a tuple of distinct non-negative axes."""
+    if dim is None:
+        return None
+    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    if len(dims) == 0:
+        return None
+    axes = tuple(normalize_dim(d, ndim, name) for d in dims)
+    if len(set(axes)) != len(axes):
+        raise RuntimeError(f"{name}: dim {dim} appears multiple times in the list of dims")
+    if ndim == 0:
+        return None
+    return axes
+
+
+def cast(x: Tensor, dtype: np.dtype) -> Tensor:
+    """``x`` as ``dtype``; the gradient is cast back to ``x``'s dtype."""
+    if x.data.dtype == dtype:
+        return x
+    src = x.data.dtype
+
+    def backward(g, needs):
+        return (g.astype(src),)
+    out = record(x.data.astype(dtype), (x,), backward, "ToCopyBackward0")
+    if dtype.kind not in "fc" and out.requires_grad:
+        out.requires_grad, out.grad_fn = False, None
+    return out
+
+
+def to_device(x: Tensor, dev) -> Tensor:
+    """``x`` on device ``dev``; the gradient moves back to ``x``'s device."""
+    from ..backend import device as _device, to_device as _move  # noqa: PLC0415
+
+    target = _device(dev)
+    if device_of(x.data) == target:
+        return x
+    src = device_of(x.data)
+
+    def backward(g, needs):
+        return (_move(g, src),)
+    return record(_move(x.data, target), (x,), backward, "ToCopyBackward0")
+
+
+def clone(x: Tensor) -> Tensor:
+    def backward(g, needs):
+        return (g,)
+    return record(x.data.copy(), (x,), backward, "CloneBackward0")

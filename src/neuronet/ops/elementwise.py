@@ -1,0 +1,381 @@
+"""Element-wise ops with broadcasting: each forward beside its vector-Jacobian product.
+
+In every ``backward(g, needs)``, ``g`` is the gradient of the output and the result holds one
+gradient per input, summed back over broadcast dimensions by ``unbroadcast``.
+"""
+from __future__ import annotations
+
+from ..backend import get_xp
+from ..tensor import Tensor, record
+from ._util import broadcast_error, constant, operands, unbroadcast
+
+
+def _binary(a, b, name: str):
+    a, b = operands(a, b, name)
+    return a, b, a.data, b.data
+
+
+def add(a, b, *, alpha=1) -> Tensor:
+    """a + alpha * b."""
+    if alpha != 1:
+        b = mul(b, alpha)
+    a, b, x, y = _binary(a, b, "add")
+    try:
+        out = x + y
+    except ValueError:
+        raise broadcast_error("add", a, b) from None
+
+    def backward(g, needs):
+        return (unbroadcast(g, x.shape) if needs[0] else None,
+                unbroadcast(g, y.shape) if needs[1] else None)
+    return record(out, (a, b), backward, "AddBackward0")
+
+
+def sub(a, b, *, alpha=1) -> Tensor:
+    """a - alpha * b."""
+    if alpha != 1:
+        b = mul(b, alpha)
+    a, b, x, y = _binary(a, b, "sub")
+    try:
+        out = x - y
+    except ValueError:
+        raise broadcast_error("sub", a, b) from None
+
+    def backward(g, needs):
+        return (unbroadcast(g, x.shape) if needs[0] else None,
+                unbroadcast(-g, y.shape) if needs[1] else None)
+    return record(out, (a, b), backward, "SubBackward0")
+
+
+def mul(a, b) -> Tensor:
+    a, b, x, y = _binary(a, b, "mul")
+    try:
+        out = x * y
+    except ValueError:
+        raise broadcast_error("mul", a, b) from None
+
+    def backward(g, needs):
+        return (unbroadcast(g * y, x.shape) if needs[0] else None,
+                unbroadcast(g * x, y.shape) if needs[1] else None)
+    return record(out, (a, b), backward, "MulBackward0")
+
+
+def div(a, b, *, rounding_mode=None) -> Tensor:
+    """a / b (true division); ``rounding_mode='trunc'|'floor'`` gives a result with no gradient."""
+    a, b, x, y = _binary(a, b, "div")
+    if rounding_mode is not None:
+        xp = get_xp(x)
+        if rounding_mode == "floor":
+            return Tensor._make(xp.floor_divide(x, y))
+        if rounding_mode == "trunc":
+            q = xp.trunc(x / y)
+            return Tensor._make(q.astype(x.dtype) if x.dtype.kind in "iu" else q)
+        raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
+    if x.dtype.kind in "iub":
+        from .. import dtypes  # noqa: PLC0415
+
+        a, b = a.to(dtypes.get_default_dtype()), b.to(dtypes.get_default_dtype())
+        x, y = a.data, b.data
+    try:
+        out = x / y
+    except ValueError:
+        raise broadcast_error("div", a, b) from None
+
+    def backward(g, needs):
+        ga = g / y
+        return (unbroadcast(ga, x.shape) if needs[0] else None,
+                unbroadcast(-ga * out, y.shape) if needs[1] else None)
+    return record(out, (a, b), backward, "DivBackward0")
+
+
+def neg(a: Tensor) -> Tensor:
+    def backward(g, needs):
+        return (-g,)
+    return record(-a.data, (a,), backward, "NegBackward0")
+
+
+def pow(a, b) -> Tensor:  # noqa: A001 - PyTorch's name
+    """a ** b. d/da = b * a**(b-1); d/db = a**b * log(a) (0 where a == 0 and b >= 0)."""
+    if isinstance(a, Tensor) and not isinstance(b, Tensor) and not hasattr(b, "__array__"):
+        return _pow_scalar(a, b)
+    a, b, x, y = _binary(a, b, "pow")
+    xp = get_xp(x)
+    try:
+        out = x ** y
+    except ValueError:
+        raise broadcast_error("pow", a, b) from None
+
+    def backward(g, needs):
+        ga = gb = None
+        if needs[0]:
+            ga = unbroadcast(g * y * x ** (y - 1), x.shape)
+        if needs[1]:
+            zero = x == 0
+            log_x = xp.log(xp.where(zero, 1, x))
+            gb = unbroadcast(xp.where(zero & (y >= 0), 0, g * out * log_x), y.shape)
+        return ga, gb
+    return record(out, (a, b), backward, "PowBackward1")
+
+
+def _pow_scalar(a: Tensor, exponent) -> Tensor:
+    x = a.data
+    if x.dtype.kind in "iub" and isinstance(exponent, float):
+        a = a.to(constant(exponent, a).dtype)
+        x = a.data
+    if exponent == 2:
+        out = x * x
+    else:
+        out = x ** exponent
+
+    def backward(g, needs):
+        if exponent == 0:
+            return (g * 0,)
+        if exponent == 2:
+            return (g * 2 * x,)
+        return (g * exponent * x ** (exponent - 1),)
+    return record(out, (a,), backward, "PowBackward0")
+
+
+def rpow(a: Tensor, base) -> Tensor:
+    """base ** a for a scalar base."""
+    return pow(constant(base, a), a)
+
+
+def _unary(a: Tensor, out, backward, name: str) -> Tensor:
+    return record(out, (a,), backward, name)
+
+
+def exp(a: Tensor) -> Tensor:
+    out = get_xp(a.data).exp(a.data)
+    return _unary(a, out, lambda g, needs: (g * out,), "ExpBackward0")
+
+
+def log(a: Tensor) -> Tensor:
+    x = a.data
+    return _unary(a, get_xp(x).log(x), lambda g, needs: (g / x,), "LogBackward0")
+
+
+def log1p(a: Tensor) -> Tensor:
+    x = a.data
+    return _unary(a, get_xp(x).log1p(x), lambda g, needs: (g / (1 + x),), "Log1PBackward0")
+
+
+def expm1(a: Tensor) -> Tensor:
+    out = get_xp(a.data).expm1(a.data)
+    return _unary(a, out, lambda g, needs: (g * (out + 1),), "Expm1Backward0")
+
+
+def sqrt(a: Tensor) -> Tensor:
+    out = get_xp(a.data).sqrt(a.data)
+    return _unary(a, out, lambda g, needs: (g / (2 * out),), "SqrtBackward0")
+
+
+def rsqrt(a: Tensor) -> Tensor:
+    """1 / sqrt(a); derivative -0.5 * a**-1.5 = -0.5 * out**3."""
+    out = 1 / get_xp(a.data).sqrt(a.data)
+    return _unary(a, out, lambda g, needs: (-0.5 * g * out * out * out,), "RsqrtBackward0")
+
+
+def abs(a: Tensor) -> Tensor:  # noqa: A001
+    """|a|; gradient sign(a) (0 at 0, as PyTorch)."""
+    xp = get_xp(a.data)
+    x = a.data
+    return _unary(a, xp.abs(x), lambda g, needs: (g * xp.sign(x),), "AbsBackward0")
+
+
+def sin(a: Tensor) -> Tensor:
+    xp, x = get_xp(a.data), a.data
+    return _unary(a, xp.sin(x), lambda g, needs: (g * xp.cos(x),), "SinBackward0")
+
+
+def cos(a: Tensor) -> Tensor:
+    xp, x = get_xp(a.data), a.data
+    return _unary(a, xp.cos(x), lambda g, needs: (-g * xp.sin(x),), "CosBackward0")
+
+
+def tanh(a: Tensor) -> Tensor:
+    """tanh(a); backward g * (1 - y**2) from the output y."""
+    out = get_xp(a.data).tanh(a.data)
+    return _unary(a, out, lambda g, needs: (g * (1 - out * out),), "TanhBackward0")
+
+
+def sigmoid_array(x):
+    """Overflow-free logistic function: e = exp(-|x|) never overflows; each branch is exact."""
+    xp = get_xp(x)
+    e = xp.exp(-xp.abs(x))
+    r = 1 / (1 + e)
+    return xp.where(x >= 0, r, e * r)
+
+
+def sigmoid(a: Tensor) -> Tensor:
+    """1 / (1 + exp(-a)), computed without overflow; backward g * y * (1 - y)."""
+    out = sigmoid_array(a.data)
+    return _unary(a, out, lambda g, needs: (g * out * (1 - out),), "SigmoidBackward0")
+
+
+def relu(a: Tensor) -> Tensor:
+    """max(a, 0); gradient 0 at a == 0 (PyTorch's threshold_backward)."""
+    x = a.data
+    out = get_xp(x).maximum(x, 0)
+    return _unary(a, out, lambda g, needs: (g * (out > 0),), "ReluBackward0")
+
+
+def sign(a: Tensor) -> Tensor:
+    """sign(a); its gradient is zero."""
+    xp = get_xp(a.data)
+    return _unary(a, xp.sign(a.data), lambda g, needs: (xp.zeros_like(g),), "SignBackward0")
+
+
+def clamp(a: Tensor, min=None, max=None) -> Tensor:  # noqa: A002
+    """min(max(a, min), max). The gradient flows to ``a`` where min <= a <= max (ends included),
+    and to tensor bounds where they are chosen."""
+    if min is None and max is None:
+        raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+    xp = get_xp(a.data)
+    inputs = [a]
+    x = a.data
+    lo = hi = None
+    if min is not None:
+        lo_t = min if isinstance(min, Tensor) else None
+        if lo_t is not None:
+            _, lo_t = operands(a, lo_t, "clamp")
+            inputs.append(lo_t)
+        lo = lo_t.data if lo_t is not None else min
+    if max is not None:
+        hi_t = max if isinstance(max, Tensor) else None
+        if hi_t is not None:
+            _, hi_t = operands(a, hi_t, "clamp")
+            inputs.append(hi_t)
+        hi = hi_t.data if hi_t is not None else max
+    below = x < lo if lo is not None else None
+    out = xp.maximum(x, lo) if lo is not None else x
+    above = out > hi if hi is not None else None
+    if hi is not None:
+        out = xp.minimum(out, hi)
+    if out is x:
+        out = x.copy()
+    out = out.astype(x.dtype, copy=False)
+    lo_is_t = lo is not None and isinstance(min, Tensor)
+    hi_is_t = hi is not None and isinstance(max, Tensor)
+
+    def backward(g, needs):
+        keep = True
+        if below is not None:
+            keep = ~below
+        if above is not None:
+            keep = keep & ~above
+        grads = [g * keep if needs[0] else None]
+        i = 1
+        if lo_is_t:
+            sel = below if above is None else below & ~above
+            grads.append(unbroadcast(g * sel, inputs[i].data.shape) if needs[i] else None)
+            i += 1
+        if hi_is_t:
+            grads.append(unbroadcast(g * above, inputs[i].data.shape) if needs[i] else None)
+        return tuple(grads)
+    return record(out, tuple(inputs), backward, "ClampBackward1")
+
+
+def clamp_min(a: Tensor, min) -> Tensor:  # noqa: A002
+    return clamp(a, min=min)
+
+
+def clamp_max(a: Tensor, max) -> Tensor:  # noqa: A002
+    return clamp(a, max=max)
+
+
+def _tie_split(a, b, name: str, pick_a):
+    a, b, x, y = _binary(a, b, name)
+    xp = get_xp(x)
+    try:
+        out = xp.where(pick_a(x, y), x, y)
+    except ValueError:
+        raise broadcast_error(name, a, b) from None
+
+    def backward(g, needs):
+        wa = pick_a(x, y) * 1.0 + (x == y) * -0.5
+        wa = wa.astype(g.dtype, copy=False)
+        return (unbroadcast(g * wa, x.shape) if needs[0] else None,
+                unbroadcast(g * (1 - wa), y.shape) if needs[1] else None)
+    return record(out, (a, b), backward, name.capitalize() + "Backward0")
+
+
+def maximum(a, b) -> Tensor:
+    """Element-wise max; at ties each input gets half the gradient (PyTorch's rule)."""
+    return _tie_split(a, b, "maximum", lambda x, y: x >= y)
+
+
+def minimum(a, b) -> Tensor:
+    """Element-wise min; at ties each input gets half the gradient."""
+    return _tie_split(a, b, "minimum", lambda x, y: x <= y)
+
+
+def where(condition, a, b) -> Tensor:
+    """``a`` where ``condition`` else ``b`` (broadcast)."""
+    cond = condition.data if isinstance(condition, Tensor) else condition
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        raise TypeError("where: at least one of the inputs must be a Tensor")
+    a, b, x, y = _binary(a, b, "where")
+    xp = get_xp(x)
+    cond = xp.asarray(cond)
+    if cond.dtype.kind != "b":
+        raise TypeError(f"where: condition must be a bool tensor, got dtype {cond.dtype}")
+    out = xp.where(cond, x, y)
+
+    def backward(g, needs):
+        zero = xp.zeros((), dtype=g.dtype)
+        return (unbroadcast(xp.where(cond, g, zero), x.shape) if needs[0] else None,
+                unbroadcast(xp.where(cond, zero, g), y.shape) if needs[1] else None)
+    return record(out, (a, b), backward, "WhereBackward0")
+
+
+def _compare(fn_name: str):
+    def compare(a, b) -> Tensor:
+        a, b, x, y = _binary(a, b, fn_name)
+        try:
+            return Tensor._make(getattr(get_xp(x), fn_name)(x, y))
+        except ValueError:
+            raise broadcast_error(fn_name, a, b) from None
+    compare.__name__ = compare.__qualname__ = fn_name
+    compare.__doc__ = f"Element-wise ``{fn_name}`` comparison; a bool tensor with no gradient."
+    return compare
+
+
+eq = _compare("equal")
+ne = _compare("not_equal")
+lt = _compare("less")
+le = _compare("less_equal")
+gt = _compare("greater")
+ge = _compare("greater_equal")
+
+
+def logical_not(a: Tensor) -> Tensor:
+    return Tensor._make(get_xp(a.data).logical_not(a.data))
+
+
+def logical_and(a, b) -> Tensor:
+    a, b, x, y = _binary(a, b, "logical_and")
+    return Tensor._make(get_xp(x).logical_and(x, y))
+
+
+def logical_or(a, b) -> Tensor:
+    a, b, x, y = _binary(a, b, "logical_or")
+    return Tensor._make(get_xp(x).logical_or(x, y))
+
+
+def isnan(a: Tensor) -> Tensor:
+    return Tensor._make(get_xp(a.data).isnan(a.data))
+
+
+def isfinite(a: Tensor) -> Tensor:
+    return Tensor._make(get_xp(a.data).isfinite(a.data))
+
+
+def floor(a: Tensor) -> Tensor:
+    xp = get_xp(a.data)
+    return _unary(a, xp.floor(a.data), lambda g, needs: (xp.zeros_like(g),), "FloorBackward0")
+
+
+def round(a: Tensor) -> Tensor:  # noqa: A001
+    xp = get_xp(a.data)
+    return _unary(a, xp.round(a.data), lambda g, needs: (xp.zeros_like(g),), "RoundBackward0")

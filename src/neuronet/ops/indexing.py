@@ -1,0 +1,124 @@
+"""Indexing: ``__getitem__``, ``index_select``, ``gather``, ``take_along_dim``.
+
+Each VJP scatters the output's gradient back to the positions that were read, adding where
+an index repeats.
+"""
+from __future__ import annotations
+
+from ..backend import get_xp, scatter_add
+from ..tensor import Tensor, record
+from ._util import normalize_dim
+
+
+def _is_basic(key) -> bool:
+    """True when ``key`` holds only ints, slices, None and Ellipsis (no position can repeat)."""
+    parts = key if isinstance(key, tuple) else (key,)
+    return all(p is None or p is Ellipsis or isinstance(p, (int, slice)) and not isinstance(p, bool)
+               for p in parts)
+
+
+def _array_key(key, xp):
+    """``key`` with tensors replaced by their arrays (and lists by arrays)."""
+    if isinstance(key, Tensor):
+        return key.data
+    if isinstance(key, tuple):
+        return tuple(_array_key(k, xp) for k in key)
+    if isinstance(key, list):
+        return xp.asarray(key)
+    return key
+
+
+def getitem(a: Tensor, key) -> Tensor:
+    x = a.data
+    xp = get_xp(x)
+    basic = _is_basic(key)
+    if not basic:
+        key = _array_key(key, xp)
+    try:
+        out = x[key]
+    except IndexError as err:
+        raise IndexError(f"index {key!r} is invalid for a tensor of shape {tuple(x.shape)}: "
+                         f"{err}") from None
+    if basic and out.base is not None:
+        pass  # a view: fine, the forward never writes to it
+
+    def backward(g, needs):
+        grad = xp.zeros_like(x)
+        if basic:
+            grad[key] = g
+        else:
+            scatter_add(xp, grad, key, g)
+        return (grad,)
+    return record(out, (a,), backward, "IndexBackward0" if not basic else "SliceBackward0")
+
+
+def index_select(a: Tensor, dim: int, index: Tensor) -> Tensor:
+    x = a.data
+    xp = get_xp(x)
+    d = normalize_dim(dim, x.ndim)
+    idx = index.data if isinstance(index, Tensor) else xp.asarray(index)
+    if idx.ndim > 1 or idx.dtype.kind not in "iu":
+        raise IndexError(f"index_select(): index must be a 1-D integer tensor, got shape "
+                         f"{tuple(idx.shape)} and dtype {idx.dtype}")
+    out = xp.take(x, idx, axis=d)
+
+    def backward(g, needs):
+        grad = xp.zeros_like(x)
+        scatter_add(xp, xp.moveaxis(grad, d, 0), idx, xp.moveaxis(g, d, 0))
+        return (grad,)
+    return record(out, (a,), backward, "IndexSelectBackward0")
+
+
+def _open_grid(shape: tuple, d: int, idx, xp) -> tuple:
+    """The advanced-index tuple that reads ``x[..., idx[...], ...]`` along dim ``d``."""
+    grid = []
+    for axis, n in enumerate(shape):
+        if axis == d:
+            grid.append(idx)
+        else:
+            view = [1] * len(shape)
+            view[axis] = n
+            grid.append(xp.arange(n).reshape(view))
+    return tuple(grid)
+
+
+def gather(a: Tensor, dim: int, index: Tensor) -> Tensor:
+    """out[i][j][k] = a[index[i][j][k]][j][k] (dim 0), and so on; ``index`` may be smaller than
+    ``a`` in the other dims."""
+    x = a.data
+    xp = get_xp(x)
+    d = normalize_dim(dim, x.ndim)
+    idx = index.data if isinstance(index, Tensor) else xp.asarray(index)
+    if idx.ndim != x.ndim:
+        raise RuntimeError(f"gather(): index has {idx.ndim} dims but input has {x.ndim}")
+    for axis in range(x.ndim):
+        if axis != d and idx.shape[axis] > x.shape[axis]:
+            raise RuntimeError(f"gather(): size of index {tuple(idx.shape)} exceeds the input "
+                               f"{tuple(x.shape)} at dim {axis}")
+    key = _open_grid(idx.shape, d, idx, xp)
+    out = x[key]
+
+    def backward(g, needs):
+        grad = xp.zeros_like(x)
+        scatter_add(xp, grad, key, g)
+        return (grad,)
+    return record(out, (a,), backward, "GatherBackward0")
+
+
+def take_along_dim(a: Tensor, indices: Tensor, dim: int | None = None) -> Tensor:
+    """Values of ``a`` at ``indices`` along ``dim``, with ``a`` and ``indices`` broadcast in the
+    other dims (flattened when ``dim`` is None). Composite: broadcast_to, then gather."""
+    from .shape import broadcast_to, reshape  # noqa: PLC0415
+
+    idx = indices.data if isinstance(indices, Tensor) else indices
+    if dim is None:
+        return gather(reshape(a, -1), 0, Tensor._make(idx.reshape(-1)))
+    d = normalize_dim(dim, a.data.ndim)
+    xp = get_xp(a.data)
+    a_shape = list(a.data.shape)
+    i_shape = list(idx.shape)
+    a_shape[d] = i_shape[d] = 1
+    common = list(xp.broadcast_shapes(tuple(a_shape), tuple(i_shape)))
+    a_target, i_target = common.copy(), common.copy()
+    a_target[d], i_target[d] = a.data.shape[d], idx.shape[d]
+    return gather(broadcast_to(a, a_target), d, Tensor._make(xp.broadcast_to(idx, i_target)))

@@ -1,0 +1,271 @@
+"""Reductions over ``dim`` (an int, a tuple of ints, or None for all) with ``keepdim``.
+
+Each VJP first restores the reduced dimensions of ``g`` (``expand_reduced``) so it broadcasts
+against the input.
+"""
+from __future__ import annotations
+
+import math
+from collections import namedtuple
+
+from ..backend import get_xp
+from ..tensor import Tensor, record
+from ._util import normalize_dim, normalize_dims
+
+MaxMin = namedtuple("MaxMin", ["values", "indices"])
+
+
+def expand_reduced(g, shape: tuple, axes, keepdim: bool):
+    """``g`` reshaped so that it broadcasts against an input of ``shape`` reduced over ``axes``."""
+    if keepdim or axes is None and g.ndim == len(shape):
+        return g
+    if axes is None:
+        return g.reshape((1,) * len(shape))
+    full = list(shape)
+    for ax in axes:
+        full[ax] = 1
+    return g.reshape(full)
+
+
+def _count(shape: tuple, axes) -> int:
+    if axes is None:
+        return math.prod(shape)
+    return math.prod(shape[a] for a in axes)
+
+
+def sum(a: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:  # noqa: A001
+    x = a.data
+    if dtype is not None:
+        a = a.to(dtype)
+        x = a.data
+    elif x.dtype.kind in "bui":
+        a = a.long()
+        x = a.data
+    axes = normalize_dims(dim, x.ndim)
+    out = x.sum(axis=axes, keepdims=keepdim)
+    xp = get_xp(x)
+
+    def backward(g, needs):
+        return (xp.broadcast_to(expand_reduced(g, x.shape, axes, keepdim), x.shape),)
+    return record(out, (a,), backward, "SumBackward1" if axes else "SumBackward0")
+
+
+def mean(a: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    x = a.data
+    if dtype is not None:
+        a = a.to(dtype)
+        x = a.data
+    if x.dtype.kind not in "fc":
+        raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a "
+                           f"floating point or complex dtype. Got: {x.dtype}")
+    axes = normalize_dims(dim, x.ndim)
+    n = _count(x.shape, axes)
+    out = x.sum(axis=axes, keepdims=keepdim) / n if n else x.mean(axis=axes, keepdims=keepdim)
+    xp = get_xp(x)
+
+    def backward(g, needs):
+        return (xp.broadcast_to(expand_reduced(g, x.shape, axes, keepdim) / n, x.shape),)
+    return record(out, (a,), backward, "MeanBackward1" if axes else "MeanBackward0")
+
+
+def prod(a: Tensor, dim: int | None = None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """Product; the gradient of each element is the product of all the others (exact with zeros)."""
+    if dtype is not None:
+        a = a.to(dtype)
+    x = a.data
+    xp = get_xp(x)
+    if dim is None:
+        flat = x.reshape(-1)
+        out = flat.prod()
+        ax = 0
+    else:
+        ax = normalize_dim(dim, x.ndim)
+        flat = x if x.ndim else x.reshape(1)
+        out = x.prod(axis=ax if x.ndim else None, keepdims=keepdim)
+
+    def backward(g, needs):
+        ones = xp.ones_like(xp.take(flat, [0], axis=ax))
+        left = xp.cumprod(xp.concatenate([ones, xp.take(flat, range(flat.shape[ax] - 1), axis=ax)],
+                                         axis=ax), axis=ax) if flat.shape[ax] else flat
+        rev = xp.flip(flat, axis=ax)
+        right = xp.flip(xp.cumprod(xp.concatenate(
+            [ones, xp.take(rev, range(rev.shape[ax] - 1), axis=ax)], axis=ax), axis=ax), axis=ax) \
+            if flat.shape[ax] else flat
+        others = left * right
+        if dim is None:
+            return ((g * others).reshape(x.shape),)
+        gg = g if keepdim or x.ndim == 0 else xp.expand_dims(g, ax)
+        return ((gg * others).reshape(x.shape),)
+    return record(out, (a,), backward, "ProdBackward0")
+
+
+def _extreme(a: Tensor, dim, keepdim: bool, which: str):
+    """max/min: over everything (ties share the gradient) or along ``dim`` (values, indices)."""
+    x = a.data
+    xp = get_xp(x)
+    if x.size == 0:
+        raise RuntimeError(f"{which}(): expected a non-empty tensor")
+    if dim is None:
+        return _amaxmin(a, None, False, which)
+    ax = normalize_dim(dim, x.ndim)
+    if x.ndim == 0:
+        return MaxMin(_amaxmin(a, None, keepdim, which), Tensor._make(xp.zeros((), dtype="int64")))
+    idx = (xp.argmax if which == "max" else xp.argmin)(x, axis=ax)
+    idx_k = xp.expand_dims(idx, ax)
+    values = xp.take_along_axis(x, idx_k, axis=ax)
+    if not keepdim:
+        values = values.squeeze(ax)
+
+    def backward(g, needs):
+        out = xp.zeros_like(x)
+        gk = g if keepdim else xp.expand_dims(g, ax)
+        xp.put_along_axis(out, idx_k, gk, axis=ax)
+        return (out,)
+    name = "MaxBackward0" if which == "max" else "MinBackward0"
+    v = record(values, (a,), backward, name)
+    return MaxMin(v, Tensor._make(idx_k if keepdim else idx))
+
+
+def max(a: Tensor, dim=None, keepdim: bool = False):  # noqa: A001
+    """max over all (a tensor), or ``(values, indices)`` along ``dim``; or element-wise with a
+    tensor as second argument."""
+    if isinstance(dim, Tensor):
+        from .elementwise import maximum  # noqa: PLC0415
+
+        return maximum(a, dim)
+    return _extreme(a, dim, keepdim, "max")
+
+
+def min(a: Tensor, dim=None, keepdim: bool = False):  # noqa: A001
+    if isinstance(dim, Tensor):
+        from .elementwise import minimum  # noqa: PLC0415
+
+        return minimum(a, dim)
+    return _extreme(a, dim, keepdim, "min")
+
+
+def _amaxmin(a: Tensor, dim, keepdim: bool, which: str) -> Tensor:
+    x = a.data
+    xp = get_xp(x)
+    axes = normalize_dims(dim, x.ndim)
+    out = (x.max if which == "max" else x.min)(axis=axes, keepdims=keepdim)
+
+    def backward(g, needs):
+        hit = x == expand_reduced(out, x.shape, axes, keepdim)
+        count = hit.sum(axis=axes, keepdims=True)
+        return (hit * (expand_reduced(g, x.shape, axes, keepdim) / count).astype(x.dtype),)
+    return record(out, (a,), backward, "AmaxBackward0" if which == "max" else "AminBackward0")
+
+
+def amax(a: Tensor, dim=(), keepdim: bool = False) -> Tensor:
+    """Maximum over ``dim`` (all when empty); tied elements share the gradient equally."""
+    return _amaxmin(a, dim, keepdim, "max")
+
+
+def amin(a: Tensor, dim=(), keepdim: bool = False) -> Tensor:
+    return _amaxmin(a, dim, keepdim, "min")
+
+
+def argmax(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    return _arg(a, dim, keepdim, "argmax")
+
+
+def argmin(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    return _arg(a, dim, keepdim, "argmin")
+
+
+def _arg(a: Tensor, dim, keepdim: bool, which: str) -> Tensor:
+    x = a.data
+    xp = get_xp(x)
+    if dim is None:
+        idx = getattr(xp, which)(x.reshape(-1))
+        if keepdim:
+            idx = idx.reshape((1,) * x.ndim)
+        return Tensor._make(xp.asarray(idx, dtype="int64"))
+    ax = normalize_dim(dim, x.ndim)
+    idx = getattr(xp, which)(x, axis=ax, keepdims=keepdim) if x.ndim else xp.asarray(0)
+    return Tensor._make(idx.astype("int64", copy=False))
+
+
+def var(a: Tensor, dim=None, *, correction: float = 1, keepdim: bool = False,
+        unbiased: bool | None = None) -> Tensor:
+    """Sum of squared deviations from the mean over ``dim``, divided by N - correction."""
+    if unbiased is not None:
+        correction = 1 if unbiased else 0
+    x = a.data
+    axes = normalize_dims(dim, x.ndim)
+    n = _count(x.shape, axes)
+    mu = x.mean(axis=axes, keepdims=True)
+    d = x - mu
+    denom = n - correction
+    if denom <= 0:
+        raise RuntimeError(f"var/std: correction={correction} needs more than {correction} "
+                           f"elements along dim, got {n}")
+    out = (d * d).sum(axis=axes, keepdims=keepdim) / denom
+
+    def backward(g, needs):
+        return (expand_reduced(g, x.shape, axes, keepdim) * (2 / denom) * d,)
+    return record(out, (a,), backward, "VarBackward0")
+
+
+def std(a: Tensor, dim=None, *, correction: float = 1, keepdim: bool = False,
+        unbiased: bool | None = None) -> Tensor:
+    from .elementwise import sqrt  # noqa: PLC0415
+
+    return sqrt(var(a, dim, correction=correction, keepdim=keepdim, unbiased=unbiased))
+
+
+def logsumexp(a: Tensor, dim, keepdim: bool = False) -> Tensor:
+    """log(sum(exp(a), dim)), computed as m + log(sum(exp(a - m))) with m = max (a constant).
+
+    Finite for any finite input; the gradient is softmax(a) = exp(a - out).
+    """
+    x = a.data
+    xp = get_xp(x)
+    axes = normalize_dims(dim, x.ndim)
+    m = x.max(axis=axes, keepdims=True) if x.size else xp.zeros((1,) * x.ndim, x.dtype)
+    m = xp.where(xp.isfinite(m), m, 0)
+    out_k = xp.log(xp.exp(x - m).sum(axis=axes, keepdims=True)) + m
+    out = out_k if keepdim else (out_k.reshape(()) if axes is None else out_k.squeeze(axes))
+
+    def backward(g, needs):
+        return (expand_reduced(g, x.shape, axes, keepdim) * xp.exp(x - out_k),)
+    return record(out, (a,), backward, "LogsumexpBackward0")
+
+
+def norm(a: Tensor, p="fro", dim=None, keepdim: bool = False) -> Tensor:
+    """Vector p-norm over ``dim`` (all elements when None): (sum |a|^p)^(1/p); p may be inf."""
+    x = a.data
+    xp = get_xp(x)
+    axes = normalize_dims(dim, x.ndim)
+    if p == "fro":
+        p = 2
+    if p in (float("inf"), float("-inf")):
+        return _amaxmin(abs_(a), dim if dim is not None else (), keepdim,
+                        "max" if p > 0 else "min")
+    if p == 0:
+        return sum((a != 0).to(a.dtype), dim, keepdim)
+    if p == 2:
+        out = xp.sqrt((x * x).sum(axis=axes, keepdims=keepdim))
+
+        def backward(g, needs):
+            o = expand_reduced(out, x.shape, axes, keepdim)
+            safe = xp.where(o == 0, 1, o)
+            return (expand_reduced(g, x.shape, axes, keepdim) * x / safe,)
+        return record(out, (a,), backward, "NormBackward1")
+    ax = xp.abs(x)
+    s = (ax ** p).sum(axis=axes, keepdims=keepdim)
+    out = s ** (1 / p)
+
+    def backward_p(g, needs):
+        o = expand_reduced(out, x.shape, axes, keepdim)
+        safe = xp.where(o == 0, 1, o)
+        gx = xp.sign(x) * ax ** (p - 1) / safe ** (p - 1)
+        return (expand_reduced(g, x.shape, axes, keepdim) * xp.where(o == 0, 0, gx),)
+    return record(out, (a,), backward_p, "NormBackward1")
+
+
+def abs_(a: Tensor) -> Tensor:
+    from .elementwise import abs as _abs  # noqa: PLC0415
+
+    return _abs(a)

@@ -1,0 +1,260 @@
+"""Shape ops: views, transposes, joins and splits; each VJP undoes the rearrangement."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..backend import get_xp
+from ..tensor import Tensor, record
+from ._util import normalize_dim
+
+
+def _sizes(args) -> tuple:
+    """``f(2, 3)`` and ``f((2, 3))`` both give (2, 3)."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = tuple(args[0])
+    return tuple(int(s) for s in args)
+
+
+def reshape(a: Tensor, *shape) -> Tensor:
+    x = a.data
+    shape = _sizes(shape)
+    try:
+        out = x.reshape(shape)
+    except ValueError:
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {x.size}") from None
+    in_shape = x.shape
+
+    def backward(g, needs):
+        return (g.reshape(in_shape),)
+    return record(out, (a,), backward, "ViewBackward0")
+
+
+view = reshape
+
+
+def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    shape = a.data.shape
+    if not shape:
+        return reshape(a, (1,))
+    s = normalize_dim(start_dim, len(shape), "start_dim")
+    e = normalize_dim(end_dim, len(shape), "end_dim")
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    return reshape(a, shape[:s] + (math.prod(shape[s:e + 1]),) + shape[e + 1:])
+
+
+def unflatten(a: Tensor, dim: int, sizes) -> Tensor:
+    shape = a.data.shape
+    d = normalize_dim(dim, len(shape))
+    sizes = tuple(sizes)
+    if -1 in sizes:
+        known = math.prod(s for s in sizes if s != -1)
+        sizes = tuple(shape[d] // known if s == -1 else s for s in sizes)
+    if math.prod(sizes) != shape[d]:
+        raise RuntimeError(f"unflatten: provided sizes {list(sizes)} don't multiply up to the "
+                           f"size of dim {dim} ({shape[d]}) in the input tensor")
+    return reshape(a, shape[:d] + sizes + shape[d + 1:])
+
+
+def permute(a: Tensor, *dims) -> Tensor:
+    nd = a.data.ndim
+    dims = tuple(normalize_dim(d, nd) for d in _sizes(dims))
+    if sorted(dims) != list(range(nd)):
+        raise RuntimeError(f"permute(): dims {list(dims)} are not a permutation of {nd} dims")
+    inverse = tuple(np.argsort(dims))
+    xp = get_xp(a.data)
+
+    def backward(g, needs):
+        return (xp.transpose(g, inverse),)
+    return record(xp.transpose(a.data, dims), (a,), backward, "PermuteBackward0")
+
+
+def transpose(a: Tensor, dim0: int, dim1: int) -> Tensor:
+    nd = a.data.ndim
+    d0, d1 = normalize_dim(dim0, nd, "dim0"), normalize_dim(dim1, nd, "dim1")
+    xp = get_xp(a.data)
+    if nd < 2:
+        return record(a.data, (a,), lambda g, needs: (g,), "TransposeBackward0")
+
+    def backward(g, needs):
+        return (xp.swapaxes(g, d0, d1),)
+    return record(xp.swapaxes(a.data, d0, d1), (a,), backward, "TransposeBackward0")
+
+
+def t(a: Tensor) -> Tensor:
+    if a.data.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {a.data.ndim}D")
+    return transpose(a, 0, -1) if a.data.ndim == 2 else a
+
+
+def unsqueeze(a: Tensor, dim: int) -> Tensor:
+    d = normalize_dim(dim, a.data.ndim + 1)
+    return reshape(a, a.data.shape[:d] + (1,) + a.data.shape[d:])
+
+
+def squeeze(a: Tensor, dim=None) -> Tensor:
+    shape = a.data.shape
+    if dim is None:
+        return reshape(a, tuple(s for s in shape if s != 1))
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    axes = {normalize_dim(d, len(shape)) for d in dims}
+    return reshape(a, tuple(s for i, s in enumerate(shape) if not (i in axes and s == 1)))
+
+
+def expand(a: Tensor, *sizes) -> Tensor:
+    """Broadcast to ``sizes`` (-1 keeps a dimension) without copying."""
+    sizes = _sizes(sizes)
+    shape = a.data.shape
+    lead = len(sizes) - len(shape)
+    if lead < 0:
+        raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be greater "
+                           f"or equal to the number of dimensions in the tensor ({len(shape)})")
+    target = tuple(shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(sizes))
+    return broadcast_to(a, target)
+
+
+def broadcast_to(a: Tensor, shape) -> Tensor:
+    from ._util import unbroadcast  # noqa: PLC0415
+
+    shape = tuple(shape)
+    xp = get_xp(a.data)
+    try:
+        out = xp.broadcast_to(a.data, shape)
+    except ValueError:
+        raise RuntimeError(f"broadcast_to: the shape {tuple(a.data.shape)} cannot be expanded to "
+                           f"{shape}") from None
+    in_shape = a.data.shape
+
+    def backward(g, needs):
+        return (unbroadcast(g, in_shape),)
+    return record(out, (a,), backward, "ExpandBackward0")
+
+
+def repeat(a: Tensor, *repeats) -> Tensor:
+    """Tile the tensor ``repeats[i]`` times along each dim (PyTorch's ``repeat``)."""
+    reps = _sizes(repeats)
+    shape = a.data.shape
+    if len(reps) < len(shape):
+        raise RuntimeError("repeat: number of repeat dims can not be smaller than number of "
+                           "tensor dims")
+    full = (1,) * (len(reps) - len(shape)) + shape
+    xp = get_xp(a.data)
+    out = xp.tile(a.data.reshape(full), reps)
+
+    def backward(g, needs):
+        inter = []
+        for r, s in zip(reps, full):
+            inter += [r, s]
+        summed = g.reshape(inter).sum(axis=tuple(range(0, 2 * len(reps), 2)))
+        return (summed.reshape(shape),)
+    return record(out, (a,), backward, "RepeatBackward0")
+
+
+def _check_joinable(tensors, name: str) -> list:
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError(f"{name}(): expected a non-empty list of Tensors")
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{name}(): expected Tensor as element {i} in argument 0, but got "
+                            f"{type(t).__name__}")
+    return tensors
+
+
+def _promote_all(tensors: list) -> list:
+    from ._util import operands  # noqa: PLC0415
+
+    first = tensors[0]
+    out = []
+    for t in tensors:
+        if t.data.dtype != first.data.dtype:
+            first, t = operands(first, t, "cat")
+        out.append(t)
+    dt = first.data.dtype
+    return [t if t.data.dtype == dt else t.to(dt) for t in out]
+
+
+def cat(tensors, dim: int = 0) -> Tensor:
+    tensors = _promote_all(_check_joinable(tensors, "cat"))
+    ref = tensors[0].data
+    d = normalize_dim(dim, ref.ndim)
+    xp = get_xp(ref)
+    arrays = [t.data for t in tensors]
+    for i, arr in enumerate(arrays):
+        if arr.ndim != ref.ndim or arr.shape[:d] + arr.shape[d + 1:] != ref.shape[:d] + ref.shape[d + 1:]:
+            raise RuntimeError(f"cat(): sizes of tensors must match except in dimension {d}; "
+                               f"tensor 0 has shape {tuple(ref.shape)}, tensor {i} has shape "
+                               f"{tuple(arr.shape)}")
+    out = xp.concatenate(arrays, axis=d)
+    bounds = np.cumsum([arr.shape[d] for arr in arrays])[:-1]
+
+    def backward(g, needs):
+        parts = xp.split(g, bounds, axis=d)
+        return tuple(p if n else None for p, n in zip(parts, needs))
+    return record(out, tuple(tensors), backward, "CatBackward0")
+
+
+concat = cat
+
+
+def stack(tensors, dim: int = 0) -> Tensor:
+    tensors = _check_joinable(tensors, "stack")
+    shape = tensors[0].data.shape
+    for i, t in enumerate(tensors):
+        if t.data.shape != shape:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got "
+                               f"{list(shape)} at entry 0 and {list(t.data.shape)} at entry {i}")
+    d = normalize_dim(dim, len(shape) + 1)
+    return cat([unsqueeze(t, d) for t in tensors], d)
+
+
+def _slice_along(a: Tensor, d: int, start: int, stop: int) -> Tensor:
+    from .indexing import getitem  # noqa: PLC0415
+
+    return getitem(a, (slice(None),) * d + (slice(start, stop),))
+
+
+def split(a: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
+    """Pieces of ``split_size`` along ``dim`` (the last may be smaller), or of the given sizes."""
+    d = normalize_dim(dim, a.data.ndim)
+    n = a.data.shape[d]
+    if isinstance(split_size_or_sections, int):
+        step = split_size_or_sections
+        if step <= 0:
+            raise RuntimeError(f"split: split_size must be positive, got {step}")
+        sizes = [min(step, n - s) for s in range(0, n, step)] or [0]
+    else:
+        sizes = list(split_size_or_sections)
+        if sum(sizes) != n:
+            raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} "
+                               f"(input tensor's size at dimension {d}), but got split_sizes={sizes}")
+    out, start = [], 0
+    for s in sizes:
+        out.append(_slice_along(a, d, start, start + s))
+        start += s
+    return tuple(out)
+
+
+def chunk(a: Tensor, chunks: int, dim: int = 0) -> tuple:
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    n = a.data.shape[normalize_dim(dim, a.data.ndim)]
+    return split(a, max(1, -(-n // chunks)), dim)
+
+
+def unbind(a: Tensor, dim: int = 0) -> tuple:
+    from .indexing import getitem  # noqa: PLC0415
+
+    d = normalize_dim(dim, a.data.ndim)
+    return tuple(getitem(a, (slice(None),) * d + (i,)) for i in range(a.data.shape[d]))
+
+
+def flip(a: Tensor, dims) -> Tensor:
+    xp = get_xp(a.data)
+    axes = tuple(normalize_dim(d, a.data.ndim) for d in ((dims,) if isinstance(dims, int) else dims))
+
+    def backward(g, needs):
+        return (xp.flip(g, axes),)
+    return record(xp.flip(a.data, axes), (a,), backward, "FlipBackward0")

@@ -1,0 +1,54 @@
+"""softmax and log_softmax along one dim, computed stably from the max-shifted input."""
+from __future__ import annotations
+
+from ..backend import get_xp
+from ..tensor import Tensor, record
+from ._util import normalize_dim
+
+
+def _dim_or_error(dim, name: str, ndim: int) -> int:
+    if dim is None:
+        raise TypeError(f"{name}(): argument 'dim' must be given (PyTorch deprecated the implicit "
+                        "choice)")
+    return normalize_dim(dim, ndim)
+
+
+def _shifted(x, d: int, xp):
+    m = x.max(axis=d, keepdims=True)
+    return x - xp.where(xp.isfinite(m), m, 0)
+
+
+def softmax(a: Tensor, dim: int | None = None, dtype=None) -> Tensor:
+    """exp(a_i) / sum_j exp(a_j) along ``dim``, from a - max(a) so exp never overflows.
+
+    VJP: y * (g - sum(g * y, dim)).
+    """
+    if dtype is not None:
+        a = a.to(dtype)
+    x = a.data
+    xp = get_xp(x)
+    d = _dim_or_error(dim, "softmax", x.ndim) if x.ndim else None
+    e = xp.exp(_shifted(x, d, xp))
+    out = e / e.sum(axis=d, keepdims=True)
+
+    def backward(g, needs):
+        return (out * (g - (g * out).sum(axis=d, keepdims=True)),)
+    return record(out, (a,), backward, "SoftmaxBackward0")
+
+
+def log_softmax(a: Tensor, dim: int | None = None, dtype=None) -> Tensor:
+    """a - m - log(sum exp(a - m)) along ``dim`` with m = max(a) held constant.
+
+    VJP: g - exp(y) * sum(g, dim).
+    """
+    if dtype is not None:
+        a = a.to(dtype)
+    x = a.data
+    xp = get_xp(x)
+    d = _dim_or_error(dim, "log_softmax", x.ndim) if x.ndim else None
+    z = _shifted(x, d, xp)
+    out = z - xp.log(xp.exp(z).sum(axis=d, keepdims=True))
+
+    def backward(g, needs):
+        return (g - xp.exp(out) * g.sum(axis=d, keepdims=True),)
+    return record(out, (a,), backward, "LogSoftmaxBackward0")

@@ -1,0 +1,141 @@
+"""One table of differentiable ops: how to call each in neuronet and in PyTorch, on what inputs.
+
+Used by the gradient checks, the PyTorch comparisons and the dtype-preservation tests, so every
+op listed here is covered by all three.
+"""
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+import neuronet as nt
+
+
+@dataclass
+class OpSpec:
+    name: str
+    fn: Callable                       # fn(module, *tensors) with module = neuronet or torch
+    shapes: tuple                      # input shapes
+    domain: str = "real"               # real | positive | unit (-0.9..0.9) | away (|x| > 0.1)
+    kwargs: dict = field(default_factory=dict)
+
+
+def make_inputs(spec: OpSpec, rng, dtype=np.float64) -> list:
+    arrays = []
+    for shape in spec.shapes:
+        x = rng.standard_normal(shape)
+        if spec.domain == "positive":
+            x = np.abs(x) + 0.5
+        elif spec.domain == "unit":
+            x = np.tanh(x) * 0.9
+        elif spec.domain == "away":
+            x = np.sign(x) * (np.abs(x) + 0.2)
+        arrays.append(x.astype(dtype))
+    return arrays
+
+
+def _idx(m, values, dtype="long"):
+    return m.tensor(values) if m is nt else m.tensor(values, dtype=getattr(m, dtype))
+
+
+SPECS = [
+    OpSpec("add", lambda m, a, b: a + b, ((3, 1), (1, 4))),
+    OpSpec("add_scalar", lambda m, a: 2.5 + a, ((3, 4),)),
+    OpSpec("add_alpha", lambda m, a, b: m.add(a, b, alpha=0.5), ((2, 3), (3,))),
+    OpSpec("sub", lambda m, a, b: a - b, ((3, 1), (1, 4))),
+    OpSpec("rsub_scalar", lambda m, a: 1.5 - a, ((4,),)),
+    OpSpec("mul", lambda m, a, b: a * b, ((3, 1), (1, 4))),
+    OpSpec("mul_scalar_tensor", lambda m, a, b: a * b, ((), (2, 3))),
+    OpSpec("div", lambda m, a, b: a / b, ((3, 1), (1, 4)), "away"),
+    OpSpec("rdiv_scalar", lambda m, a: 2.0 / a, ((4,),), "away"),
+    OpSpec("neg", lambda m, a: -a, ((2, 3),)),
+    OpSpec("pow_scalar", lambda m, a: a ** 3, ((2, 3),)),
+    OpSpec("pow_square", lambda m, a: a ** 2, ((2, 3),)),
+    OpSpec("pow_frac", lambda m, a: a ** 1.5, ((2, 3),), "positive"),
+    OpSpec("pow_tensor", lambda m, a, b: a ** b, ((3, 1), (1, 4)), "positive"),
+    OpSpec("rpow", lambda m, a: 2.0 ** a, ((3,),)),
+    OpSpec("exp", lambda m, a: m.exp(a), ((2, 3),)),
+    OpSpec("log", lambda m, a: m.log(a), ((2, 3),), "positive"),
+    OpSpec("log1p", lambda m, a: m.log1p(a), ((2, 3),), "positive"),
+    OpSpec("expm1", lambda m, a: m.expm1(a), ((2, 3),)),
+    OpSpec("sqrt", lambda m, a: m.sqrt(a), ((2, 3),), "positive"),
+    OpSpec("rsqrt", lambda m, a: m.rsqrt(a), ((2, 3),), "positive"),
+    OpSpec("abs", lambda m, a: m.abs(a), ((2, 3),), "away"),
+    OpSpec("sin", lambda m, a: m.sin(a), ((2, 3),)),
+    OpSpec("cos", lambda m, a: m.cos(a), ((2, 3),)),
+    OpSpec("tanh", lambda m, a: m.tanh(a), ((2, 3),)),
+    OpSpec("sigmoid", lambda m, a: m.sigmoid(a), ((2, 3),)),
+    OpSpec("relu", lambda m, a: m.relu(a), ((2, 3),), "away"),
+    OpSpec("clamp", lambda m, a: m.clamp(a, -0.5, 0.5), ((3, 4),), "away"),
+    OpSpec("clamp_min", lambda m, a: m.clamp(a, min=0.3), ((3, 4),), "away"),
+    OpSpec("clamp_tensor", lambda m, a, lo, hi: m.clamp(a, lo - 1.0, hi + 1.0),
+           ((3, 4), (1, 4), (3, 1))),
+    OpSpec("maximum", lambda m, a, b: m.maximum(a, b), ((3, 1), (1, 4))),
+    OpSpec("minimum", lambda m, a, b: m.minimum(a, b), ((3, 1), (1, 4))),
+    OpSpec("where", lambda m, a, b: m.where(a > 0, a, b), ((3, 1), (1, 4))),
+    OpSpec("matmul_2d", lambda m, a, b: a @ b, ((3, 4), (4, 2))),
+    OpSpec("matmul_batch", lambda m, a, b: m.matmul(a, b), ((2, 1, 3, 4), (3, 4, 2))),
+    OpSpec("matmul_vec_vec", lambda m, a, b: a @ b, ((4,), (4,))),
+    OpSpec("matmul_vec_mat", lambda m, a, b: a @ b, ((4,), (2, 4, 3))),
+    OpSpec("matmul_mat_vec", lambda m, a, b: a @ b, ((2, 3, 4), (4,))),
+    OpSpec("einsum_bmm", lambda m, a, b: m.einsum("bij,bjk->bik", a, b), ((2, 3, 4), (2, 4, 2))),
+    OpSpec("einsum_outer_sum", lambda m, a, b: m.einsum("ij,k->ik", a, b), ((3, 4), (2,))),
+    OpSpec("einsum_ellipsis", lambda m, a, b: m.einsum("...i,i->...", a, b), ((2, 3, 4), (4,))),
+    OpSpec("sum_all", lambda m, a: a.sum(), ((3, 4),)),
+    OpSpec("mean_all", lambda m, a: a.mean(), ((3, 4),)),
+    OpSpec("prod_all", lambda m, a: a.prod(), ((2, 3),)),
+    OpSpec("prod_dim", lambda m, a: a.prod(1), ((2, 3),)),
+    OpSpec("prod_dim_keep", lambda m, a: a.prod(0, keepdim=True), ((2, 3),)),
+    OpSpec("max_all", lambda m, a: a.max(), ((3, 4),)),
+    OpSpec("max_dim", lambda m, a: a.max(1)[0], ((3, 4),)),
+    OpSpec("min_dim_keep", lambda m, a: a.min(0, keepdim=True)[0], ((3, 4),)),
+    OpSpec("amax", lambda m, a: m.amax(a, (0, 2)), ((2, 3, 4),)),
+    OpSpec("amin", lambda m, a: m.amin(a, 1, keepdim=True), ((2, 3, 4),)),
+    OpSpec("var", lambda m, a: a.var(1), ((3, 4),)),
+    OpSpec("var_c0", lambda m, a: m.var(a, (0, 1), correction=0), ((3, 4),)),
+    OpSpec("std", lambda m, a: a.std(0, keepdim=True), ((3, 4),)),
+    OpSpec("logsumexp", lambda m, a: m.logsumexp(a, 1), ((3, 4),)),
+    OpSpec("norm", lambda m, a: a.norm(), ((3, 4),)),
+    OpSpec("norm_dim", lambda m, a: m.norm(a, 2, 1), ((3, 4),)),
+    OpSpec("norm_p1", lambda m, a: m.norm(a, 1, 0), ((3, 4),), "away"),
+    OpSpec("norm_p3", lambda m, a: m.norm(a, 3, 1, True), ((3, 4),), "away"),
+    OpSpec("softmax", lambda m, a: m.softmax(a, 1), ((3, 4),)),
+    OpSpec("softmax_dim0", lambda m, a: m.softmax(a, 0), ((3, 4),)),
+    OpSpec("log_softmax", lambda m, a: m.log_softmax(a, -1), ((3, 4),)),
+    OpSpec("reshape", lambda m, a: a.reshape(4, 3) * 1.0, ((3, 4),)),
+    OpSpec("view", lambda m, a: a.view(-1, 2), ((3, 4),)),
+    OpSpec("flatten", lambda m, a: a.flatten(1), ((2, 3, 4),)),
+    OpSpec("unflatten", lambda m, a: a.unflatten(1, (2, 2)), ((3, 4),)),
+    OpSpec("transpose", lambda m, a: a.transpose(0, 2), ((2, 3, 4),)),
+    OpSpec("permute", lambda m, a: a.permute(2, 0, 1), ((2, 3, 4),)),
+    OpSpec("T", lambda m, a: a.T, ((3, 4),)),
+    OpSpec("mT", lambda m, a: a.mT, ((2, 3, 4),)),
+    OpSpec("unsqueeze", lambda m, a: a.unsqueeze(1), ((3, 4),)),
+    OpSpec("squeeze", lambda m, a: a.squeeze(1), ((3, 1, 4),)),
+    OpSpec("expand", lambda m, a: a.expand(2, 3, 4), ((3, 1),)),
+    OpSpec("broadcast_to", lambda m, a: m.broadcast_to(a, (2, 3, 4)), ((1, 4),)),
+    OpSpec("repeat", lambda m, a: a.repeat(2, 1, 3), ((3, 2),)),
+    OpSpec("cat", lambda m, a, b: m.cat([a, b, a], 1), ((2, 3), (2, 1))),
+    OpSpec("stack", lambda m, a, b: m.stack([a, b], -1), ((2, 3), (2, 3))),
+    OpSpec("split", lambda m, a: m.split(a, 2, 1)[1] * 2.0, ((2, 5),)),
+    OpSpec("split_sizes", lambda m, a: m.split(a, [1, 3, 1], 1)[1], ((2, 5),)),
+    OpSpec("chunk", lambda m, a: m.chunk(a, 3, 0)[-1], ((5, 2),)),
+    OpSpec("getitem_basic", lambda m, a: a[1:, None, ..., ::2], ((3, 4),)),
+    OpSpec("getitem_int", lambda m, a: a[1], ((3, 4),)),
+    OpSpec("getitem_repeated", lambda m, a: a[_idx(m, [0, 2, 0, 0])], ((3, 4),)),
+    OpSpec("getitem_mask", lambda m, a: a[a > 0], ((3, 4),), "away"),
+    OpSpec("getitem_2d_index", lambda m, a: a[_idx(m, [0, 1, 1]), _idx(m, [2, 2, 0])], ((3, 4),)),
+    OpSpec("index_select", lambda m, a: m.index_select(a, 1, _idx(m, [3, 0, 3])), ((2, 4),)),
+    OpSpec("gather", lambda m, a: m.gather(a, 1, _idx(m, [[0, 0], [1, 0], [3, 3]])), ((3, 4),)),
+    OpSpec("gather_dim0", lambda m, a: m.gather(a, 0, _idx(m, [[2, 0, 1]])), ((3, 4),)),
+    OpSpec("take_along_dim", lambda m, a: m.take_along_dim(a, _idx(m, [[1], [0], [1]]), 1),
+           ((3, 4),)),
+    OpSpec("take_along_dim_bcast", lambda m, a: m.take_along_dim(a, _idx(m, [[[0, 1]]]), 2),
+           ((2, 3, 4),)),
+    OpSpec("take_along_dim_flat", lambda m, a: m.take_along_dim(a, _idx(m, [5, 0, 5])), ((3, 4),)),
+    OpSpec("clone", lambda m, a: a.clone(), ((3,),)),
+    OpSpec("flip", lambda m, a: a.flip(0), ((3, 2),)),
+    OpSpec("unbind", lambda m, a: a.unbind(1)[2], ((3, 4),)),
+]
+
+SPEC_BY_NAME = {s.name: s for s in SPECS}
