@@ -29,13 +29,15 @@ def _to_array(data, dtype=None, copy: bool = True):
         if isinstance(data, (list, tuple)) and any(isinstance(v, Tensor) for v in data):
             data = [v.data if isinstance(v, Tensor) else v for v in data]
         arr = np.array(data)
+        if arr.dtype.kind not in "biufc":
+            raise TypeError(f"data: expected numbers, arrays or tensors, got {type(data).__name__} "
+                            f"holding {arr.dtype}")
+        if dtype is not None:
+            return np.asarray(data, dtype=_dt.to_dtype(dtype))
         if arr.dtype.kind == "f" and not isinstance(data, np.generic):
             arr = arr.astype(_dt.get_default_dtype())
         elif arr.dtype.kind == "i" and not isinstance(data, np.generic):
             arr = arr.astype(np.int64)
-        elif arr.dtype.kind not in "biufc":
-            raise TypeError(f"data: expected numbers, arrays or tensors, got {type(data).__name__} "
-                            f"holding {arr.dtype}")
         copy = False
     if dtype is not None:
         arr = arr.astype(_dt.to_dtype(dtype), copy=copy)

@@ -66,7 +66,7 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
                     msg = (f"Jacobian mismatch for output {oi} element {j} with respect to input "
                            f"{i} (shape {tuple(x.shape)}) element "
                            f"{tuple(int(v) for v in np.unravel_index(e, x.shape))}: "
-                           f"analytical {got[e]!r}, numerical {want[e]!r}")
+                           f"analytical {float(got[e])!r}, numerical {float(want[e])!r}")
                     if raise_exception:
                         raise GradcheckError(msg)
                     return False

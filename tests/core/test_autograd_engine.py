@@ -1,0 +1,217 @@
+"""Autograd semantics: accumulation, retained grads, graph freeing, grad modes, grad()."""
+import numpy as np
+import pytest
+
+import neuronet as nt
+from neuronet.autograd import Function, GradcheckError, gradcheck
+
+
+def test_gradients_accumulate_into_leaves_across_backward_calls():
+    x = nt.tensor([1.0, 2.0], requires_grad=True)
+    (x * 3).sum().backward()
+    (x * x).sum().backward()
+    assert x.grad.tolist() == [3 + 2, 3 + 4]
+
+
+def test_interior_tensors_keep_no_grad_unless_retained():
+    x = nt.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    z = y * y
+    y.retain_grad()
+    w = x + 1
+    (z.sum() + w.sum()).backward()
+    assert y.grad.tolist() == [4.0, 8.0]
+    assert w.grad is None and not w.is_leaf and x.is_leaf
+    assert y.retains_grad
+
+
+def test_shared_subexpression_gets_summed_gradient():
+    x = nt.tensor(3.0, requires_grad=True)
+    y = x * x
+    (y + y * y).backward()  # d/dx (x^2 + x^4) = 2x + 4x^3
+    assert x.grad.item() == pytest.approx(6 + 108)
+
+
+def test_same_leaf_twice_in_one_op():
+    x = nt.tensor([1.0, -2.0], requires_grad=True)
+    (x + x).sum().backward()
+    assert x.grad.tolist() == [2.0, 2.0]
+
+
+def test_leaf_grads_are_independent_arrays():
+    a = nt.ones(3, requires_grad=True)
+    b = nt.ones(3, requires_grad=True)
+    (a + b).sum().backward()
+    a.grad.data *= 10
+    assert b.grad.tolist() == [1.0, 1.0, 1.0]
+
+
+def test_non_scalar_backward_needs_gradient():
+    y = nt.ones(3, requires_grad=True) * 2
+    with pytest.raises(RuntimeError, match="implicitly created only for scalar outputs"):
+        y.backward()
+    y.backward(nt.tensor([1.0, 0.0, 2.0]))
+
+
+def test_gradient_argument_shape_is_checked():
+    y = nt.ones(3, requires_grad=True) * 2
+    with pytest.raises(RuntimeError, match=r"expected shape \(3,\).*got \(2,\)"):
+        y.backward(nt.ones(2))
+
+
+def test_second_backward_through_freed_graph_raises():
+    x = nt.tensor([1.0], requires_grad=True)
+    y = (x.exp() * 2).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        y.backward()
+
+
+def test_retain_graph_allows_second_backward():
+    x = nt.tensor([1.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    assert x.grad.tolist() == [4.0]
+
+
+def test_backward_of_tensor_without_grad_says_so():
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        nt.ones(2).sum().backward()
+
+
+def test_integer_tensors_cannot_require_grad():
+    with pytest.raises(RuntimeError, match="floating point"):
+        nt.tensor([1, 2], requires_grad=True)
+
+
+def test_no_grad_context_and_decorator():
+    x = nt.ones(2, requires_grad=True)
+    with nt.no_grad():
+        y = x * 2
+        with nt.enable_grad():
+            z = x * 2
+    assert not y.requires_grad and y.grad_fn is None
+    assert z.requires_grad
+
+    @nt.no_grad()
+    def f(t):
+        return t * 2
+    assert not f(x).requires_grad
+    assert nt.is_grad_enabled()
+
+
+def test_set_grad_enabled_as_function_context_and_decorator():
+    x = nt.ones(2, requires_grad=True)
+    with nt.set_grad_enabled(False):
+        assert not (x * 2).requires_grad
+    assert (x * 2).requires_grad
+    nt.set_grad_enabled(False)
+    try:
+        assert not (x * 2).requires_grad
+    finally:
+        nt.set_grad_enabled(True)
+
+    @nt.set_grad_enabled(False)
+    def f(t):
+        return t * 2
+    assert nt.is_grad_enabled()
+    assert not f(x).requires_grad
+    assert nt.is_grad_enabled()
+
+
+def test_autograd_grad_returns_gradients_without_touching_dot_grad():
+    x = nt.tensor([1.0, 2.0], requires_grad=True)
+    w = nt.tensor([3.0, 4.0], requires_grad=True)
+    h = x * w
+    y = (h * h).sum()
+    gx, gh = nt.autograd.grad(y, [x, h])
+    assert gx.tolist() == [2 * 3 * 3 * 1, 2 * 4 * 4 * 2]
+    assert gh.tolist() == [6.0, 16.0]
+    assert x.grad is None and w.grad is None
+
+
+def test_autograd_grad_unused_input():
+    x = nt.ones(2, requires_grad=True)
+    u = nt.ones(2, requires_grad=True)
+    y = (x * 2).sum()
+    with pytest.raises(RuntimeError, match="not have been used"):
+        nt.autograd.grad(y, [x, u], retain_graph=True)
+    gx, gu = nt.autograd.grad(y, [x, u], allow_unused=True)
+    assert gu is None and gx.tolist() == [2.0, 2.0]
+
+
+def test_long_chain_backpropagates_without_recursion_limit():
+    x = nt.tensor(1.0, dtype=nt.float64, requires_grad=True)
+    y = x
+    for _ in range(100_000):
+        y = y * 1.0001
+    y.backward()
+    assert x.grad.item() == pytest.approx(1.0001 ** 100_000, rel=1e-9)
+
+
+def test_hooks_see_and_replace_gradients():
+    x = nt.ones(2, requires_grad=True)
+    seen = []
+    x.register_hook(lambda g: seen.append(g.tolist()))
+    y = x * 3
+    y.register_hook(lambda g: g * 10)
+    y.sum().backward()
+    assert seen == [[30.0, 30.0]]
+    assert x.grad.tolist() == [30.0, 30.0]
+
+
+class _Cube(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x ** 3
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return 3 * x ** 2 * grad
+
+
+class _WrongCube(_Cube):
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return 2 * x ** 2 * grad
+
+
+def test_custom_function_and_gradcheck():
+    x = nt.tensor([0.5, -1.5], dtype=nt.float64, requires_grad=True)
+    y = _Cube.apply(x)
+    assert y.grad_fn.name == "_CubeBackward"
+    assert gradcheck(_Cube.apply, (x,))
+
+
+def test_gradcheck_names_input_element_and_both_values():
+    x = nt.tensor([0.5, -1.5], dtype=nt.float64, requires_grad=True)
+    with pytest.raises(GradcheckError, match=r"input 0 .*element \(0,\): analytical 0\.5, "
+                                             r"numerical 0\.75"):
+        gradcheck(_WrongCube.apply, (x,))
+    assert gradcheck(_WrongCube.apply, (x,), raise_exception=False) is False
+
+
+def test_gradcheck_refuses_float32():
+    with pytest.raises(ValueError, match="float64"):
+        gradcheck(lambda t: t * 2, (nt.ones(2, requires_grad=True),))
+
+
+def test_detach_shares_data_and_cuts_graph():
+    x = nt.ones(2, requires_grad=True)
+    d = (x * 2).detach()
+    assert not d.requires_grad and d.grad_fn is None
+    y = x * 1
+    assert np.shares_memory(y.detach().data, y.data)
+
+
+def test_in_place_on_leaf_requiring_grad_refused_outside_no_grad():
+    w = nt.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="in-place"):
+        w -= 1
+    with nt.no_grad():
+        w -= 0.5
+    assert w.tolist() == [0.5, 0.5] and w.requires_grad and w.is_leaf
