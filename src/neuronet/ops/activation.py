@@ -1,0 +1,263 @@
+"""Activation functions beyond the element-wise basics (relu, sigmoid and tanh live in
+``elementwise``). Each is written to stay finite and warning-free for any finite input, with
+PyTorch's formulas and its gradients at the kinks."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..backend import get_xp
+from ..random import numpy_generator
+from ..tensor import Tensor, record
+from ._util import normalize_dim, unbroadcast
+from .elementwise import sigmoid_array
+
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _softplus_array(z, xp):
+    """log(1 + exp(z)) = max(z, 0) + log1p(exp(-|z|)): never overflows."""
+    return xp.maximum(z, 0) + xp.log1p(xp.exp(-xp.abs(z)))
+
+
+def softplus(a: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """(1/beta) * log(1 + exp(beta * x)), and x itself where beta * x > threshold (PyTorch).
+
+    Gradient: sigmoid(beta * x), or 1 above the threshold.
+    """
+    x = a.data
+    xp = get_xp(x)
+    z = x * beta if beta != 1 else x
+    linear = z > threshold
+    soft = _softplus_array(z, xp)
+    out = xp.where(linear, x, soft / beta if beta != 1 else soft)
+
+    def backward(g, needs):
+        return (xp.where(linear, g, g * sigmoid_array(z)),)
+    return record(out, (a,), backward, "SoftplusBackward0")
+
+
+def logsigmoid(a: Tensor) -> Tensor:
+    """log(sigmoid(x)) = -softplus(-x); gradient sigmoid(-x)."""
+    x = a.data
+    xp = get_xp(x)
+    out = -_softplus_array(-x, xp)
+
+    def backward(g, needs):
+        return (g * sigmoid_array(-x),)
+    return record(out, (a,), backward, "LogSigmoidBackward0")
+
+
+def leaky_relu(a: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """x for x > 0, negative_slope * x otherwise (gradient negative_slope at 0)."""
+    x = a.data
+    xp = get_xp(x)
+    pos = x > 0
+    out = xp.where(pos, x, x * negative_slope)
+
+    def backward(g, needs):
+        return (xp.where(pos, g, g * negative_slope),)
+    return record(out, (a,), backward, "LeakyReluBackward0")
+
+
+def elu(a: Tensor, alpha: float = 1.0, scale: float = 1.0, name: str = "EluBackward0") -> Tensor:
+    """scale * (x for x > 0, alpha * (exp(x) - 1) otherwise); expm1 of min(x, 0) never overflows."""
+    x = a.data
+    xp = get_xp(x)
+    pos = x > 0
+    neg_part = xp.expm1(xp.minimum(x, 0)) * alpha
+    out = xp.where(pos, x, neg_part)
+    if scale != 1:
+        out = out * scale
+
+    def backward(g, needs):
+        return (g * xp.where(pos, scale, (neg_part + alpha) * scale).astype(x.dtype, copy=False),)
+    return record(out, (a,), backward, name)
+
+
+def selu(a: Tensor) -> Tensor:
+    """scale * elu(x, alpha) with PyTorch's exact constants (self-normalising networks)."""
+    return elu(a, SELU_ALPHA, SELU_SCALE, "SeluBackward0")
+
+
+def celu(a: Tensor, alpha: float = 1.0) -> Tensor:
+    """max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
+    from .elementwise import div, mul  # noqa: PLC0415
+
+    return mul(elu(div(a, alpha)), alpha) if alpha != 1 else elu(a)
+
+
+def _erf(x, xp):
+    if xp is not np:
+        import cupyx.scipy.special  # noqa: PLC0415
+
+        return cupyx.scipy.special.erf(x)
+    try:
+        from scipy.special import erf  # noqa: PLC0415 - optional: faster when installed
+    except ImportError:
+        return np.vectorize(math.erf, otypes=[x.dtype])(x) if x.size else x.copy()
+    return erf(x).astype(x.dtype, copy=False)
+
+
+def gelu(a: Tensor, approximate: str = "none") -> Tensor:
+    """x * Phi(x) with Phi the normal CDF: 0.5 * x * (1 + erf(x / sqrt 2)) ('none'), or
+    0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3))) ('tanh')."""
+    x = a.data
+    xp = get_xp(x)
+    if approximate == "none":
+        cdf = 0.5 * (1 + _erf(x * (1 / math.sqrt(2)), xp))
+        out = x * cdf
+
+        def backward(g, needs):
+            pdf = xp.exp(-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))
+            return (g * (cdf + x * pdf),)
+    elif approximate == "tanh":
+        k = math.sqrt(2 / math.pi)
+        inner = k * (x + 0.044715 * x * x * x)
+        t = xp.tanh(inner)
+        out = 0.5 * x * (1 + t)
+
+        def backward(g, needs):
+            d_inner = k * (1 + 3 * 0.044715 * x * x)
+            return (g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * d_inner),)
+    else:
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return record(out, (a,), backward, "GeluBackward0")
+
+
+def silu(a: Tensor) -> Tensor:
+    """x * sigmoid(x); gradient s * (1 + x * (1 - s))."""
+    x = a.data
+    s = sigmoid_array(x)
+
+    def backward(g, needs):
+        return (g * s * (1 + x * (1 - s)),)
+    return record(x * s, (a,), backward, "SiluBackward0")
+
+
+def mish(a: Tensor) -> Tensor:
+    """x * tanh(softplus(x))."""
+    from .elementwise import mul, tanh  # noqa: PLC0415
+
+    return mul(a, tanh(softplus(a)))
+
+
+def hardtanh(a: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """clamp(x, min_val, max_val); the gradient is 0 at and beyond the ends (PyTorch)."""
+    x = a.data
+    xp = get_xp(x)
+    inside = (x > min_val) & (x < max_val)
+    out = xp.clip(x, min_val, max_val)
+
+    def backward(g, needs):
+        return (g * inside,)
+    return record(out, (a,), backward, "HardtanhBackward0")
+
+
+def relu6(a: Tensor) -> Tensor:
+    return hardtanh(a, 0.0, 6.0)
+
+
+def softsign(a: Tensor) -> Tensor:
+    """x / (1 + |x|); gradient 1 / (1 + |x|)^2."""
+    x = a.data
+    d = 1 + get_xp(x).abs(x)
+
+    def backward(g, needs):
+        return (g / (d * d),)
+    return record(x / d, (a,), backward, "SoftsignBackward0")
+
+
+def prelu(a: Tensor, weight: Tensor) -> Tensor:
+    """x for x > 0, weight * x otherwise; ``weight`` has one slope or one per channel (dim 1).
+
+    VJP: dx = g where x > 0 else weight * g; dweight = sum of g * x where x <= 0, per channel.
+    """
+    x, w = a.data, weight.data
+    xp = get_xp(x)
+    if w.size != 1:
+        if x.ndim < 2 or x.shape[1] != w.size:
+            raise RuntimeError(f"prelu: weight has {w.size} slopes but the input (shape "
+                               f"{tuple(x.shape)}) has {x.shape[1] if x.ndim > 1 else 1} channels "
+                               "in dim 1")
+        wb = w.reshape((1, w.size) + (1,) * (x.ndim - 2))
+    else:
+        wb = w.reshape(())
+    pos = x > 0
+    out = xp.where(pos, x, wb * x)
+
+    def backward(g, needs):
+        gx = xp.where(pos, g, wb * g) if needs[0] else None
+        gw = None
+        if needs[1]:
+            gw = unbroadcast(xp.where(pos, 0, g * x), wb.shape).reshape(w.shape)
+        return gx, gw
+    return record(out, (a, weight), backward, "PreluKernelBackward0")
+
+
+def rrelu(a: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
+          generator=None) -> Tensor:
+    """Randomized leaky ReLU: in training each negative element gets its own slope drawn from
+    U(lower, upper); in evaluation the slope is (lower + upper) / 2. ``F.rrelu`` defaults to
+    ``training=False``, as PyTorch's."""
+    if not training:
+        return leaky_relu(a, (lower + upper) / 2)
+    x = a.data
+    xp = get_xp(x)
+    u = numpy_generator(generator).random(x.shape)
+    slopes = xp.asarray((lower + (upper - lower) * u).astype(x.dtype))
+    noise = xp.where(x > 0, xp.ones((), x.dtype), slopes)
+
+    def backward(g, needs):
+        return (g * noise,)
+    return record(x * noise, (a,), backward, "RreluWithNoiseBackward0")
+
+
+def binary_step(a: Tensor, straight_through: bool = False) -> Tensor:
+    """The notes' binary step: 0 for x < 0, 1 for x >= 0 (as ``heaviside(x, 1)``).
+
+    Its derivative is 0 everywhere it exists (and undefined at 0), so by default no gradient
+    reaches the input. ``straight_through=True`` passes the gradient through unchanged (the
+    straight-through estimator), which makes networks with step units trainable.
+    """
+    x = a.data
+    xp = get_xp(x)
+    out = (x >= 0).astype(x.dtype)
+
+    def backward(g, needs):
+        return (g if straight_through else xp.zeros_like(g),)
+    return record(out, (a,), backward, "BinaryStepBackward0")
+
+
+def maxout(a: Tensor, pieces: int, dim: int = -1) -> Tensor:
+    """Max over groups of ``pieces`` contiguous units along ``dim`` (size C -> C / pieces).
+
+    Units k*pieces .. k*pieces + pieces - 1 form output unit k. The gradient goes to the
+    arg-max of each group (the first on ties).
+    """
+    x = a.data
+    xp = get_xp(x)
+    d = normalize_dim(dim, x.ndim)
+    c = x.shape[d]
+    if pieces < 1 or c % pieces:
+        raise ValueError(f"maxout: the size of dim {dim} ({c}) must be a multiple of pieces "
+                         f"({pieces})")
+    grouped_shape = x.shape[:d] + (c // pieces, pieces) + x.shape[d + 1:]
+    grouped = x.reshape(grouped_shape)
+    idx = xp.expand_dims(grouped.argmax(axis=d + 1), d + 1)
+    out = xp.take_along_axis(grouped, idx, axis=d + 1).squeeze(d + 1)
+
+    def backward(g, needs):
+        gg = xp.zeros(grouped_shape, dtype=g.dtype)
+        xp.put_along_axis(gg, idx, xp.expand_dims(g, d + 1), axis=d + 1)
+        return (gg.reshape(x.shape),)
+    return record(out, (a,), backward, "MaxoutBackward0")
+
+
+def softmin(a: Tensor, dim: int | None = None) -> Tensor:
+    from .elementwise import neg  # noqa: PLC0415
+    from .softmax import softmax  # noqa: PLC0415
+
+    return softmax(neg(a), dim)

@@ -1,0 +1,145 @@
+"""Batch and layer normalisation as fused ops (one forward, one closed-form VJP)."""
+from __future__ import annotations
+
+import math
+
+from ..backend import get_xp
+from ..tensor import Tensor, record
+
+
+def _normalize(x, axes, eps, xp):
+    """Mean, biased variance, 1/sqrt(var + eps) and x_hat over ``axes`` (kept as size-1 dims)."""
+    mean = x.mean(axis=axes, keepdims=True)
+    d = x - mean
+    var = (d * d).mean(axis=axes, keepdims=True)
+    invstd = 1 / xp.sqrt(var + eps)
+    return mean, var, invstd, d * invstd
+
+
+def _affine_vjp(g, xhat, invstd, w, axes, m, needs, param_shape):
+    """VJP of y = w * x_hat + b with x_hat normalised over ``axes`` (m elements each).
+
+    dx = invstd / m * (m * gh - sum(gh) - x_hat * sum(gh * x_hat)), gh = g * w;
+    dw = sum(g * x_hat); db = sum(g) — sums over ``axes``.
+    """
+    gh = g * w if w is not None else g
+    gx = None
+    if needs[0]:
+        s1 = gh.sum(axis=axes, keepdims=True)
+        s2 = (gh * xhat).sum(axis=axes, keepdims=True)
+        gx = (gh - s1 / m - xhat * (s2 / m)) * invstd
+    grads = [gx]
+    if len(needs) > 1:
+        grads.append((g * xhat).sum(axis=axes).reshape(param_shape) if needs[1] else None)
+    if len(needs) > 2:
+        grads.append(g.sum(axis=axes).reshape(param_shape) if needs[2] else None)
+    return tuple(grads)
+
+
+def _params(weight, bias):
+    inputs, w, b = [], None, None
+    if weight is not None:
+        inputs.append(weight)
+        w = weight.data
+    if bias is not None:
+        if weight is None:
+            raise ValueError("normalisation with a bias but no weight is not supported")
+        inputs.append(bias)
+        b = bias.data
+    return inputs, w, b
+
+
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,  # noqa: A002
+               weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
+               momentum: float | None = 0.1, eps: float = 1e-5,
+               num_batches_tracked: int | None = None) -> Tensor:
+    """Normalise each channel (dim 1) of (N, C) or (N, C, L) input, then scale and shift.
+
+    Training (or no running statistics): batch mean and *biased* variance; the running
+    statistics, if given, are updated in place as r = (1 - momentum) r + momentum * batch, with
+    the *unbiased* variance for ``running_var``; ``momentum=None`` uses 1 / num_batches_tracked
+    (a cumulative average). Evaluation: the running statistics.
+    """
+    x = input.data
+    xp = get_xp(x)
+    if x.ndim < 2:
+        raise ValueError(f"batch_norm: expected input of shape (N, C) or (N, C, L), got "
+                         f"{tuple(x.shape)}")
+    c = x.shape[1]
+    axes = (0,) + tuple(range(2, x.ndim))
+    view = (1, c) + (1,) * (x.ndim - 2)
+    inputs, w, b = _params(weight, bias)
+    wv = w.reshape(view) if w is not None else None
+    bv = b.reshape(view) if b is not None else None
+    use_batch = training or running_mean is None
+    if use_batch:
+        m = x.size // c
+        if m <= 1:
+            raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "
+                             f"got input of shape {tuple(x.shape)}")
+        mean, var, invstd, xhat = _normalize(x, axes, eps, xp)
+        if training and running_mean is not None:
+            factor = momentum if momentum is not None else 1.0 / max(num_batches_tracked or 1, 1)
+            unbiased = var.reshape(c) * (m / (m - 1))
+            rm, rv = running_mean.data, running_var.data
+            rm *= 1 - factor
+            rm += factor * mean.reshape(c).astype(rm.dtype, copy=False)
+            rv *= 1 - factor
+            rv += factor * unbiased.astype(rv.dtype, copy=False)
+    else:
+        m = None
+        mean = running_mean.data.reshape(view)
+        invstd = 1 / xp.sqrt(running_var.data.reshape(view) + eps)
+        xhat = (x - mean) * invstd
+    out = xhat * wv if wv is not None else xhat
+    if bv is not None:
+        out = out + bv
+    out = out.astype(x.dtype, copy=False)
+
+    def backward(g, needs):
+        if use_batch:
+            return _affine_vjp(g, xhat, invstd, wv, axes, m, needs, (c,))
+        gh = g * wv if wv is not None else g
+        grads = [gh * invstd if needs[0] else None]
+        if len(needs) > 1:
+            grads.append((g * xhat).sum(axis=axes) if needs[1] else None)
+        if len(needs) > 2:
+            grads.append(g.sum(axis=axes) if needs[2] else None)
+        return tuple(grads)
+    return record(out, (input, *inputs), backward, "NativeBatchNormBackward0")
+
+
+def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,  # noqa: A002
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Normalise over the last ``len(normalized_shape)`` dims (biased variance), then apply
+    the element-wise affine ``weight`` and ``bias`` of shape ``normalized_shape``."""
+    x = input.data
+    xp = get_xp(x)
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    k = len(shape)
+    if tuple(x.shape[x.ndim - k:]) != shape:
+        raise ValueError(f"layer_norm: normalized_shape {shape} does not match the last dims of "
+                         f"the input shape {tuple(x.shape)}")
+    axes = tuple(range(x.ndim - k, x.ndim))
+    m = math.prod(shape)
+    inputs, w, b = _params(weight, bias)
+    _, _, invstd, xhat = _normalize(x, axes, eps, xp)
+    out = xhat * w if w is not None else xhat
+    if b is not None:
+        out = out + b
+    lead = tuple(range(x.ndim - k))
+
+    def backward(g, needs):
+        gh = g * w if w is not None else g
+        gx = None
+        if needs[0]:
+            s1 = gh.sum(axis=axes, keepdims=True)
+            s2 = (gh * xhat).sum(axis=axes, keepdims=True)
+            gx = (gh - s1 / m - xhat * (s2 / m)) * invstd
+        grads = [gx]
+        if len(needs) > 1:
+            grads.append((g * xhat).sum(axis=lead) if needs[1] else None)
+        if len(needs) > 2:
+            grads.append(g.sum(axis=lead) if needs[2] else None)
+        return tuple(grads)
+    return record(out, (input, *inputs), backward, "NativeLayerNormBackward0")

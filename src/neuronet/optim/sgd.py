@@ -1,0 +1,53 @@
+"""Stochastic gradient descent, with PyTorch's momentum, dampening, Nesterov and weight decay."""
+from __future__ import annotations
+
+from ..tensor import Tensor
+from .optimizer import Optimizer, check_non_negative
+
+
+class SGD(Optimizer):
+    r"""Mini-batch SGD (the notes' theta_new = theta_old - alpha * grad J), as ``torch.optim.SGD``.
+
+    For each parameter theta with gradient g at step t::
+
+        if maximize:      g = -g
+        if weight_decay:  g = g + weight_decay * theta
+        if momentum:
+            b = g                                   (t = 1: no dampening on the first step)
+            b = momentum * b + (1 - dampening) * g  (t > 1)
+            g = g + momentum * b  if nesterov  else  b
+        theta = theta - lr * g
+
+    The learning rate multiplies the whole buffer (so annealing it rescales past momentum too).
+    """
+
+    def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
+                 weight_decay: float = 0.0, nesterov: bool = False, *, maximize: bool = False) -> None:
+        check_non_negative(lr=lr, momentum=momentum, weight_decay=weight_decay)
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
+                                      weight_decay=weight_decay, nesterov=nesterov,
+                                      maximize=maximize))
+
+    def _update_group(self, group) -> None:
+        lr, mu, damp = group["lr"], group["momentum"], group["dampening"]
+        wd, nesterov = group["weight_decay"], group["nesterov"]
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            g = self._grad(p, group["maximize"])
+            if wd:
+                g = g + wd * p.data
+            if mu:
+                state = self.state.setdefault(p, {})
+                buf = state.get("momentum_buffer")
+                if buf is None:
+                    buf = state["momentum_buffer"] = Tensor._make(g.copy())
+                else:
+                    b = buf.data
+                    b *= mu
+                    b += g if damp == 0 else (1 - damp) * g
+                g = g + mu * buf.data if nesterov else buf.data
+            p.data -= lr * g
+

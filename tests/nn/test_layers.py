@@ -1,0 +1,243 @@
+"""Layers and activation modules: PyTorch's defaults and numbers, train/eval behaviour."""
+import math
+
+import numpy as np
+import pytest
+
+import neuronet as nt
+import neuronet.nn.functional as F
+from neuronet import nn
+
+
+def _copy_params(ours, theirs, torch):
+    with torch.no_grad():
+        for (name, p), (tname, tp) in zip(ours.named_parameters(), theirs.named_parameters()):
+            assert name == tname
+            tp.copy_(torch.tensor(p.detach().numpy()))
+
+
+@pytest.mark.parametrize("shape,momentum", [((8, 3), 0.1), ((8, 3, 5), 0.1), ((8, 3), None),
+                                            ((4, 3), 0.3)])
+def test_batchnorm_running_stats_and_eval_match_pytorch(shape, momentum, torch, rng):
+    ours = nn.BatchNorm1d(3, momentum=momentum).double()
+    theirs = torch.nn.BatchNorm1d(3, momentum=momentum).double()
+    with nt.no_grad():
+        ours.weight.data[...] = [0.5, 1.5, -1.0]
+        ours.bias.data[...] = [0.1, 0.0, -0.2]
+    _copy_params(ours, theirs, torch)
+    for step in range(5):
+        x = rng.standard_normal(shape) * (step + 1) + step
+        xo = nt.tensor(x, requires_grad=True)
+        xt = torch.tensor(x, requires_grad=True)
+        yo, yt = ours(xo), theirs(xt)
+        np.testing.assert_allclose(yo.detach().numpy(), yt.detach().numpy(), rtol=1e-10,
+                                   atol=1e-12)
+        g = rng.standard_normal(shape)
+        yo.backward(nt.tensor(g))
+        yt.backward(torch.tensor(g))
+        np.testing.assert_allclose(xo.grad.numpy(), xt.grad.numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(ours.running_mean.numpy(), theirs.running_mean.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours.running_var.numpy(), theirs.running_var.numpy(), rtol=1e-12)
+    assert int(ours.num_batches_tracked.item()) == int(theirs.num_batches_tracked) == 5
+    ours.eval()
+    theirs.eval()
+    x = rng.standard_normal(shape)
+    np.testing.assert_allclose(ours(nt.tensor(x)).detach().numpy(),
+                               theirs(torch.tensor(x)).detach().numpy(), rtol=1e-10)
+    for grad_o, grad_t in zip(ours.parameters(), theirs.parameters()):
+        np.testing.assert_allclose(grad_o.grad.numpy(), grad_t.grad.numpy(), rtol=1e-9)
+
+
+def test_batchnorm_running_var_uses_unbiased_variance():
+    bn = nn.BatchNorm1d(1, momentum=1.0)
+    x = nt.tensor([[1.0], [2.0], [3.0], [6.0]])
+    bn(x)
+    assert bn.running_mean.item() == pytest.approx(3.0)
+    assert bn.running_var.item() == pytest.approx(np.var([1, 2, 3, 6], ddof=1))
+
+
+def test_batchnorm_defaults_and_errors():
+    bn = nn.BatchNorm1d(4)
+    assert bn.eps == 1e-5 and bn.momentum == 0.1
+    assert bn.weight.tolist() == [1.0] * 4 and bn.bias.tolist() == [0.0] * 4
+    assert bn.running_mean.tolist() == [0.0] * 4 and bn.running_var.tolist() == [1.0] * 4
+    with pytest.raises(ValueError, match="more than 1 value per channel"):
+        bn(nt.randn(1, 4))
+    with pytest.raises(ValueError, match="expected 4 channels"):
+        bn(nt.randn(3, 5))
+    free = nn.BatchNorm1d(2, track_running_stats=False).eval()
+    y = free(nt.tensor([[1.0, 2.0], [3.0, 6.0]]))
+    np.testing.assert_allclose(y.detach().numpy().mean(axis=0), 0, atol=1e-6)
+
+
+def test_linear_default_init_is_fan_in_scaled_uniform():
+    lin = nn.Linear(400, 300)
+    bound = 1 / math.sqrt(400)
+    w, b = lin.weight.detach().numpy(), lin.bias.detach().numpy()
+    assert np.abs(w).max() <= bound and np.abs(b).max() <= bound
+    assert np.abs(w).max() > 0.95 * bound
+    np.testing.assert_allclose(w.std(), bound / math.sqrt(3), rtol=0.02)
+
+
+def test_linear_matches_pytorch_with_same_weights(torch, rng):
+    ours = nn.Linear(5, 3).double()
+    theirs = torch.nn.Linear(5, 3).double()
+    _copy_params(ours, theirs, torch)
+    x = rng.standard_normal((2, 4, 5))
+    np.testing.assert_allclose(ours(nt.tensor(x)).detach().numpy(),
+                               theirs(torch.tensor(x)).detach().numpy(), rtol=1e-12)
+
+
+def test_dropout_is_inverted_in_training_and_identity_in_eval():
+    drop = nn.Dropout(0.25)
+    x = nt.ones(200, 100)
+    y = drop(x).numpy()
+    assert set(np.unique(y).tolist()) == {0.0, float(np.float32(1 / 0.75))}
+    assert abs((y == 0).mean() - 0.25) < 0.02
+    drop.eval()
+    assert drop(x) is x
+    with pytest.raises(ValueError, match="probability"):
+        nn.Dropout(1.5)
+
+
+def test_embedding_from_pretrained_freeze_and_padding():
+    w = nt.tensor([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]])
+    frozen = nn.Embedding.from_pretrained(w)
+    assert not frozen.weight.requires_grad
+    assert frozen(nt.tensor([2, 0])).tolist() == [[4.0, 5.0], [0.0, 1.0]]
+    tuned = nn.Embedding.from_pretrained(w, freeze=False)
+    tuned(nt.tensor([[1, 1], [0, 1]])).sum().backward()
+    assert tuned.weight.grad.tolist() == [[1.0, 1.0], [3.0, 3.0], [0.0, 0.0]]
+    emb = nn.Embedding(10, 3, padding_idx=0)
+    assert emb.weight[0].tolist() == [0.0, 0.0, 0.0]
+    with pytest.raises(IndexError, match="id 10 is out of range for 10 embeddings"):
+        emb(nt.tensor([10]))
+
+
+def test_maxout_groups_contiguous_units_and_routes_gradient_to_first_argmax():
+    x = nt.tensor([[1.0, 3.0, 3.0, 2.0, 5.0, 5.0]], requires_grad=True)
+    y = F.maxout(x, 2)
+    assert y.tolist() == [[3.0, 3.0, 5.0]]
+    y.sum().backward()
+    assert x.grad.tolist() == [[0.0, 1.0, 1.0, 0.0, 1.0, 0.0]]
+    layer = nn.Maxout(4, 3, pieces=5)
+    assert layer.linear.out_features == 15 and layer(nt.randn(2, 4)).shape == (2, 3)
+    with pytest.raises(ValueError, match="multiple of pieces"):
+        F.maxout(nt.ones(1, 5), 2)
+
+
+def test_binary_step_values_and_gradient_options():
+    x = nt.tensor([-2.0, -0.0, 0.0, 3.0], requires_grad=True)
+    y = nn.BinaryStep()(x)
+    assert y.tolist() == [0.0, 1.0, 1.0, 1.0]
+    y.sum().backward()
+    assert x.grad.tolist() == [0.0] * 4
+    x.grad = None
+    nn.BinaryStep(straight_through=True)(x).sum().backward()
+    assert x.grad.tolist() == [1.0] * 4
+
+
+def test_rrelu_random_slopes_in_training_mean_slope_in_eval(torch):
+    r = nn.RReLU()
+    x = -nt.ones(10000)
+    slopes = -r(x).numpy()
+    assert slopes.min() >= 1 / 8 and slopes.max() <= 1 / 3 and slopes.std() > 0.05
+    r.eval()
+    eval_slope = -r(x).numpy()
+    assert np.all(eval_slope == np.float32((1 / 8 + 1 / 3) / 2))
+    ref = -torch.nn.RReLU().eval()(torch.tensor([-1.0])).item()
+    assert eval_slope[0] == pytest.approx(ref, rel=1e-7)
+    assert -F.rrelu(x[:1]).item() == pytest.approx(ref, rel=1e-7)  # functional: training=False
+
+
+def test_softplus_threshold_matches_pytorch(torch):
+    x = np.array([-30.0, -1.0, 0.0, 9.9, 10.0, 10.1, 25.0], dtype=np.float64)
+    ours = nn.Softplus(beta=2, threshold=20)(nt.tensor(x)).numpy()
+    theirs = torch.nn.Softplus(beta=2, threshold=20)(torch.tensor(x)).numpy()
+    np.testing.assert_allclose(ours, theirs, rtol=1e-15)
+    assert ours[-1] == 25.0 and ours[-2] == 10.1  # linear above threshold / beta
+
+
+def test_selu_constants_are_pytorchs(torch):
+    assert nt.ops.activation.SELU_ALPHA == 1.6732632423543772848170429916717
+    assert nt.ops.activation.SELU_SCALE == 1.0507009873554804934193349852946
+    x = np.linspace(-5, 5, 11)
+    np.testing.assert_allclose(nn.SELU()(nt.tensor(x)).numpy(),
+                               torch.nn.SELU()(torch.tensor(x)).numpy(), rtol=1e-15)
+
+
+def test_prelu_learns_its_slope():
+    act = nn.PReLU()
+    assert act.weight.tolist() == [0.25]
+    act(nt.tensor([-2.0, 3.0, -1.0])).sum().backward()
+    assert act.weight.grad.tolist() == [-3.0]
+    per_channel = nn.PReLU(3)
+    assert per_channel(nt.randn(4, 3, 2)).shape == (4, 3, 2)
+    with pytest.raises(RuntimeError, match="3 slopes"):
+        per_channel(nt.randn(4, 5))
+
+
+def test_every_activation_module_runs_and_names_resolve():
+    x = nt.randn(4, 6)
+    for name in nn.ACTIVATIONS:
+        y = nn.get_activation(name)(x)
+        assert y.shape == x.shape and y.dtype == nt.float32
+    with pytest.raises(ValueError, match="activation: expected one of"):
+        nn.get_activation("swishy")
+
+
+def test_layer_norm_matches_pytorch(torch, rng):
+    x = rng.standard_normal((3, 4, 5))
+    ours = nn.LayerNorm((4, 5)).double()
+    theirs = torch.nn.LayerNorm((4, 5)).double()
+    np.testing.assert_allclose(ours(nt.tensor(x)).detach().numpy(),
+                               theirs(torch.tensor(x)).detach().numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_loss_modules_default_options(torch):
+    assert nn.MarginRankingLoss().margin == 0.0 and nn.CrossEntropyLoss().ignore_index == -100
+    assert nn.MultiMarginLoss().reduction == "mean" and nn.HuberLoss().delta == 1.0
+    with pytest.raises(ValueError, match="reduction"):
+        nn.MSELoss(reduction="avg")
+
+
+def test_cross_entropy_errors_are_clear():
+    with pytest.raises(IndexError, match="class index 5 is out of range for 3 classes"):
+        F.cross_entropy(nt.randn(2, 3), nt.tensor([0, 5]))
+    with pytest.raises(ValueError, match=r"expected target of shape \(2,\)"):
+        F.cross_entropy(nt.randn(2, 3), nt.tensor([0, 1, 2]))
+    with pytest.raises(ValueError, match="probabilities in"):
+        F.binary_cross_entropy(nt.tensor([1.5]), nt.tensor([1.0]))
+
+
+def test_cross_entropy_all_ignored_is_nan_quietly():
+    loss = F.cross_entropy(nt.randn(2, 3), nt.tensor([-100, -100]))
+    assert math.isnan(loss.item())
+
+
+def test_fused_cross_entropy_equals_log_softmax_plus_nll(rng):
+    x = rng.standard_normal((6, 5))
+    y = nt.tensor([0, 4, 4, 2, -100, 1])
+    w = nt.tensor(rng.random(5) + 0.5)
+    a = nt.tensor(x, requires_grad=True)
+    b = nt.tensor(x, requires_grad=True)
+    fused = F.cross_entropy(a, y, weight=w)
+    composite = F.nll_loss(nt.log_softmax(b, 1), y, weight=w)
+    np.testing.assert_allclose(fused.item(), composite.item(), rtol=1e-12)
+    fused.backward()
+    composite.backward()
+    np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-10, atol=1e-15)
+
+
+def test_margin_ranking_gradient_at_zero_margin_is_one():
+    s = nt.tensor([2.0], requires_grad=True)
+    s_c = nt.tensor([1.0], requires_grad=True)
+    nn.MarginRankingLoss(margin=1.0)(s, s_c, nt.ones(1)).backward()  # 1 - 2 + 1 = 0 exactly
+    assert s.grad.tolist() == [-1.0] and s_c.grad.tolist() == [1.0]
+
+
+def test_multi_margin_divides_by_number_of_classes():
+    x = nt.tensor([[0.1, 0.2, 0.4, 0.8]])
+    loss = F.multi_margin_loss(x, nt.tensor([3]))
+    want = sum(max(0, 1 - 0.8 + v) for v in [0.1, 0.2, 0.4]) / 4
+    assert loss.item() == pytest.approx(want)
