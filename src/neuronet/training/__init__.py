@@ -1,0 +1,9 @@
+"""Training: the Trainer loop, metrics, callbacks, history and checkpoints."""
+from .callbacks import Callback, EarlyStopping, ProgressBar
+from .checkpoint import load_checkpoint, read_checkpoint, save_checkpoint
+from .metrics import RunningMean, accuracy, confusion_matrix, format_confusion
+from .trainer import Trainer, TrainingDiverged
+
+__all__ = ["Callback", "EarlyStopping", "ProgressBar", "RunningMean", "Trainer",
+           "TrainingDiverged", "accuracy", "confusion_matrix", "format_confusion",
+           "load_checkpoint", "read_checkpoint", "save_checkpoint"]

@@ -1,0 +1,173 @@
+"""The training loop, top to bottom: data -> model -> loss -> backward -> optimizer -> scheduler.
+
+``Trainer.fit`` runs mini-batch epochs with validation, steps the scheduler per batch or per
+epoch (``ReduceLROnPlateau`` on a validation metric), clips gradients, calls callbacks, and
+after every epoch writes the history and an atomic ``last`` checkpoint (and ``best`` when the
+monitored metric improves). ``fit(resume=True)`` continues from ``last`` so that the result is
+bit-identical to a run that was never interrupted.
+"""
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+
+from ..autograd.grad_mode import no_grad
+from ..nn.utils import clip_grad_norm_
+from ..optim.lr_scheduler import ReduceLROnPlateau
+from .callbacks import Callback
+from .checkpoint import load_checkpoint, save_checkpoint
+from .history import plot_history, write_history
+from .metrics import RunningMean
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss became NaN or infinite; the last good checkpoint is kept."""
+
+
+class Trainer:
+    def __init__(self, model, loss_fn: Callable, optimizer, scheduler=None,
+                 scheduler_interval: str = "epoch", plateau_metric: str = "val_accuracy",
+                 callbacks: Iterable[Callback] = (), grad_clip: float | None = None,
+                 run_dir: str | Path | None = None, monitor: str = "val_accuracy",
+                 monitor_mode: str = "max") -> None:
+        if scheduler_interval not in ("epoch", "batch"):
+            raise ValueError(f"scheduler_interval: expected 'epoch' or 'batch', got "
+                             f"{scheduler_interval!r}")
+        self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
+        self.scheduler, self.scheduler_interval = scheduler, scheduler_interval
+        self.plateau_metric, self.grad_clip = plateau_metric, grad_clip
+        self.callbacks = list(callbacks)
+        self.run_dir = Path(run_dir) if run_dir is not None else None
+        self.monitor, self.monitor_mode = monitor, monitor_mode
+        self.history: list[dict] = []
+        self.best: float | None = None
+        self.stop_training = False
+        self.batches_per_epoch = 0
+
+    # ----------------------------------------------------------------- checkpoints
+    @property
+    def checkpoint_dir(self) -> Path | None:
+        return self.run_dir / "checkpoints" if self.run_dir else None
+
+    def _save(self, name: str, epoch: int) -> None:
+        if self.checkpoint_dir is None:
+            return
+        save_checkpoint(self.checkpoint_dir / f"{name}.safetensors", self.model, self.optimizer,
+                        self.scheduler, {"epoch": epoch, "history": self.history,
+                                         "best": self.best})
+
+    def _resume(self) -> int:
+        path = self.checkpoint_dir / "last.safetensors" if self.checkpoint_dir else None
+        if path is None or not path.is_file():
+            return 1
+        extra = load_checkpoint(path, self.model, self.optimizer, self.scheduler)
+        self.history, self.best = extra["history"], extra["best"]
+        return int(extra["epoch"]) + 1
+
+    # ----------------------------------------------------------------- loops
+    def _train_epoch(self, loader, epoch: int) -> dict:
+        self.model.train()
+        loss_mean, correct, seen, classifies = RunningMean(), 0, 0, False
+        for batch, (x, y) in enumerate(loader):
+            self.optimizer.zero_grad()
+            out = self.model(x)
+            loss = self.loss_fn(out, y)
+            value = loss.item()
+            if not math.isfinite(value):
+                raise TrainingDiverged(
+                    f"the loss became {value} at epoch {epoch}, batch {batch}: training stopped "
+                    f"(lower the learning rate?); the last good checkpoint is kept"
+                    + (f" in {self.checkpoint_dir}" if self.checkpoint_dir else ""))
+            loss.backward()
+            if self.grad_clip:
+                clip_grad_norm_(self.model.parameters(), self.grad_clip)
+            self.optimizer.step()
+            if self.scheduler is not None and self.scheduler_interval == "batch":
+                self.scheduler.step()
+            n = y.shape[0]
+            loss_mean.update(value, n)
+            classifies = out.ndim == 2 and y.dtype.kind in "iu"
+            if classifies:
+                correct += int((out.data.argmax(axis=1) == y.data).sum())
+            seen += n
+            for cb in self.callbacks:
+                cb.on_batch_end(self, batch, value, n)
+        logs = {"loss": loss_mean.value}
+        if classifies:
+            logs["accuracy"] = correct / seen
+        return logs
+
+    @no_grad()
+    def evaluate(self, loader) -> dict:
+        """Mean loss and accuracy of the model in eval mode over ``loader``."""
+        self.model.eval()
+        loss_mean, correct, seen = RunningMean(), 0, 0
+        for x, y in loader:
+            out = self.model(x)
+            loss_mean.update(self.loss_fn(out, y).item(), y.shape[0])
+            if out.ndim == 2:
+                correct += int((out.data.argmax(axis=1) == y.data).sum())
+            seen += y.shape[0]
+        return {"loss": loss_mean.value, "accuracy": correct / max(seen, 1)}
+
+    @no_grad()
+    def predict(self, loader) -> np.ndarray:
+        """The model's outputs over ``loader`` (eval mode), concatenated."""
+        self.model.eval()
+        return np.concatenate([self.model(batch[0] if isinstance(batch, (tuple, list))
+                                          else batch).data for batch in loader])
+
+    def _better(self, value: float) -> bool:
+        if self.best is None:
+            return True
+        return value > self.best if self.monitor_mode == "max" else value < self.best
+
+    def fit(self, train_loader, val_loader=None, epochs: int = 1, resume: bool = False,
+            on_epoch: Callable[[dict], None] | None = None) -> list[dict]:
+        """Train for ``epochs`` epochs (counting any already done when resuming)."""
+        start = self._resume() if resume else 1
+        self.batches_per_epoch = len(train_loader)
+        self.stop_training = False
+        for cb in self.callbacks:
+            cb.on_train_begin(self)
+        for epoch in range(start, epochs + 1):
+            for cb in self.callbacks:
+                cb.on_epoch_begin(self, epoch)
+            began = time.perf_counter()
+            logs = {"epoch": epoch, **self._train_epoch(train_loader, epoch)}
+            if val_loader is not None:
+                logs.update({f"val_{k}": v for k, v in self.evaluate(val_loader).items()})
+            logs["lr"] = self.optimizer.param_groups[0]["lr"]
+            logs["seconds"] = round(time.perf_counter() - began, 3)
+            if self.scheduler is not None and self.scheduler_interval == "epoch":
+                if isinstance(self.scheduler, ReduceLROnPlateau):
+                    if self.plateau_metric not in logs:
+                        raise KeyError(f"plateau_metric '{self.plateau_metric}' is not among "
+                                       f"the epoch's metrics {sorted(logs)}")
+                    self.scheduler.step(logs[self.plateau_metric])
+                else:
+                    self.scheduler.step()
+            self.history.append(logs)
+            improved = self.monitor in logs and self._better(logs[self.monitor])
+            if improved:
+                self.best = logs[self.monitor]
+            for cb in self.callbacks:
+                cb.on_epoch_end(self, epoch, logs)
+            if self.run_dir is not None:
+                self._save("last", epoch)
+                if improved:
+                    self._save("best", epoch)
+                write_history(self.history, self.run_dir)
+            if on_epoch:
+                on_epoch(logs)
+            if self.stop_training:
+                break
+        if self.run_dir is not None:
+            plot_history(self.history, self.run_dir)
+        for cb in self.callbacks:
+            cb.on_train_end(self)
+        return self.history
