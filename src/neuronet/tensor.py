@@ -702,4 +702,7 @@ def record(data, inputs: tuple, backward, name: str) -> Tensor:
     return out
 
 
+from .autograd import graph as _graph  # noqa: E402
+
+_graph.Tensor = Tensor
 from . import ops as _ops  # noqa: E402 - ops import Tensor from this module

@@ -60,6 +60,9 @@ def _owned(array, stored: set):
     return array
 
 
+Tensor = None  # neuronet.tensor.Tensor, set by that module (the two refer to each other)
+
+
 def run_backward(tensors: Sequence, grads: Sequence, retain_graph: bool,
                  capture: Sequence | None = None) -> dict | None:
     """Backpropagate ``grads`` (arrays) from ``tensors``.
@@ -69,16 +72,15 @@ def run_backward(tensors: Sequence, grads: Sequence, retain_graph: bool,
     tensors), no ``.grad`` is touched: the gradients of exactly those tensors are returned as a
     dict keyed by ``id(tensor)`` (``None`` where unused); this is ``neuronet.autograd.grad``.
     """
-    from ..tensor import Tensor  # noqa: PLC0415 - the graph and Tensor refer to each other
-
-    if capture is not None:
-        capture_list, capture = capture, {id(t): None for t in capture}
+    captured = None if capture is None else {id(t): None for t in capture}
+    capture_nodes = {} if capture is None else {t.grad_fn: id(t) for t in capture
+                                                if t.grad_fn is not None}
     pending: dict = {}  # node -> gradient of its output, summed over the consumers seen so far
     stored: set = set()
     roots = []
     for t, g in zip(tensors, grads):
         if t.grad_fn is None:
-            _deliver_leaf(t, g, capture, stored, Tensor)
+            _deliver_leaf(t, g, captured, stored)
             continue
         node = t.grad_fn
         pending[node] = pending[node] + g if node in pending else g
@@ -86,21 +88,11 @@ def run_backward(tensors: Sequence, grads: Sequence, retain_graph: bool,
             roots.append(node)
     counts = _consumer_counts(roots)
     ready = [n for n in roots if counts.get(n, 0) == 0]
-    capture_nodes = None
-    if capture is not None:
-        capture_nodes = {t.grad_fn: id(t) for t in capture_list if t.grad_fn is not None}
     while ready:
         node = ready.pop()
         g = pending.pop(node)
-        if node.retained is not None and capture is None:
-            _accumulate(node.retained, g, stored, Tensor)
-        if capture_nodes is not None and node in capture_nodes:
-            capture[capture_nodes[node]] = g
-        if node.hooks:
-            for hook in node.hooks:
-                new = hook(Tensor._make(g))
-                if new is not None:
-                    g = new.data
+        if node.retained is not None or node.hooks or capture_nodes:
+            g = _node_extras(node, g, captured, capture_nodes, stored)
         backward = node.backward
         if backward is None:
             raise RuntimeError(
@@ -116,32 +108,51 @@ def run_backward(tensors: Sequence, grads: Sequence, retain_graph: bool,
             fn = t.grad_fn
             if fn is None:
                 if t.requires_grad:
-                    _deliver_leaf(t, ig, capture, stored, Tensor)
+                    _deliver_leaf(t, ig, captured, stored)
                 continue
-            pending[fn] = pending[fn] + ig if fn in pending else ig
-            counts[fn] -= 1
-            if counts[fn] == 0:
+            if fn in pending:
+                pending[fn] = pending[fn] + ig
+            else:
+                pending[fn] = ig
+            left = counts[fn] - 1
+            counts[fn] = left
+            if left == 0:
                 ready.append(fn)
-    return capture
+    return captured
 
 
-def _deliver_leaf(t, g, capture, stored, Tensor) -> None:
+def _node_extras(node: Node, g, captured, capture_nodes: dict, stored: set):
+    """The rare per-node work: a retained .grad, a captured gradient, hooks."""
+    if node.retained is not None and captured is None:
+        _accumulate(node.retained, g, stored)
+    if node in capture_nodes:
+        captured[capture_nodes[node]] = g
+    if node.hooks:
+        for hook in node.hooks:
+            new = hook(Tensor._make(g))
+            if new is not None:
+                g = new.data
+    return g
+
+
+def _deliver_leaf(t, g, captured, stored) -> None:
     if g.dtype != t.data.dtype:
         g = g.astype(t.data.dtype)
-    if capture is not None:
+    if captured is not None:
         key = id(t)
-        if key in capture:
-            capture[key] = g if capture[key] is None else capture[key] + g
+        if key in captured:
+            captured[key] = g if captured[key] is None else captured[key] + g
         return
     if t._hooks:
         for hook in t._hooks:
             new = hook(Tensor._make(g))
             if new is not None:
                 g = new.data
-    _accumulate(t, g, stored, Tensor)
+    _accumulate(t, g, stored)
 
 
-def _accumulate(t, g, stored, Tensor) -> None:
+def _accumulate(t, g, stored) -> None:
+    """Add ``g`` into ``t.grad``; out of place, so no array seen elsewhere is ever modified."""
     if g.shape != t.data.shape:
         raise RuntimeError(f"internal error: gradient of shape {g.shape} for a tensor of shape "
                            f"{t.data.shape}")

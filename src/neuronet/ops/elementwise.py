@@ -10,15 +10,40 @@ from ..tensor import Tensor, record
 from ._util import broadcast_error, constant, operands, unbroadcast
 
 
+_PY_SCALARS = (int, float)
+
+
+def _float_tensor(a) -> bool:
+    return isinstance(a, Tensor) and a.data.dtype.kind == "f"
+
+
+def _scalar_fast(a, b) -> bool:
+    """True for (floating tensor, Python number): the result keeps the tensor's dtype and the
+    number needs no tensor of its own (the common ``x * 2.0`` case, kept cheap)."""
+    return type(b) in _PY_SCALARS and _float_tensor(a)
+
+
 def _binary(a, b, name: str):
     a, b = operands(a, b, name)
     return a, b, a.data, b.data
+
+
+def _identity_vjp(g, needs):
+    return (g,)
+
+
+def _negate_vjp(g, needs):
+    return (-g,)
 
 
 def add(a, b, *, alpha=1) -> Tensor:
     """a + alpha * b."""
     if alpha != 1:
         b = mul(b, alpha)
+    if _scalar_fast(a, b):
+        return record(a.data + b, (a,), _identity_vjp, "AddBackward0")
+    if _scalar_fast(b, a):
+        return record(a + b.data, (b,), _identity_vjp, "AddBackward0")
     a, b, x, y = _binary(a, b, "add")
     try:
         out = x + y
@@ -35,6 +60,10 @@ def sub(a, b, *, alpha=1) -> Tensor:
     """a - alpha * b."""
     if alpha != 1:
         b = mul(b, alpha)
+    if _scalar_fast(a, b):
+        return record(a.data - b, (a,), _identity_vjp, "SubBackward0")
+    if _scalar_fast(b, a):
+        return record(a - b.data, (b,), _negate_vjp, "RsubBackward1")
     a, b, x, y = _binary(a, b, "sub")
     try:
         out = x - y
@@ -48,6 +77,10 @@ def sub(a, b, *, alpha=1) -> Tensor:
 
 
 def mul(a, b) -> Tensor:
+    if _scalar_fast(b, a):
+        a, b = b, a
+    if _scalar_fast(a, b):
+        return record(a.data * b, (a,), lambda g, needs: (g * b,), "MulBackward0")
     a, b, x, y = _binary(a, b, "mul")
     try:
         out = x * y
@@ -71,6 +104,8 @@ def div(a, b, *, rounding_mode=None) -> Tensor:
             q = xp.trunc(x / y)
             return Tensor._make(q.astype(x.dtype) if x.dtype.kind in "iu" else q)
         raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
+    if _scalar_fast(a, b):
+        return record(a.data / b, (a,), lambda g, needs: (g / b,), "DivBackward0")
     if x.dtype.kind in "iub":
         from .. import dtypes  # noqa: PLC0415
 
@@ -232,6 +267,10 @@ def clamp(a: Tensor, min=None, max=None) -> Tensor:  # noqa: A002
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
     xp = get_xp(a.data)
+    if max is None and type(min) in _PY_SCALARS and _float_tensor(a):  # clamp_min(x, c)
+        x = a.data
+        return record(xp.maximum(x, min), (a,), lambda g, needs: (g * (x >= min),),
+                      "ClampMinBackward0")
     inputs = [a]
     x = a.data
     lo = hi = None

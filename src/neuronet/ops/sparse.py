@@ -1,36 +1,16 @@
 """Embedding lookup and dropout: ops that select or mask entries."""
 from __future__ import annotations
 
-import numpy as np
-
-from ..backend import get_xp
+from ..backend import get_xp, scatter_add
 from ..random import numpy_generator
 from ..tensor import Tensor, record
 
 
 def embedding_backward(g, ids, num_rows: int, padding_idx, xp):
-    """Gradient of ``weight[ids]``: a (num_rows, D) buffer where only the used rows are written.
-
-    The rows' sums come from one sort and one segmented sum (``add.reduceat``), so the work is
-    proportional to the number of lookups, not to the vocabulary (beyond the zeroed buffer).
-    """
-    d = g.shape[-1]
-    flat_ids = ids.reshape(-1)
-    flat_g = g.reshape(-1, d)
-    grad = xp.zeros((num_rows, d), dtype=g.dtype)
-    if flat_ids.size == 0:
-        return grad
-    order = xp.argsort(flat_ids, kind="stable")
-    sorted_ids = flat_ids[order]
-    starts = xp.flatnonzero(xp.concatenate([xp.ones(1, dtype=bool),
-                                            sorted_ids[1:] != sorted_ids[:-1]]))
-    if xp is np:
-        sums = xp.add.reduceat(flat_g[order], starts, axis=0)
-        grad[sorted_ids[starts]] = sums
-    else:
-        from ..backend import scatter_add  # noqa: PLC0415
-
-        scatter_add(xp, grad, flat_ids, flat_g)
+    """Gradient of ``weight[ids]``: a (num_rows, D) buffer where only the looked-up rows are
+    written (``add.at`` sums repeated ids); no other vocabulary-sized work."""
+    grad = xp.zeros((num_rows, g.shape[-1]), dtype=g.dtype)
+    scatter_add(xp, grad, ids.reshape(-1), g.reshape(-1, g.shape[-1]))
     if padding_idx is not None:
         grad[padding_idx] = 0
     return grad
