@@ -241,3 +241,24 @@ def test_multi_margin_divides_by_number_of_classes():
     loss = F.multi_margin_loss(x, nt.tensor([3]))
     want = sum(max(0, 1 - 0.8 + v) for v in [0.1, 0.2, 0.4]) / 4
     assert loss.item() == pytest.approx(want)
+
+
+def test_embedding_row_gradients_mix_with_dense_ones_and_accumulate(rng):
+    w = nt.tensor(rng.standard_normal((6, 3)), requires_grad=True)
+    a, b = nt.tensor([0, 2, 2]), nt.tensor([[5, 0]])
+    upstream = nt.tensor(rng.standard_normal((3, 3)))
+
+    def loss():
+        return ((F.embedding(a, w) * upstream).sum() + F.embedding(b, w, padding_idx=5).sum()
+                + (w * w).sum())
+    loss().backward()
+    want = 2 * w.detach().numpy()
+    np.add.at(want, [0, 2, 2], upstream.numpy())
+    want[0] += 1
+    np.testing.assert_allclose(w.grad.numpy(), want, rtol=1e-12)
+    first = w.grad
+    loss().backward()  # no zero_grad: gradients accumulate into the same .grad, as in PyTorch
+    np.testing.assert_allclose(w.grad.numpy(), 2 * want, rtol=1e-12)
+    assert first is w.grad
+    (g,) = nt.autograd.grad(F.embedding(a, w).sum(), [w])
+    assert g.numpy()[2].tolist() == [2.0, 2.0, 2.0] and g.numpy()[1].tolist() == [0.0] * 3

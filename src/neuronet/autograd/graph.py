@@ -79,7 +79,7 @@ def run_backward(tensors: Sequence, grads: Sequence, retain_graph: bool,
     stored: set = set()
     roots = []
     for t, g in zip(tensors, grads):
-        if t.grad_fn is None:
+        if t.grad_fn is None:  # backward from a leaf: its gradient is the seed itself
             _deliver_leaf(t, g, captured, stored)
             continue
         node = t.grad_fn
@@ -113,7 +113,7 @@ def run_backward(tensors: Sequence, grads: Sequence, retain_graph: bool,
             if fn in pending:
                 pending[fn] = pending[fn] + ig
             else:
-                pending[fn] = ig
+                pending[fn] = ig if hasattr(ig, "flags") else ig.dense()
             left = counts[fn] - 1
             counts[fn] = left
             if left == 0:
@@ -138,6 +138,8 @@ def _node_extras(node: Node, g, captured, capture_nodes: dict, stored: set):
 def _deliver_leaf(t, g, captured, stored) -> None:
     if g.dtype != t.data.dtype:
         g = g.astype(t.data.dtype)
+    if (captured is not None or t._hooks) and not hasattr(g, "flags"):
+        g = g.dense()  # a sparse RowsGrad, made dense for the caller or the hook
     if captured is not None:
         key = id(t)
         if key in captured:
@@ -152,10 +154,21 @@ def _deliver_leaf(t, g, captured, stored) -> None:
 
 
 def _accumulate(t, g, stored) -> None:
-    """Add ``g`` into ``t.grad``; out of place, so no array seen elsewhere is ever modified."""
-    if g.shape != t.data.shape:
+    """Add ``g`` into ``t.grad``; out of place, so no array seen elsewhere is ever modified
+    (except a buffer this pass made itself, into which sparse row gradients are added)."""
+    if tuple(g.shape) != t.data.shape:
         raise RuntimeError(f"internal error: gradient of shape {g.shape} for a tensor of shape "
                            f"{t.data.shape}")
+    if not hasattr(g, "flags"):  # a sparse RowsGrad
+        if t.grad is not None and ("rows", id(t.grad.data)) in stored:
+            g.add_into(t.grad.data)  # a buffer this pass made below, seen by no one else
+        else:
+            dense = g.dense()
+            if t.grad is not None:
+                dense += t.grad.data
+            stored.add(("rows", id(dense)))
+            t.grad = Tensor._make(dense)
+        return
     if t.grad is None:
         t.grad = Tensor._make(_owned(g, stored))
     else:

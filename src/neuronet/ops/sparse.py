@@ -6,34 +6,72 @@ from ..random import numpy_generator
 from ..tensor import Tensor, record
 
 
-def embedding_backward(g, ids, num_rows: int, padding_idx, xp):
-    """Gradient of ``weight[ids]``: a (num_rows, D) buffer where only the looked-up rows are
-    written (``add.at`` sums repeated ids); no other vocabulary-sized work."""
-    grad = xp.zeros((num_rows, g.shape[-1]), dtype=g.dtype)
-    scatter_add(xp, grad, ids.reshape(-1), g.reshape(-1, g.shape[-1]))
-    if padding_idx is not None:
-        grad[padding_idx] = 0
-    return grad
+class RowsGrad:
+    """The gradient of a row lookup ``weight[ids]``: ``values[k]`` belongs to row ``ids[k]``.
+
+    The engine adds it into a leaf's gradient buffer row by row (``add.at`` sums repeated ids),
+    so an embedding's backward touches only the rows that were looked up; ``dense()`` gives the
+    full (num_rows, D) array where one is needed.
+    """
+
+    __slots__ = ("ids", "values", "shape", "padding_idx")
+
+    def __init__(self, ids, values, shape: tuple, padding_idx) -> None:
+        self.ids, self.values = ids.reshape(-1), values.reshape(-1, shape[-1])
+        self.shape, self.padding_idx = shape, padding_idx
+
+    @property
+    def dtype(self):
+        return self.values.dtype
+
+    def astype(self, dtype) -> RowsGrad:
+        return RowsGrad(self.ids, self.values.astype(dtype), self.shape, self.padding_idx)
+
+    def add_into(self, dense) -> None:
+        """dense[ids] += values, in place (the padding row excepted)."""
+        xp = get_xp(dense)
+        if self.padding_idx is None:
+            scatter_add(xp, dense, self.ids, self.values)
+        else:
+            keep = self.ids != self.padding_idx
+            scatter_add(xp, dense, self.ids[keep], self.values[keep])
+
+    def dense(self):
+        out = get_xp(self.values).zeros(self.shape, dtype=self.values.dtype)
+        self.add_into(out)
+        return out
+
+    def __add__(self, other):
+        out = self.dense() if not isinstance(other, RowsGrad) else other.dense()
+        (other if isinstance(other, RowsGrad) else self).add_into(out)
+        if not isinstance(other, RowsGrad):
+            out += other
+        return out
+
+    __radd__ = __add__
 
 
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> Tensor:  # noqa: A002
     """Rows of ``weight`` (num_embeddings, D) at the integer ids in ``input``; the row at
-    ``padding_idx`` receives no gradient."""
+    ``padding_idx`` receives no gradient. The backward yields a ``RowsGrad``: only the rows
+    looked up are written."""
     ids = input.data if isinstance(input, Tensor) else get_xp(weight.data).asarray(input)
     w = weight.data
     if ids.dtype.kind not in "iu":
         raise TypeError(f"embedding: input must hold integer ids, got dtype {ids.dtype}")
     n = w.shape[0]
-    if ids.size and (ids.min() < 0 or ids.max() >= n):
-        bad = int(ids[(ids < 0) | (ids >= n)].reshape(-1)[0])
-        raise IndexError(f"embedding: id {bad} is out of range for {n} embeddings")
     if padding_idx is not None and padding_idx < 0:
         padding_idx += n
-    xp = get_xp(w)
-    out = w[ids]
+    try:
+        if ids.size and ids.min() < 0:
+            raise IndexError
+        out = w[ids]
+    except IndexError:
+        bad = int(ids[(ids < 0) | (ids >= n)].reshape(-1)[0])
+        raise IndexError(f"embedding: id {bad} is out of range for {n} embeddings") from None
 
     def backward(g, needs):
-        return (embedding_backward(g, ids, n, padding_idx, xp),)
+        return (RowsGrad(ids, g, w.shape, padding_idx),)
     return record(out, (weight,), backward, "EmbeddingBackward0")
 
 
