@@ -164,10 +164,12 @@ def _accumulate(t, g, stored) -> None:
             g.add_into(t.grad.data)  # a buffer this pass made below, seen by no one else
         else:
             dense = g.dense()
-            if t.grad is not None:
-                dense += t.grad.data
             stored.add(("rows", id(dense)))
-            t.grad = Tensor._make(dense)
+            if t.grad is None:
+                t.grad = Tensor._make(dense)
+            else:
+                dense += t.grad.data
+                t.grad.data = dense
         return
     if t.grad is None:
         t.grad = Tensor._make(_owned(g, stored))
