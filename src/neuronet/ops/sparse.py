@@ -88,9 +88,8 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,  # noqa: A002
     if p == 1.0:
         mask = xp.zeros_like(x)
     else:
-        u = numpy_generator(generator).random(x.shape, dtype="float32")
-        u = xp.asarray(u)
-        mask = xp.where(u >= p, x.dtype.type(1.0 / (1.0 - p)), x.dtype.type(0.0))
+        u = xp.asarray(numpy_generator(generator).random(x.shape, dtype="float32"))
+        mask = (u >= p) * x.dtype.type(1.0 / (1.0 - p))  # (a scalar np.where is much slower)
     out = x * mask
 
     def backward(g, needs):

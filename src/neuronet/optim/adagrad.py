@@ -55,8 +55,11 @@ class Adagrad(Optimizer):
             if wd:
                 g = g + wd * p.data
             clr = lr / (1 + (state["step"] - 1) * lr_decay)
-            acc = state["sum"].data
-            acc += g * g
-            std = p.xp.sqrt(acc)
-            std += eps
-            p.data -= clr * (g / std)
+            acc, work, xp = state["sum"].data, self._buffer(p), p.xp
+            xp.multiply(g, g, out=work)
+            acc += work
+            xp.sqrt(acc, out=work)
+            work += eps
+            xp.divide(g, work, out=work)
+            work *= clr
+            p.data -= work

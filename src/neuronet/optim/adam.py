@@ -54,19 +54,26 @@ class Adam(Optimizer):
                     p.data *= 1 - lr * wd
                 else:
                     g = g + wd * p.data
-            m, v = state["exp_avg"].data, state["exp_avg_sq"].data
-            m += (1 - beta1) * (g - m)
+            m, v, work = state["exp_avg"].data, state["exp_avg_sq"].data, self._buffer(p)
+            xp.subtract(g, m, out=work)
+            work *= 1 - beta1
+            m += work
             v *= beta2
-            v += (1 - beta2) * (g * g)
+            xp.multiply(g, g, out=work)
+            work *= 1 - beta2
+            v += work
             if amsgrad:
                 v_hat = state["max_exp_avg_sq"].data
                 xp.maximum(v_hat, v, out=v_hat)
             else:
                 v_hat = v
             step_size = lr / (1 - beta1 ** t)
-            denom = xp.sqrt(v_hat) / math.sqrt(1 - beta2 ** t)
-            denom += eps
-            p.data -= step_size * (m / denom)
+            xp.sqrt(v_hat, out=work)
+            work /= math.sqrt(1 - beta2 ** t)
+            work += eps
+            xp.divide(m, work, out=work)
+            work *= step_size
+            p.data -= work
 
 
 class AdamW(Adam):

@@ -19,6 +19,7 @@ class Optimizer:
         self.state: dict[Tensor, dict[str, Any]] = {}
         self.param_groups: list[dict[str, Any]] = []
         self._step_count = 0
+        self._scratch: dict[int, Any] = {}
         if isinstance(params, Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable of "
                             "Tensors or dicts, but got a Tensor")
@@ -71,6 +72,14 @@ class Optimizer:
 
     def _update_group(self, group: dict[str, Any]) -> None:
         raise NotImplementedError
+
+    def _buffer(self, p: Tensor):
+        """A work array shaped like ``p``, reused across steps (updates allocate nothing)."""
+        buf = self._scratch.get(id(p))
+        if buf is None or buf.shape != p.data.shape or buf.dtype != p.data.dtype or \
+                type(buf) is not type(p.data):
+            buf = self._scratch[id(p)] = p.xp.empty_like(p.data)
+        return buf
 
     @staticmethod
     def _grad(p: Tensor, maximize: bool):

@@ -48,20 +48,26 @@ class RMSprop(Optimizer):
             state["step"] += 1
             if wd:
                 g = g + wd * p.data
-            sq = state["square_avg"].data
+            sq, avg = state["square_avg"].data, self._buffer(p)
             sq *= alpha
-            sq += (1 - alpha) * (g * g)
+            xp.multiply(g, g, out=avg)
+            avg *= 1 - alpha
+            sq += avg
             if centered:
                 ga = state["grad_avg"].data
                 ga += (1 - alpha) * (g - ga)
-                avg = xp.sqrt(sq - ga * ga)
+                xp.multiply(ga, ga, out=avg)
+                xp.subtract(sq, avg, out=avg)
+                xp.sqrt(avg, out=avg)
             else:
-                avg = xp.sqrt(sq)
+                xp.sqrt(sq, out=avg)
             avg += eps
+            xp.divide(g, avg, out=avg)
             if mu > 0:
                 buf = state["momentum_buffer"].data
                 buf *= mu
-                buf += g / avg
-                p.data -= lr * buf
+                buf += avg
+                xp.multiply(buf, lr, out=avg)
             else:
-                p.data -= lr * (g / avg)
+                avg *= lr
+            p.data -= avg

@@ -49,5 +49,7 @@ class SGD(Optimizer):
                     b *= mu
                     b += g if damp == 0 else (1 - damp) * g
                 g = g + mu * buf.data if nesterov else buf.data
-            p.data -= lr * g
+            step = self._buffer(p)
+            p.xp.multiply(g, lr, out=step)
+            p.data -= step
 
