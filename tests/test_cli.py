@@ -37,7 +37,7 @@ def test_train_evaluate_predict(data_env, capsys):
     assert "epoch" in out and "test: loss" in out
     run = data_env / "runs" / "small"
     summary = json.loads((run / "summary.json").read_text())
-    assert summary["test_accuracy"] > 0.5 and summary["epochs"] == 2
+    assert summary["figures"]["test_accuracy"] > 0.5 and summary["epochs"] == 2
     for rel in ("config.json", "checkpoints/last.safetensors", "checkpoints/best.safetensors",
                 "history.csv", "history.json"):
         assert (run / rel).is_file(), rel
@@ -129,3 +129,13 @@ def test_data_fetch_reads_the_cache(data_env, capsys):
     assert main(["data", "fetch", "mnist"]) == 0
     out = capsys.readouterr().out
     assert "mnist train: 300 images" in out and "mnist test: 60 images" in out
+
+
+@pytest.mark.parametrize("name", ["mnist", "ner-window", "ner-scorer"])
+def test_shipped_configs_are_valid(name):
+    from pathlib import Path
+
+    from neuronet.training.config import TrainConfig
+
+    cfg = TrainConfig.from_toml(Path(__file__).resolve().parents[1] / "configs" / f"{name}.toml")
+    assert cfg.validate().task == ("classify" if name == "mnist" else name)

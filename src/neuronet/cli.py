@@ -6,6 +6,7 @@ User errors (a bad option, a missing or corrupted file, unavailable data) end wi
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -32,7 +33,11 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--resume", action="store_true", help="continue the run named by --name")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     for flag, kind, text in [
-        ("--dataset", str, "mnist or fashion-mnist"), ("--hidden", _csv_ints, "e.g. 512,256"),
+        ("--task", str, "classify (images), ner-window or ner-scorer (CoNLL-2003)"),
+        ("--dataset", str, "mnist or fashion-mnist (classify); conll2003 (NER tasks)"),
+        ("--window", int, "NER: words on each side of the centre word"),
+        ("--entity", str, "ner-scorer: the entity type to detect (LOC, PER, ORG, MISC)"),
+        ("--casing-dim", int, "ner-window: size of the casing embedding (0: none)"), ("--hidden", _csv_ints, "e.g. 512,256"),
         ("--activation", str, "relu, sigmoid, tanh, binary_step, softplus, leaky_relu, prelu, "
                               "rrelu, elu, selu, maxout, ..."),
         ("--init", str, "default, lecun_normal, xavier_uniform, kaiming_normal, ..."),
@@ -57,9 +62,11 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("run", help="a run folder, e.g. runs/mnist-20260101-120000")
     e.add_argument("--checkpoint", choices=["best", "last"], default="best")
 
-    pr = sub.add_parser("predict", help="classify images in a .npy, .csv or IDX file")
+    pr = sub.add_parser("predict", help="classify images in a .npy, .csv or IDX file, or tag "
+                                        "the words of --text with an NER run")
     pr.add_argument("run")
-    pr.add_argument("file")
+    pr.add_argument("file", nargs="?")
+    pr.add_argument("--text", help="NER runs: the sentence to tag")
 
     d = sub.add_parser("data", help="data sets")
     dsub = d.add_subparsers(dest="data_command", required=True)
@@ -71,7 +78,8 @@ def _parser() -> argparse.ArgumentParser:
 def _config(args):
     from .training.config import TrainConfig  # noqa: PLC0415
 
-    cfg = TrainConfig.from_toml(args.config) if args.config else TrainConfig()
+    cfg = TrainConfig.from_toml(args.config, args.task) if args.config else \
+        TrainConfig.for_task(args.task or "classify")
     skip = {"command", "config", "resume", "quiet"}
     for key, value in vars(args).items():
         if key not in skip and value is not None:
@@ -110,11 +118,69 @@ def _read_images(path: Path) -> np.ndarray:
     return arr / 255 if arr.max(initial=0) > 1 else arr
 
 
+def _task_of(run: str) -> str:
+    import json  # noqa: PLC0415
+
+    from .training.config import ConfigError  # noqa: PLC0415
+
+    path = Path(run) / "config.json"
+    if not path.is_file():
+        raise ConfigError(f"{run}: not a run folder (no config.json)")
+    return json.loads(path.read_text()).get("task", "classify")
+
+
+def _evaluate_ner(folder: Path) -> int:
+    import json  # noqa: PLC0415
+
+    from .training.checkpoint import load_checkpoint  # noqa: PLC0415
+    from .training.config import TrainConfig  # noqa: PLC0415
+    from .training.metrics import format_confusion  # noqa: PLC0415
+    from .training.ner import (  # noqa: PLC0415
+        TYPES, NerData, PairScorer, build_ner_model, evaluate_classifier, scorer_report,
+    )
+    from .data.windows import Vocabulary  # noqa: PLC0415
+
+    cfg = TrainConfig.from_dict(json.loads((folder / "config.json").read_text()))
+    vocab = Vocabulary((folder / "vocab.txt").read_text(encoding="utf-8").split("\n")[2:])
+    model = build_ner_model(cfg, len(vocab), None)
+    target = model if cfg.task == "ner-window" else PairScorer(model)
+    load_checkpoint(folder / "checkpoints" / "best.safetensors", target, restore_rng=False)
+    data = NerData(cfg, vocab)
+    if cfg.task == "ner-scorer":
+        for split, r in scorer_report(model, data, cfg).items():
+            r = {k.replace("val_", ""): v for k, v in r.items()}
+            print(f"{split}: {cfg.entity} precision {r['precision']:.4f}  recall "
+                  f"{r['recall']:.4f}  F1 {r['f1']:.4f}")
+        return 0
+    for split in ("valid", "test"):
+        result = evaluate_classifier(model, data, split)
+        print(f"== {split}: token accuracy {result['tokens']['accuracy']:.4f}")
+        print(f"{'entity':>8} {'precision':>10} {'recall':>8} {'F1':>8} {'support':>8}")
+        for name, r in result["entities"].items():
+            print(f"{name:>8} {r['precision']:>10.4f} {r['recall']:>8.4f} {r['f1']:>8.4f} "
+                  f"{r['support']:>8}")
+        print("token confusion matrix (rows: true type, columns: predicted):")
+        print(format_confusion(result["tokens"]["confusion"], TYPES))
+    return 0
+
+
 def _run(args) -> int:
+    from .training.config import ConfigError  # noqa: PLC0415
+
     if args.command == "train":
         from .training.recipes import train_run  # noqa: PLC0415
 
         train_run(_config(args), resume=args.resume, progress=not args.quiet)
+        return 0
+    if args.command == "evaluate" and _task_of(args.run) != "classify":
+        return _evaluate_ner(Path(args.run))
+    if args.command == "predict" and _task_of(args.run) != "classify":
+        if not args.text:
+            raise ConfigError("predict: an NER run tags a sentence: pass --text \"...\"")
+        from .training.ner import predict_text  # noqa: PLC0415
+
+        for word, tag in predict_text(Path(args.run), args.text):
+            print(f"{word}\t{tag}")
         return 0
     if args.command == "evaluate":
         from .nn.functional import cross_entropy  # noqa: PLC0415
@@ -135,6 +201,8 @@ def _run(args) -> int:
         from .training.recipes import load_run  # noqa: PLC0415
 
         cfg, model = load_run(args.run)
+        if not args.file:
+            raise ConfigError("predict: an image run needs a FILE of images")
         images = _read_images(Path(args.file))
         with no_grad():
             predicted = model(Tensor._make(images)).data.argmax(axis=1)
@@ -168,6 +236,9 @@ def main(argv: list[str] | None = None) -> int:
     except TrainingDiverged as err:
         print(f"neuronet: error: {err}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # output piped into a reader that stopped early (e.g. head)
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        return 0
     except KeyboardInterrupt:
         print("neuronet: interrupted; the last checkpoint is intact", file=sys.stderr)
         return 130

@@ -12,6 +12,20 @@ class ConfigError(ValueError):
 
 OPTIMIZERS = ("adam", "adamw", "adagrad", "sgd", "rmsprop")
 SCHEDULERS = ("plateau", "inverse-time", "step", "cosine", "none")
+TASKS = ("classify", "ner-window", "ner-scorer")
+ENTITY_TYPES = ("PER", "ORG", "LOC", "MISC")
+
+TASK_DEFAULTS = {
+    "classify": {},
+    # CS224n's window classifier: GloVe 50-d, 5-word windows, one hidden layer, fine-tuned.
+    "ner-window": dict(dataset="conll2003", hidden=[300], activation="relu", batch_norm=False,
+                       dropout=0.3, optimizer="adam", lr=1e-3, batch_size=256, epochs=6,
+                       val_size=0),
+    # The notes' scorer s = U^T f(Wx + b), max-margin against corrupted windows, AdaGrad.
+    "ner-scorer": dict(dataset="conll2003", hidden=[100], activation="tanh", batch_norm=False,
+                       dropout=0.0, optimizer="adagrad", lr=0.05, batch_size=64, epochs=5,
+                       val_size=0),
+}
 
 
 @dataclass
@@ -43,18 +57,23 @@ class TrainConfig:
     grad_clip: float = 0.0
     early_stopping: int = 0
     seed: int = 0
+    window: int = 2
+    entity: str = "LOC"
+    casing_dim: int = 4
     device: str = "cpu"
     run_dir: str = "runs"
     name: str = ""
 
     def validate(self) -> TrainConfig:
+        """Check every setting; raise ``ConfigError`` naming the first bad one."""
         from ..data.datasets import DATASETS  # noqa: PLC0415
         from ..nn import ACTIVATIONS  # noqa: PLC0415
         from ..nn.init import INITIALISERS  # noqa: PLC0415
 
-        choices = {"dataset": list(DATASETS), "optimizer": OPTIMIZERS, "scheduler": SCHEDULERS,
-                   "activation": list(ACTIVATIONS) + ["maxout"], "init": list(INITIALISERS),
-                   "task": ["classify"]}
+        datasets = list(DATASETS) if self.task == "classify" else ["conll2003"]
+        choices = {"task": TASKS, "dataset": datasets, "optimizer": OPTIMIZERS,
+                   "scheduler": SCHEDULERS, "activation": list(ACTIVATIONS) + ["maxout"],
+                   "init": list(INITIALISERS), "entity": ENTITY_TYPES}
         for key, allowed in choices.items():
             if getattr(self, key) not in allowed:
                 raise ConfigError(f"{key}: expected one of {', '.join(sorted(allowed))}; got "
@@ -71,9 +90,21 @@ class TrainConfig:
             raise ConfigError(f"dropout: expected a probability in [0, 1), got {self.dropout!r}")
         if not 0 < self.factor < 1:
             raise ConfigError(f"factor: expected a value in (0, 1), got {self.factor!r}")
-        if self.val_size < 0 or self.weight_decay < 0 or self.grad_clip < 0:
-            raise ConfigError("val_size, weight_decay and grad_clip must not be negative")
+        if self.val_size < 0 or self.weight_decay < 0 or self.grad_clip < 0 or self.window < 0 \
+                or self.casing_dim < 0:
+            raise ConfigError("val_size, weight_decay, grad_clip, window and casing_dim must not "
+                              "be negative")
         return self
+
+    @classmethod
+    def for_task(cls, task: str) -> TrainConfig:
+        """The defaults of ``task`` ('classify', 'ner-window' or 'ner-scorer')."""
+        if task not in TASK_DEFAULTS:
+            raise ConfigError(f"task: expected one of {', '.join(TASKS)}; got {task!r}")
+        cfg = cls(task=task)
+        for key, value in TASK_DEFAULTS[task].items():
+            setattr(cfg, key, value)
+        return cfg
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -85,7 +116,7 @@ class TrainConfig:
         if unknown:
             raise ConfigError(f"{source}: unknown setting(s) {', '.join(unknown)}; known: "
                               f"{', '.join(sorted(known))}")
-        cfg = cls()
+        cfg = cls.for_task(values.get("task", "classify"))
         for key, value in values.items():
             default = getattr(cfg, key)
             if isinstance(default, bool) and not isinstance(value, bool):
@@ -98,7 +129,7 @@ class TrainConfig:
         return cfg
 
     @classmethod
-    def from_toml(cls, path: str | Path) -> TrainConfig:
+    def from_toml(cls, path: str | Path, task: str | None = None) -> TrainConfig:
         try:
             import tomllib  # noqa: PLC0415
         except ImportError:  # Python 3.10
@@ -110,4 +141,7 @@ class TrainConfig:
             values = tomllib.loads(path.read_text())
         except tomllib.TOMLDecodeError as err:
             raise ConfigError(f"--config {path}: not valid TOML ({err})") from None
-        return cls.from_dict(values.get("train", values), str(path))
+        values = dict(values.get("train", values))
+        if task is not None:
+            values["task"] = task
+        return cls.from_dict(values, str(path))

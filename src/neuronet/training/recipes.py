@@ -96,7 +96,8 @@ def train_run(cfg: TrainConfig, resume: bool = False, progress: bool = True,
     cfg.validate()
     if cfg.device != "cpu":
         raise ConfigError(f"device: only 'cpu' is available in this build, got {cfg.device!r}")
-    name = cfg.name or f"{cfg.dataset}-{time.strftime('%Y%m%d-%H%M%S')}"
+    prefix = cfg.dataset if cfg.task == "classify" else cfg.task
+    name = cfg.name or f"{prefix}-{time.strftime('%Y%m%d-%H%M%S')}"
     folder = Path(cfg.run_dir) / name
     if resume and not (folder / "checkpoints" / "last.safetensors").is_file():
         raise ConfigError(f"--resume: no checkpoint to continue in {folder}/checkpoints")
@@ -104,9 +105,35 @@ def train_run(cfg: TrainConfig, resume: bool = False, progress: bool = True,
         raise ConfigError(f"run folder {folder} already holds a run: pass --resume to continue "
                           "it, or --name to start another")
     cfg.name = name
-    model, optimizer, scheduler, interval, train_loader, val_loader, classes, loss_fn = prepare(cfg)
     folder.mkdir(parents=True, exist_ok=True)
     atomic_write_text(folder / "config.json", json.dumps(cfg.to_dict(), indent=1))
+    started = time.perf_counter()
+    if cfg.task == "classify":
+        figures = _train_classifier(cfg, folder, resume, progress, report)
+    else:
+        from .ner import train_ner  # noqa: PLC0415
+
+        figures = train_ner(cfg, folder, resume, progress, report)
+    history = json.loads((folder / "history.json").read_text())
+    summary = {
+        "run": str(folder), "task": cfg.task, "figures": figures, "epochs": len(history),
+        "train_seconds": round(time.perf_counter() - started, 1),
+        "files": {"config": "config.json", "last_checkpoint": "checkpoints/last.safetensors",
+                  "best_checkpoint": "checkpoints/best.safetensors",
+                  "history": ["history.csv", "history.json"],
+                  "plots": [p.name for p in sorted(folder.glob("*.png"))],
+                  "summary": "summary.json"},
+    }
+    if cfg.task != "classify":
+        summary["files"]["vocabulary"] = "vocab.txt"
+    atomic_write_text(folder / "summary.json", json.dumps(summary, indent=1))
+    report(f"run folder: {folder} (summary.json lists every file)")
+    return summary
+
+
+def _train_classifier(cfg: TrainConfig, folder: Path, resume: bool, progress: bool,
+                      report: Callable[[str], None]) -> dict:
+    model, optimizer, scheduler, interval, train_loader, val_loader, classes, loss_fn = prepare(cfg)
     callbacks = [ProgressBar(enabled=progress)]
     if cfg.early_stopping:
         callbacks.append(EarlyStopping("val_accuracy", cfg.early_stopping, "max"))
@@ -122,23 +149,11 @@ def train_run(cfg: TrainConfig, resume: bool = False, progress: bool = True,
                f"{logs.get('val_loss', float('nan')):>9.4f} "
                f"{logs.get('val_accuracy', float('nan')):>8.4f} {logs['lr']:>9.2e} "
                f"{logs['seconds']:>5.1f}s")
-    started = time.perf_counter()
     trainer.fit(train_loader, val_loader, cfg.epochs, resume=resume, on_epoch=row)
     test = evaluate_model(cfg, model, loss_fn)
     report(f"test: loss {test['loss']:.4f}  accuracy {test['accuracy']:.4f}")
-    summary = {
-        "run": str(folder), "test_loss": test["loss"], "test_accuracy": test["accuracy"],
-        "best_val_accuracy": trainer.best, "epochs": len(trainer.history),
-        "train_seconds": round(time.perf_counter() - started, 1),
-        "files": {"config": "config.json", "last_checkpoint": "checkpoints/last.safetensors",
-                  "best_checkpoint": "checkpoints/best.safetensors",
-                  "history": ["history.csv", "history.json"],
-                  "plots": [p.name for p in sorted(folder.glob("*.png"))],
-                  "summary": "summary.json"},
-    }
-    atomic_write_text(folder / "summary.json", json.dumps(summary, indent=1))
-    report(f"run folder: {folder} (summary.json lists every file)")
-    return summary
+    return {"test_loss": test["loss"], "test_accuracy": test["accuracy"],
+            "best_val_accuracy": trainer.best}
 
 
 def evaluate_model(cfg: TrainConfig, model, loss_fn, with_confusion: bool = False) -> dict:

@@ -33,7 +33,8 @@ class Trainer:
                  scheduler_interval: str = "epoch", plateau_metric: str = "val_accuracy",
                  callbacks: Iterable[Callback] = (), grad_clip: float | None = None,
                  run_dir: str | Path | None = None, monitor: str = "val_accuracy",
-                 monitor_mode: str = "max") -> None:
+                 monitor_mode: str = "max",
+                 epoch_metrics: Callable[[], dict] | None = None) -> None:
         if scheduler_interval not in ("epoch", "batch"):
             raise ValueError(f"scheduler_interval: expected 'epoch' or 'batch', got "
                              f"{scheduler_interval!r}")
@@ -43,6 +44,7 @@ class Trainer:
         self.callbacks = list(callbacks)
         self.run_dir = Path(run_dir) if run_dir is not None else None
         self.monitor, self.monitor_mode = monitor, monitor_mode
+        self.epoch_metrics = epoch_metrics  # extra validation metrics after each epoch
         self.history: list[dict] = []
         self.best: float | None = None
         self.stop_training = False
@@ -141,6 +143,8 @@ class Trainer:
             logs = {"epoch": epoch, **self._train_epoch(train_loader, epoch)}
             if val_loader is not None:
                 logs.update({f"val_{k}": v for k, v in self.evaluate(val_loader).items()})
+            if self.epoch_metrics is not None:
+                logs.update(self.epoch_metrics())
             logs["lr"] = self.optimizer.param_groups[0]["lr"]
             logs["seconds"] = round(time.perf_counter() - began, 3)
             if self.scheduler is not None and self.scheduler_interval == "epoch":
