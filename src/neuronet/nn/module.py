@@ -2,6 +2,10 @@
 
 Setting a ``Parameter`` attribute registers it, setting a ``Module`` registers a sub-module,
 and ``register_buffer`` registers state that is saved but not trained (persistent or not).
+The registries (``_parameters``, ``_buffers``, ``_modules``) are the source of truth; each
+registered value is also kept as a plain instance attribute so that ``self.weight`` in a
+``forward`` is an ordinary attribute read (register and replace through ``setattr`` or the
+``register_*`` methods, not by writing into the registries directly).
 """
 from __future__ import annotations
 
@@ -66,8 +70,13 @@ class Module:
                 raise TypeError(f"cannot assign '{type(value).__name__}' as child module "
                                 f"'{name}' (neuronet.nn.Module or None expected)")
             self._modules[name] = None
-        else:
-            object.__setattr__(self, name, value)
+        object.__setattr__(self, name, value)
+
+    def _check_name(self, name: str) -> None:
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(f"name must be a non-empty string without '.', got {name!r}")
+        if hasattr(type(self), name):
+            raise KeyError(f"attribute '{name}' already exists")
 
     def _drop(self, name: str) -> None:
         self.__dict__.pop(name, None)
@@ -75,12 +84,7 @@ class Module:
             table.pop(name, None)
         self._non_persistent.discard(name)
 
-    def __getattr__(self, name: str):
-        d = self.__dict__
-        for table in ("_parameters", "_buffers", "_modules"):
-            t = d.get(table)
-            if t is not None and name in t:
-                return t[name]
+    def __getattr__(self, name: str):  # only reached for names that are not set
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __delattr__(self, name: str) -> None:
@@ -93,24 +97,30 @@ class Module:
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"register_parameter: '{name}' must be a Parameter or None, got "
                             f"{type(param).__name__}")
+        self._check_name(name)
         self._drop(name)
         self._parameters[name] = param
+        object.__setattr__(self, name, param)
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         """State saved with the module (unless ``persistent=False``) but not trained."""
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"register_buffer: '{name}' must be a Tensor or None, got "
                             f"{type(tensor).__name__}")
+        self._check_name(name)
         self._drop(name)
         self._buffers[name] = tensor
+        object.__setattr__(self, name, tensor)
         if not persistent:
             self._non_persistent.add(name)
 
     def add_module(self, name: str, module: Module | None) -> None:
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module: '{name}' must be a Module, got {type(module).__name__}")
+        self._check_name(name)
         self._drop(name)
         self._modules[name] = module
+        object.__setattr__(self, name, module)
 
     register_module = add_module
 

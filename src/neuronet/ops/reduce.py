@@ -27,6 +27,15 @@ def expand_reduced(g, shape: tuple, axes, keepdim: bool):
     return g.reshape(full)
 
 
+def spread(g, shape: tuple, axes, keepdim: bool, xp):
+    """``g`` (the gradient of a reduction) broadcast back over the input's ``shape``."""
+    if axes is None and g.size == 1:  # a full reduction: one value everywhere
+        out = xp.empty(shape, dtype=g.dtype)
+        out.fill(g.reshape(()))
+        return out
+    return xp.broadcast_to(expand_reduced(g, shape, axes, keepdim), shape)
+
+
 def _count(shape: tuple, axes) -> int:
     if axes is None:
         return math.prod(shape)
@@ -46,7 +55,7 @@ def sum(a: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:  #
     xp = get_xp(x)
 
     def backward(g, needs):
-        return (xp.broadcast_to(expand_reduced(g, x.shape, axes, keepdim), x.shape),)
+        return (spread(g, x.shape, axes, keepdim, xp),)
     return record(out, (a,), backward, "SumBackward1" if axes else "SumBackward0")
 
 
@@ -64,7 +73,7 @@ def mean(a: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     xp = get_xp(x)
 
     def backward(g, needs):
-        return (xp.broadcast_to(expand_reduced(g, x.shape, axes, keepdim) / n, x.shape),)
+        return (spread(g / n, x.shape, axes, keepdim, xp),)
     return record(out, (a,), backward, "MeanBackward1" if axes else "MeanBackward0")
 
 

@@ -1,7 +1,7 @@
 """Embedding lookup and dropout: ops that select or mask entries."""
 from __future__ import annotations
 
-from ..backend import get_xp, scatter_add
+from ..backend import get_xp, scatter_add_rows
 from ..random import numpy_generator
 from ..tensor import Tensor, record
 
@@ -9,7 +9,7 @@ from ..tensor import Tensor, record
 class RowsGrad:
     """The gradient of a row lookup ``weight[ids]``: ``values[k]`` belongs to row ``ids[k]``.
 
-    The engine adds it into a leaf's gradient buffer row by row (``add.at`` sums repeated ids),
+    The engine adds it into a leaf's gradient buffer row by row (repeated ids add up),
     so an embedding's backward touches only the rows that were looked up; ``dense()`` gives the
     full (num_rows, D) array where one is needed.
     """
@@ -31,10 +31,10 @@ class RowsGrad:
         """dense[ids] += values, in place (the padding row excepted)."""
         xp = get_xp(dense)
         if self.padding_idx is None:
-            scatter_add(xp, dense, self.ids, self.values)
+            scatter_add_rows(xp, dense, self.ids, self.values)
         else:
             keep = self.ids != self.padding_idx
-            scatter_add(xp, dense, self.ids[keep], self.values[keep])
+            scatter_add_rows(xp, dense, self.ids[keep], self.values[keep])
 
     def dense(self):
         out = get_xp(self.values).zeros(self.shape, dtype=self.values.dtype)
