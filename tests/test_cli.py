@@ -79,6 +79,7 @@ def test_config_file_and_overrides(data_env, capsys):
     (["--dropout", "1.5"], "dropout: expected a probability in [0, 1), got 1.5"),
     (["--dataset", "cifar"], "dataset: expected one of fashion-mnist, mnist; got 'cifar'"),
     (["--resume"], "--resume: no checkpoint to continue"),
+    (["--device", "tpu"], "device: expected 'cpu', 'cuda' or 'cuda:N', got 'tpu'"),
 ])
 def test_bad_options_give_one_clear_line(data_env, capsys, args, message):
     assert _train(data_env, *args) == 2
@@ -139,3 +140,12 @@ def test_shipped_configs_are_valid(name):
 
     cfg = TrainConfig.from_toml(Path(__file__).resolve().parents[1] / "configs" / f"{name}.toml")
     assert cfg.validate().task == ("classify" if name == "mnist" else name)
+
+
+def test_cuda_device_without_a_gpu_is_a_clear_error(data_env, capsys):
+    import neuronet
+
+    if neuronet.cuda.is_available():
+        pytest.skip("a GPU is present: tests/gpu covers training there")
+    assert _train(data_env, "--device", "cuda") == 2
+    assert "device: 'cuda' is not available" in capsys.readouterr().err

@@ -69,11 +69,17 @@ class NerData:
             self.tags[name] = [[t.tag for t in s] for s in sentences]
 
 
-@no_grad()
-def predict_types(model, x: np.ndarray, batch: int = 4096) -> np.ndarray:
+def _outputs(model, x: np.ndarray, batch: int) -> np.ndarray:
+    """The model's outputs (eval mode, no graph) for host array ``x``, on the host."""
+    device = next(model.parameters()).device
     model.eval()
-    return np.concatenate([model(Tensor._make(x[i:i + batch])).data.argmax(axis=1)
-                           for i in range(0, len(x), batch)]) if len(x) else np.zeros(0, int)
+    with no_grad():
+        return np.concatenate([model(Tensor._make(x[i:i + batch]).to(device)).cpu().data
+                               for i in range(0, len(x), batch)])
+
+
+def predict_types(model, x: np.ndarray, batch: int = 4096) -> np.ndarray:
+    return _outputs(model, x, batch).argmax(axis=1) if len(x) else np.zeros(0, int)
 
 
 def _split_sentences(flat: list, lengths: list[int]) -> list[list]:
@@ -94,11 +100,8 @@ def evaluate_classifier(model, data: NerData, split: str) -> dict:
             "tokens": token_scores(gold_types, predicted, TYPES)}
 
 
-@no_grad()
 def window_scores(scorer: WindowScorer, x: np.ndarray, window: int) -> np.ndarray:
-    scorer.eval()
-    return np.concatenate([scorer(Tensor._make(x[i:i + 8192, :window])).data
-                           for i in range(0, len(x), 8192)])
+    return _outputs(scorer, np.ascontiguousarray(x[:, :window]), 8192)
 
 
 def best_threshold(scores: np.ndarray, positive: np.ndarray) -> float:
@@ -167,7 +170,7 @@ def prepare_ner(cfg: TrainConfig):
     data = NerData(cfg)
     rng = numpy_generator()
     embeddings = embedding_matrix(data.vocab, data.glove, rng)
-    model = build_ner_model(cfg, len(data.vocab), embeddings)
+    model = build_ner_model(cfg, len(data.vocab), embeddings).to(cfg.device)
     if cfg.task == "ner-window":
         train = TensorDataset(Tensor._make(data.x["train"]), Tensor._make(data.y["train"]))
         loss_fn = nn.functional.cross_entropy
@@ -223,7 +226,8 @@ def train_ner(cfg: TrainConfig, folder: Path, resume: bool, progress: bool,
                                                      patience=cfg.patience, threshold=0)
     trainer = Trainer(trainable, loss_fn, opt, sched, plateau_metric="val_f1",
                       callbacks=[ProgressBar(enabled=progress)], grad_clip=cfg.grad_clip or None,
-                      run_dir=folder, monitor="val_f1", epoch_metrics=metrics)
+                      run_dir=folder, monitor="val_f1", epoch_metrics=metrics,
+                      device=None if cfg.device == "cpu" else cfg.device)
     report(f"training {cfg.task} on CoNLL-2003 -> {folder}  ({len(data.vocab):,} words, "
            f"{len(loader.dataset):,} training {'windows' if cfg.task == 'ner-window' else 'pairs'})")
     report(f"{'epoch':>5} {'loss':>8} {'val_P':>7} {'val_R':>7} {'val_F1':>7} {'lr':>9} {'time':>6}")

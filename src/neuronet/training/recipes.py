@@ -25,6 +25,21 @@ from .metrics import confusion_matrix
 from .trainer import Trainer
 
 
+def check_device(name: str) -> None:
+    """A clear error for a device that is not there."""
+    from .. import cuda  # noqa: PLC0415
+    from ..backend import device  # noqa: PLC0415
+
+    try:
+        dev = device(name)
+    except ValueError as err:
+        raise ConfigError(str(err)) from None
+    if dev.type == "cuda" and (dev.index or 0) >= cuda.device_count():
+        raise ConfigError(f"device: {name!r} is not available (CuPy sees "
+                          f"{cuda.device_count()} CUDA devices; install neuronet[gpu] on a "
+                          "machine with an NVIDIA GPU)")
+
+
 def load_arrays(cfg: TrainConfig, train: bool) -> tuple[np.ndarray, np.ndarray, list]:
     ds = dataset_class(cfg.dataset)(train=train)
     x, y = ds.arrays()
@@ -84,7 +99,7 @@ def prepare(cfg: TrainConfig):
     if cfg.val_size >= len(x):
         raise ConfigError(f"val_size: expected fewer than {len(x)} samples, got {cfg.val_size}")
     train_loader, val_loader = _loaders(cfg, x, y)
-    model = build_model(cfg, x.shape[1], len(classes))
+    model = build_model(cfg, x.shape[1], len(classes)).to(cfg.device)
     optimizer = build_optimizer(cfg, model.parameters())
     scheduler, interval = build_scheduler(cfg, optimizer, len(train_loader))
     return model, optimizer, scheduler, interval, train_loader, val_loader, classes, cross_entropy
@@ -94,8 +109,7 @@ def train_run(cfg: TrainConfig, resume: bool = False, progress: bool = True,
               report: Callable[[str], None] = print) -> dict:
     """Train (or continue) the run ``cfg`` describes; returns its summary."""
     cfg.validate()
-    if cfg.device != "cpu":
-        raise ConfigError(f"device: only 'cpu' is available in this build, got {cfg.device!r}")
+    check_device(cfg.device)
     prefix = cfg.dataset if cfg.task == "classify" else cfg.task
     name = cfg.name or f"{prefix}-{time.strftime('%Y%m%d-%H%M%S')}"
     folder = Path(cfg.run_dir) / name
@@ -138,7 +152,8 @@ def _train_classifier(cfg: TrainConfig, folder: Path, resume: bool, progress: bo
     if cfg.early_stopping:
         callbacks.append(EarlyStopping("val_accuracy", cfg.early_stopping, "max"))
     trainer = Trainer(model, loss_fn, optimizer, scheduler, interval, callbacks=callbacks,
-                      grad_clip=cfg.grad_clip or None, run_dir=folder)
+                      grad_clip=cfg.grad_clip or None, run_dir=folder,
+                      device=None if cfg.device == "cpu" else cfg.device)
     report(f"training {cfg.dataset} -> {folder}  ({sum(p.numel() for p in model.parameters()):,} "
            f"parameters)")
     report(f"{'epoch':>5} {'loss':>8} {'acc':>7} {'val_loss':>9} {'val_acc':>8} {'lr':>9} "
@@ -159,7 +174,8 @@ def _train_classifier(cfg: TrainConfig, folder: Path, resume: bool, progress: bo
 def evaluate_model(cfg: TrainConfig, model, loss_fn, with_confusion: bool = False) -> dict:
     x, y, classes = load_arrays(cfg, train=False)
     loader = DataLoader(TensorDataset(Tensor._make(x), Tensor._make(y)), batch_size=1000)
-    trainer = Trainer(model, loss_fn, optimizer=None)
+    trainer = Trainer(model, loss_fn, optimizer=None,
+                      device=None if cfg.device == "cpu" else cfg.device)
     result = trainer.evaluate(loader)
     if with_confusion:
         predicted = trainer.predict(loader).argmax(axis=1)

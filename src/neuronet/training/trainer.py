@@ -34,7 +34,7 @@ class Trainer:
                  callbacks: Iterable[Callback] = (), grad_clip: float | None = None,
                  run_dir: str | Path | None = None, monitor: str = "val_accuracy",
                  monitor_mode: str = "max",
-                 epoch_metrics: Callable[[], dict] | None = None) -> None:
+                 epoch_metrics: Callable[[], dict] | None = None, device=None) -> None:
         if scheduler_interval not in ("epoch", "batch"):
             raise ValueError(f"scheduler_interval: expected 'epoch' or 'batch', got "
                              f"{scheduler_interval!r}")
@@ -45,6 +45,7 @@ class Trainer:
         self.run_dir = Path(run_dir) if run_dir is not None else None
         self.monitor, self.monitor_mode = monitor, monitor_mode
         self.epoch_metrics = epoch_metrics  # extra validation metrics after each epoch
+        self.device = device  # batches are moved here (the model should already be there)
         self.history: list[dict] = []
         self.best: float | None = None
         self.stop_training = False
@@ -75,6 +76,7 @@ class Trainer:
         self.model.train()
         loss_mean, correct, seen, classifies = RunningMean(), 0, 0, False
         for batch, (x, y) in enumerate(loader):
+            x, y = self._place(x), self._place(y)
             self.optimizer.zero_grad()
             out = self.model(x)
             loss = self.loss_fn(out, y)
@@ -109,6 +111,7 @@ class Trainer:
         self.model.eval()
         loss_mean, correct, seen = RunningMean(), 0, 0
         for x, y in loader:
+            x, y = self._place(x), self._place(y)
             out = self.model(x)
             loss_mean.update(self.loss_fn(out, y).item(), y.shape[0])
             if out.ndim == 2:
@@ -116,12 +119,16 @@ class Trainer:
             seen += y.shape[0]
         return {"loss": loss_mean.value, "accuracy": correct / max(seen, 1)}
 
+    def _place(self, t):
+        return t if self.device is None else t.to(self.device)
+
     @no_grad()
     def predict(self, loader) -> np.ndarray:
-        """The model's outputs over ``loader`` (eval mode), concatenated."""
+        """The model's outputs over ``loader`` (eval mode), concatenated on the host."""
         self.model.eval()
-        return np.concatenate([self.model(batch[0] if isinstance(batch, (tuple, list))
-                                          else batch).data for batch in loader])
+        outs = [self.model(self._place(batch[0] if isinstance(batch, (tuple, list)) else batch))
+                for batch in loader]
+        return np.concatenate([o.cpu().data for o in outs])
 
     def _better(self, value: float) -> bool:
         if self.best is None:
