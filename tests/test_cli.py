@@ -142,10 +142,8 @@ def test_shipped_configs_are_valid(name):
     assert cfg.validate().task == ("classify" if name == "mnist" else name)
 
 
+@pytest.mark.skipif(neuronet.cuda.is_available(),
+                    reason="a GPU is present: tests/gpu covers training there")
 def test_cuda_device_without_a_gpu_is_a_clear_error(data_env, capsys):
-    import neuronet
-
-    if neuronet.cuda.is_available():
-        pytest.skip("a GPU is present: tests/gpu covers training there")
     assert _train(data_env, "--device", "cuda") == 2
     assert "device: 'cuda' is not available" in capsys.readouterr().err
