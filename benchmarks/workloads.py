@@ -61,37 +61,33 @@ def w1_framework(m, batch: int):
     return step
 
 
-def w2_framework(m, batch: int = 128):
-    nn = m.nn
+def _classifier_step(m, model, optimizer, batch: int):
+    """A training step of ``model`` on fixed MNIST-shaped data with cross-entropy."""
     x, y = _mlp_data(batch, 784, 10)
     x, y = m.tensor(x), m.tensor(y)
-    model = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU(),
-                          nn.Linear(256, 10))
-    opt = m.optim.Adagrad(model.parameters(), lr=0.01)
-    loss_fn = nn.CrossEntropyLoss()
+    loss_fn = m.nn.CrossEntropyLoss()
 
     def step():
-        opt.zero_grad()
+        optimizer.zero_grad()
         loss_fn(model(x), y).backward()
-        opt.step()
+        optimizer.step()
     return step
+
+
+def w2_framework(m, batch: int = 128):
+    nn = m.nn
+    model = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU(),
+                          nn.Linear(256, 10))
+    return _classifier_step(m, model, m.optim.Adagrad(model.parameters(), lr=0.01), batch)
 
 
 def w3_framework(m, batch: int = 256):
     nn = m.nn
-    x, y = _mlp_data(batch, 784, 10)
-    x, y = m.tensor(x), m.tensor(y)
     model = nn.Sequential(nn.Linear(784, 256), nn.BatchNorm1d(256), nn.ReLU(), nn.Dropout(0.2),
                           nn.Linear(256, 256), nn.BatchNorm1d(256), nn.ReLU(), nn.Dropout(0.2),
                           nn.Linear(256, 10))
     opt = m.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    loss_fn = nn.CrossEntropyLoss()
-
-    def step():
-        opt.zero_grad()
-        loss_fn(model(x), y).backward()
-        opt.step()
-    return step
+    return _classifier_step(m, model, opt, batch)
 
 
 def w4_framework(m, batch: int = 32):

@@ -34,6 +34,16 @@ def make_inputs(spec: OpSpec, rng, dtype=np.float64) -> list:
     return arrays
 
 
+def assert_keeps_float32(fn, spec: OpSpec, rng) -> None:
+    """A float32 op stays float32: its output and every input gradient."""
+    inputs = [nt.tensor(x, requires_grad=True) for x in make_inputs(spec, rng, np.float32)]
+    out = fn(*inputs)
+    assert out.dtype == nt.float32
+    out.backward(nt.ones_like(out))
+    for t in inputs:
+        assert t.grad.dtype == nt.float32
+
+
 def _idx(m, values, dtype="long"):
     return m.tensor(values) if m is nt else m.tensor(values, dtype=getattr(m, dtype))
 

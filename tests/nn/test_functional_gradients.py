@@ -5,7 +5,7 @@ import pytest
 import neuronet as nt
 import neuronet.nn.functional as F
 from neuronet.autograd import gradcheck
-from tests.core.op_specs import make_inputs
+from tests.core.op_specs import assert_keeps_float32, make_inputs
 
 from .functional_specs import ALL_SPECS
 
@@ -58,12 +58,7 @@ def _compare_with_pytorch(spec, rng, torch, TF):
 
 @pytest.mark.parametrize("spec", ALL_SPECS, ids=IDS)
 def test_float32_stays_float32(spec, rng):
-    inputs = [nt.tensor(x, requires_grad=True) for x in make_inputs(spec, rng, np.float32)]
-    out = spec.fn(F, nt, *inputs)
-    assert out.dtype == nt.float32
-    out.backward(nt.ones_like(out))
-    for t in inputs:
-        assert t.grad.dtype == nt.float32
+    assert_keeps_float32(lambda *a: spec.fn(F, nt, *a), spec, rng)
 
 
 def test_embedding_padding_row_gets_no_gradient():

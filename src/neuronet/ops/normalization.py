@@ -16,12 +16,13 @@ def _normalize(x, axes, eps, xp):
     return mean, var, invstd, d * invstd
 
 
-def _affine_vjp(g, xhat, invstd, w, axes, m, needs, param_shape):
+def _affine_vjp(g, xhat, invstd, w, axes, m, needs, param_shape, param_axes=None):
     """VJP of y = w * x_hat + b with x_hat normalised over ``axes`` (m elements each).
 
-    dx = invstd / m * (m * gh - sum(gh) - x_hat * sum(gh * x_hat)), gh = g * w;
-    dw = sum(g * x_hat); db = sum(g) — sums over ``axes``.
+    dx = invstd / m * (m * gh - sum(gh) - x_hat * sum(gh * x_hat)), gh = g * w, sums over
+    ``axes``; dw = sum(g * x_hat) and db = sum(g) over ``param_axes`` (default ``axes``).
     """
+    param_axes = axes if param_axes is None else param_axes
     gh = g * w if w is not None else g
     gx = None
     if needs[0]:
@@ -30,9 +31,9 @@ def _affine_vjp(g, xhat, invstd, w, axes, m, needs, param_shape):
         gx = (gh - s1 / m - xhat * (s2 / m)) * invstd
     grads = [gx]
     if len(needs) > 1:
-        grads.append((g * xhat).sum(axis=axes).reshape(param_shape) if needs[1] else None)
+        grads.append((g * xhat).sum(axis=param_axes).reshape(param_shape) if needs[1] else None)
     if len(needs) > 2:
-        grads.append(g.sum(axis=axes).reshape(param_shape) if needs[2] else None)
+        grads.append(g.sum(axis=param_axes).reshape(param_shape) if needs[2] else None)
     return tuple(grads)
 
 
@@ -130,16 +131,5 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,  #
     lead = tuple(range(x.ndim - k))
 
     def backward(g, needs):
-        gh = g * w if w is not None else g
-        gx = None
-        if needs[0]:
-            s1 = gh.sum(axis=axes, keepdims=True)
-            s2 = (gh * xhat).sum(axis=axes, keepdims=True)
-            gx = (gh - s1 / m - xhat * (s2 / m)) * invstd
-        grads = [gx]
-        if len(needs) > 1:
-            grads.append((g * xhat).sum(axis=lead) if needs[1] else None)
-        if len(needs) > 2:
-            grads.append(g.sum(axis=lead) if needs[2] else None)
-        return tuple(grads)
+        return _affine_vjp(g, xhat, invstd, w, axes, m, needs, shape, lead)
     return record(out, (input, *inputs), backward, "NativeLayerNormBackward0")
