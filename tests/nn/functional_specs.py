@@ -36,6 +36,17 @@ ACTIVATION_SPECS = [
     OpSpec("prelu_shared", lambda F, m, x, w: F.prelu(x, w), ((3, 4), (1,)), "away"),
     OpSpec("prelu_channels", lambda F, m, x, w: F.prelu(x, w), ((2, 4, 3), (4,)), "away"),
     OpSpec("softmin", lambda F, m, x: F.softmin(x, 1), ((3, 4),)),
+    # neuronet's own (no PyTorch counterpart), and random ones made repeatable by a fresh
+    # generator per call: gradient-checked, not compared with PyTorch.
+    OpSpec("maxout", lambda F, m, x: F.maxout(x, 3), ((2, 6),), kwargs={"ours": True}),
+    OpSpec("maxout_dim1", lambda F, m, x: F.maxout(x, 2, dim=1), ((2, 4, 3),),
+           kwargs={"ours": True}),
+    OpSpec("binary_step_times_x", lambda F, m, x: F.binary_step(x) * x, ((3, 4),), "away",
+           kwargs={"ours": True}),
+    OpSpec("dropout_train", lambda F, m, x: F.dropout(x, 0.4, True, generator=m.Generator(3)),
+           ((4, 5),), kwargs={"ours": True}),
+    OpSpec("rrelu_train", lambda F, m, x: F.rrelu(x, training=True, generator=m.Generator(3)),
+           ((4, 5),), "away", kwargs={"ours": True}),
 ]
 
 LAYER_SPECS = [
