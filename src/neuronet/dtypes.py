@@ -59,10 +59,6 @@ def _category(dtype: np.dtype) -> int:
     return {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}[dtype.kind]
 
 
-def is_floating(dtype: np.dtype) -> bool:
-    return dtype.kind == "f" or dtype.kind == "c"
-
-
 def promote_types(a: np.dtype, a_dim: int, b: np.dtype, b_dim: int) -> np.dtype:
     """PyTorch's type promotion for two tensors.
 

@@ -39,8 +39,6 @@ def getitem(a: Tensor, key) -> Tensor:
     except IndexError as err:
         raise IndexError(f"index {key!r} is invalid for a tensor of shape {tuple(x.shape)}: "
                          f"{err}") from None
-    if basic and out.base is not None:
-        pass  # a view: fine, the forward never writes to it
 
     def backward(g, needs):
         grad = xp.zeros_like(x)

@@ -11,6 +11,8 @@ from collections import namedtuple
 from ..backend import get_xp
 from ..tensor import Tensor, record
 from ._util import normalize_dim, normalize_dims
+from .elementwise import abs as _abs
+from .elementwise import maximum, minimum, sqrt
 
 MaxMin = namedtuple("MaxMin", ["values", "indices"])
 
@@ -139,16 +141,12 @@ def max(a: Tensor, dim=None, keepdim: bool = False):  # noqa: A001
     """max over all (a tensor), or ``(values, indices)`` along ``dim``; or element-wise with a
     tensor as second argument."""
     if isinstance(dim, Tensor):
-        from .elementwise import maximum  # noqa: PLC0415
-
         return maximum(a, dim)
     return _extreme(a, dim, keepdim, "max")
 
 
 def min(a: Tensor, dim=None, keepdim: bool = False):  # noqa: A001
     if isinstance(dim, Tensor):
-        from .elementwise import minimum  # noqa: PLC0415
-
         return minimum(a, dim)
     return _extreme(a, dim, keepdim, "min")
 
@@ -219,8 +217,6 @@ def var(a: Tensor, dim=None, *, correction: float = 1, keepdim: bool = False,
 
 def std(a: Tensor, dim=None, *, correction: float = 1, keepdim: bool = False,
         unbiased: bool | None = None) -> Tensor:
-    from .elementwise import sqrt  # noqa: PLC0415
-
     return sqrt(var(a, dim, correction=correction, keepdim=keepdim, unbiased=unbiased))
 
 
@@ -250,7 +246,7 @@ def norm(a: Tensor, p="fro", dim=None, keepdim: bool = False) -> Tensor:
     if p == "fro":
         p = 2
     if p in (float("inf"), float("-inf")):
-        return _amaxmin(abs_(a), dim if dim is not None else (), keepdim,
+        return _amaxmin(_abs(a), dim if dim is not None else (), keepdim,
                         "max" if p > 0 else "min")
     if p == 0:
         return sum((a != 0).to(a.dtype), dim, keepdim)
@@ -272,9 +268,3 @@ def norm(a: Tensor, p="fro", dim=None, keepdim: bool = False) -> Tensor:
         gx = xp.sign(x) * ax ** (p - 1) / safe ** (p - 1)
         return (expand_reduced(g, x.shape, axes, keepdim) * xp.where(o == 0, 0, gx),)
     return record(out, (a,), backward_p, "NormBackward1")
-
-
-def abs_(a: Tensor) -> Tensor:
-    from .elementwise import abs as _abs  # noqa: PLC0415
-
-    return _abs(a)
