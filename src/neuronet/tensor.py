@@ -12,6 +12,7 @@ import numpy as np
 from . import dtypes as _dt
 from .autograd import grad_mode as _grad_mode
 from .autograd.graph import Node, run_backward
+from .backend import device as _device
 from .backend import device_of, get_xp, to_device
 
 _enabled = _grad_mode._enabled
@@ -182,7 +183,7 @@ class Tensor:
         for a in args:
             if isinstance(a, Tensor):
                 dtype, dev = a.dtype, a.device
-            elif isinstance(a, str) or type(a).__name__ == "device":
+            elif isinstance(a, (str, _device)):
                 dev = a
             else:
                 dtype = a
