@@ -56,3 +56,25 @@ def test_ner_errors(ner_env, capsys):
     capsys.readouterr()
     assert main(["predict", str(ner_env / "runs" / "ner-window")]) == 2
     assert "pass --text" in capsys.readouterr().err
+
+
+def test_data_fetch_text_sets(ner_env, capsys):
+    assert main(["data", "fetch", "conll2003"]) == 0
+    assert "conll2003 train: 300 sentences" in capsys.readouterr().out
+    assert main(["data", "fetch", "glove"]) == 0
+    assert "x 50 dimensions" in capsys.readouterr().out
+    assert main(["data", "fetch", "imagenet"]) == 2
+    assert "also conll2003 and glove" in capsys.readouterr().err
+
+
+def test_ner_models_take_the_configured_initialisation(ner_env):
+    from neuronet.training.config import TrainConfig
+    from neuronet.training.ner import build_ner_model
+
+    cfg = TrainConfig.for_task("ner-window")
+    cfg.init = "xavier_uniform"
+    model = build_ner_model(cfg, 50, None)
+    assert model.hidden.bias.tolist() == [0.0] * 300  # re-initialised: zero biases
+    cfg.init = "nonsense"
+    with pytest.raises(ValueError, match="init: expected one of"):
+        build_ner_model(cfg, 50, None)

@@ -71,7 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     d = sub.add_parser("data", help="data sets")
     dsub = d.add_subparsers(dest="data_command", required=True)
     f = dsub.add_parser("fetch", help="download and verify a data set into the cache")
-    f.add_argument("name", help="mnist or fashion-mnist")
+    f.add_argument("name", help="mnist, fashion-mnist, conll2003 or glove")
     return p
 
 
@@ -210,9 +210,22 @@ def _run(args) -> int:
         for i, c in enumerate(predicted):
             print(f"{i}\t{classes[int(c)]}")
         return 0
-    from .data.datasets import dataset_class  # noqa: PLC0415
+    from .data.datasets import CoNLL2003, GloVe, dataset_class  # noqa: PLC0415
 
-    cls = dataset_class(args.name)
+    if args.name == "conll2003":
+        for split in ("train", "valid", "test"):
+            sentences = CoNLL2003(split)
+            print(f"conll2003 {split}: {len(sentences)} sentences, "
+                  f"{sum(map(len, sentences))} tokens")
+        return 0
+    if args.name == "glove":
+        vectors = GloVe(50)
+        print(f"glove 6B: {len(vectors)} words x {vectors.dim} dimensions")
+        return 0
+    try:
+        cls = dataset_class(args.name)
+    except ValueError as err:
+        raise ConfigError(f"data fetch: {err}; also conll2003 and glove") from None
     for train in (True, False):
         ds = cls(train=train)
         print(f"{args.name} {'train' if train else 'test'}: {len(ds)} images in {ds.root}")

@@ -35,18 +35,24 @@ class MLP(nn.Sequential):
             width = size
         layers.append(nn.Linear(width, out_features))
         super().__init__(*layers)
-        if init not in _init.INITIALISERS:
-            raise ValueError(f"init: expected one of {sorted(_init.INITIALISERS)}, got {init!r}")
-        if init != "default":
-            self._initialise(_init.INITIALISERS[init], init)
+        initialise_linear_layers(self, init)
 
-    @no_grad()
-    def _initialise(self, fill, name: str) -> None:
-        for m in self.modules():
-            if isinstance(m, nn.Linear):
-                if name.startswith("kaiming"):
-                    fill(m.weight, nonlinearity="relu")
-                else:
-                    fill(m.weight)
-                if m.bias is not None:
-                    _init.zeros_(m.bias)
+
+@no_grad()
+def initialise_linear_layers(model: nn.Module, scheme: str) -> nn.Module:
+    """Re-initialise every Linear weight of ``model`` with ``nn.init``'s ``scheme`` (kaiming_*
+    with the relu gain) and zero its bias; 'default' keeps PyTorch's initialisation."""
+    if scheme not in _init.INITIALISERS:
+        raise ValueError(f"init: expected one of {sorted(_init.INITIALISERS)}, got {scheme!r}")
+    if scheme == "default":
+        return model
+    fill = _init.INITIALISERS[scheme]
+    for m in model.modules():
+        if isinstance(m, nn.Linear):
+            if scheme.startswith("kaiming"):
+                fill(m.weight, nonlinearity="relu")
+            else:
+                fill(m.weight)
+            if m.bias is not None:
+                _init.zeros_(m.bias)
+    return model

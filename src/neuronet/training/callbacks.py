@@ -46,8 +46,8 @@ class EarlyStopping(Callback):
 
 
 class ProgressBar(Callback):
-    """A per-batch progress bar with the running loss and throughput (tqdm when installed,
-    plain periodic lines otherwise)."""
+    """A per-batch progress bar with the running loss and throughput (tqdm when installed; off
+    when the output is not a terminal, so logs stay readable)."""
 
     def __init__(self, file=None, enabled: bool = True) -> None:
         self.file = file or sys.stderr
@@ -64,7 +64,7 @@ class ProgressBar(Callback):
             self.bar = None
             return
         self.bar = tqdm(total=trainer.batches_per_epoch, desc=f"epoch {epoch}", leave=False,
-                        file=self.file, unit="batch", dynamic_ncols=True)
+                        file=self.file, unit="batch", dynamic_ncols=True, disable=None)
 
     def on_batch_end(self, trainer, batch: int, loss: float, size: int) -> None:
         if not self.enabled:

@@ -151,15 +151,20 @@ def scorer_pairs(data: NerData, cfg: TrainConfig, rng: np.random.Generator) -> n
 
 
 def build_ner_model(cfg: TrainConfig, vocab_size: int, embeddings: np.ndarray | None):
+    """The configured model (hidden size, activation, dropout, initialisation), with its word
+    embeddings set to ``embeddings`` (GloVe) when given."""
+    from ..models.mlp import initialise_linear_layers  # noqa: PLC0415
+
     size = 2 * cfg.window + 1
     if cfg.task == "ner-window":
-        return WindowClassifier(vocab_size, 50, size, cfg.hidden[0], len(TYPES), cfg.activation,
-                                cfg.dropout, cfg.casing_dim, embeddings)
-    scorer = WindowScorer(vocab_size, 50, size, cfg.hidden[0], cfg.activation, cfg.pieces,
-                          padding_idx=0)
-    if embeddings is not None:
-        scorer.embedding.weight.data[...] = embeddings
-    return scorer
+        model = WindowClassifier(vocab_size, 50, size, cfg.hidden[0], len(TYPES),
+                                 cfg.activation, cfg.dropout, cfg.casing_dim, embeddings)
+    else:
+        model = WindowScorer(vocab_size, 50, size, cfg.hidden[0], cfg.activation, cfg.pieces,
+                             padding_idx=0)
+        if embeddings is not None:
+            model.embedding.weight.data[...] = embeddings
+    return initialise_linear_layers(model, cfg.init)
 
 
 def prepare_ner(cfg: TrainConfig):
