@@ -34,6 +34,21 @@ def make_inputs(spec: OpSpec, rng, dtype=np.float64) -> list:
     return arrays
 
 
+def assert_matches_pytorch(ours_fn, theirs_fn, arrays, torch, rng, rtol=1e-12,
+                           grad_rtol=1e-10) -> None:
+    """Same values and, for a random upstream gradient, the same input gradients."""
+    ours = [nt.tensor(x, requires_grad=True) for x in arrays]
+    theirs = [torch.tensor(x, requires_grad=True) for x in arrays]
+    out, ref = ours_fn(*ours), theirs_fn(*theirs)
+    assert out.shape == tuple(ref.shape)
+    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=rtol, atol=1e-12)
+    upstream = rng.standard_normal(ref.shape)
+    out.backward(nt.tensor(upstream))
+    ref.backward(torch.tensor(upstream))
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=grad_rtol, atol=1e-12)
+
+
 def assert_keeps_float32(fn, spec: OpSpec, rng) -> None:
     """A float32 op stays float32: its output and every input gradient."""
     inputs = [nt.tensor(x, requires_grad=True) for x in make_inputs(spec, rng, np.float32)]

@@ -5,7 +5,7 @@ import pytest
 import neuronet as nt
 import neuronet.nn.functional as F
 from neuronet.autograd import gradcheck
-from tests.core.op_specs import assert_keeps_float32, make_inputs
+from tests.core.op_specs import assert_keeps_float32, assert_matches_pytorch, make_inputs
 
 from .functional_specs import ALL_SPECS
 
@@ -46,17 +46,8 @@ def test_matches_pytorch(spec, rng, torch, float64_default):
 
 
 def _compare_with_pytorch(spec, rng, torch, TF):
-    arrays = make_inputs(spec, rng)
-    ours = [nt.tensor(x, requires_grad=True) for x in arrays]
-    theirs = [torch.tensor(x, requires_grad=True) for x in arrays]
-    out, ref = spec.fn(F, nt, *ours), spec.fn(TF, torch, *theirs)
-    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-10,
-                               atol=1e-12)
-    upstream = rng.standard_normal(ref.shape)
-    out.backward(nt.tensor(upstream))
-    ref.backward(torch.tensor(upstream))
-    for a, b in zip(ours, theirs):
-        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-9, atol=1e-12)
+    assert_matches_pytorch(lambda *a: spec.fn(F, nt, *a), lambda *a: spec.fn(TF, torch, *a),
+                           make_inputs(spec, rng), torch, rng, rtol=1e-10, grad_rtol=1e-9)
 
 
 @pytest.mark.parametrize("spec", ALL_SPECS, ids=IDS)

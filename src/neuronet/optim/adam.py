@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import math
 
-from ..tensor import Tensor
 from .optimizer import Optimizer, check_non_negative
 
 
@@ -40,13 +39,8 @@ class Adam(Optimizer):
                 continue
             g = self._grad(p, group["maximize"])
             xp = p.xp
-            state = self.state.get(p)
-            if state is None:
-                state = self.state[p] = {"step": 0,
-                                         "exp_avg": Tensor._make(xp.zeros_like(p.data)),
-                                         "exp_avg_sq": Tensor._make(xp.zeros_like(p.data))}
-                if amsgrad:
-                    state["max_exp_avg_sq"] = Tensor._make(xp.zeros_like(p.data))
+            state = self._state(p, "exp_avg", "exp_avg_sq", *(["max_exp_avg_sq"] if amsgrad
+                                                              else []))
             state["step"] += 1
             t = state["step"]
             if wd:

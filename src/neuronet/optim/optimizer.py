@@ -73,6 +73,15 @@ class Optimizer:
     def _update_group(self, group: dict[str, Any]) -> None:
         raise NotImplementedError
 
+    def _state(self, p: Tensor, *buffers: str) -> dict[str, Any]:
+        """``p``'s state, created on first use as ``step`` 0 and zero ``buffers``."""
+        state = self.state.get(p)
+        if state is None:
+            state = self.state[p] = {"step": 0}
+            for name in buffers:
+                state[name] = Tensor._make(p.xp.zeros_like(p.data))
+        return state
+
     def _buffer(self, p: Tensor):
         """A work array shaped like ``p``, reused across steps (updates allocate nothing)."""
         buf = self._scratch.get(id(p))

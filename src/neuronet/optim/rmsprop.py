@@ -1,7 +1,6 @@
 """RMSprop: gradients scaled by a running root-mean-square of their history."""
 from __future__ import annotations
 
-from ..tensor import Tensor
 from .optimizer import Optimizer, check_non_negative
 
 
@@ -37,14 +36,8 @@ class RMSprop(Optimizer):
                 continue
             g = self._grad(p, group["maximize"])
             xp = p.xp
-            state = self.state.get(p)
-            if state is None:
-                state = self.state[p] = {"step": 0,
-                                         "square_avg": Tensor._make(xp.zeros_like(p.data))}
-                if mu > 0:
-                    state["momentum_buffer"] = Tensor._make(xp.zeros_like(p.data))
-                if centered:
-                    state["grad_avg"] = Tensor._make(xp.zeros_like(p.data))
+            state = self._state(p, "square_avg", *(["momentum_buffer"] if mu > 0 else []),
+                                *(["grad_avg"] if centered else []))
             state["step"] += 1
             if wd:
                 g = g + wd * p.data
