@@ -25,6 +25,7 @@ from .ops import (
     unflatten, unsqueeze, var, where,
 )
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
+from .serialization import save
 from .tensor import Tensor
 
 __version__ = "0.1.0"
@@ -40,6 +41,12 @@ mm = matmul
 t = ops.t  # noqa: F821 - the ops package is bound by the import above
 dtype = type(float32)
 default_generator = importlib.import_module(".random", __name__).default_generator
+
+def load(path) -> dict:
+    """The tensors of a file written by ``neuronet.save`` (a ``state_dict``); never runs code.
+    ``neuronet.serialization.load`` also returns the metadata."""
+    return importlib.import_module(".serialization", __name__).load(path)[0]
+
 
 _LAZY = ("nn", "optim", "data", "training", "models", "cuda", "utils", "serialization")
 

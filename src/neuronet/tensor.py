@@ -334,6 +334,15 @@ class Tensor:
     def __getitem__(self, key):
         return _ops.getitem(self, key)
 
+    def __setitem__(self, key, value) -> None:
+        """In-place assignment into the data (``x[x < 0] = 0``); like every in-place op it is
+        refused on a tensor that autograd is tracking."""
+        from .ops.indexing import _array_key, _is_basic  # noqa: PLC0415
+
+        if not _is_basic(key):
+            key = _array_key(key, get_xp(self.data))
+        self._inplace(lambda x, v: _assign_at(x, key, v), value)
+
     def __eq__(self, other):  # noqa: D105
         return _ops.eq(self, other)
 
@@ -674,6 +683,11 @@ def _root_gradient(t: Tensor, gradient, argname: str):
         raise RuntimeError(f"{argname}: expected shape {tuple(t.data.shape)} (the output's), "
                            f"got {tuple(g.shape)}")
     return g.astype(t.data.dtype, copy=True)
+
+
+def _assign_at(target, key, value):
+    target[key] = value
+    return target
 
 
 def _assign(target, value):

@@ -165,3 +165,26 @@ def test_python_protocols():
     assert np.asarray(t).tolist() == [1.0, 2.0]
     assert (np.ones(2) * t).dtype == nt.float64  # reflected op handled by Tensor
     assert {t: 1}[t] == 1
+
+
+def test_setitem_in_place():
+    x = nt.tensor([[-1.0, 2.0], [3.0, -4.0]])
+    x[x < 0] = 0
+    assert x.tolist() == [[0.0, 2.0], [3.0, 0.0]]
+    x[0] = nt.tensor([5.0, 6.0])
+    x[:, 1] = 7
+    assert x.tolist() == [[5.0, 7.0], [3.0, 7.0]]
+    w = nt.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="in-place"):
+        w[0] = 3.0
+    with nt.no_grad():
+        w[0] = 3.0
+    assert w.tolist() == [3.0, 1.0]
+
+
+def test_top_level_save_and_load(tmp_path):
+    state = {"w": nt.randn(2, 3), "steps": nt.tensor(4)}
+    nt.save(state, tmp_path / "s.safetensors")
+    back = nt.load(tmp_path / "s.safetensors")
+    assert set(back) == {"w", "steps"} and back["steps"].item() == 4
+    np.testing.assert_array_equal(back["w"].numpy(), state["w"].numpy())
