@@ -1,63 +1,41 @@
 """The recorded graph and the backward pass.
 
 Each differentiable op that sees an input requiring grad records a ``Node`` on its output:
-the op's inputs and its vector-Jacobian product ``backward(grad, needs) -> grads``, one per
-input (``None`` where ``needs[i]`` is False). The backward pass walks the nodes iteratively in
-reverse topological order, so depth is limited by memory, never by Python's recursion limit.
-Each node runs once, after all of its consumers have handed it their gradient: the upstream
-gradient (the notes' delta) is computed once and reused by every layer below.
+the op's inputs, its vector-Jacobian product ``backward(grad, needs) -> grads`` (one per input,
+``None`` where ``needs[i]`` is False) and a sequence number that grows with every node made.
+
+The backward pass keeps the nodes that have received a gradient in a heap and always runs the
+one with the highest sequence number next. A node is made after all of its inputs, so every
+consumer of a node runs before it: when a node runs, its gradient (the notes' delta) is complete,
+and it is computed once and reused by everything below. The walk is iterative, so depth is
+limited by memory, never by Python's recursion limit, and it needs no separate pass to count
+consumers (PyTorch's engine orders its ready queue by sequence number the same way).
 """
 from __future__ import annotations
 
+import heapq
+import itertools
 from typing import Callable, Sequence
 
-FREED = "FREED"
+_sequence = itertools.count()
 
 
 class Node:
     """One recorded op: its inputs and the VJP from its output's gradient to theirs."""
 
-    __slots__ = ("name", "inputs", "backward", "needs", "retained", "hooks")
+    __slots__ = ("name", "inputs", "backward", "needs", "seq", "retained", "hooks")
 
     def __init__(self, name: str, inputs: tuple, backward: Callable, needs: tuple) -> None:
         self.name = name
         self.inputs = inputs
         self.backward = backward
         self.needs = needs
+        self.seq = next(_sequence)
         self.retained = None  # the output tensor, when it asked to keep its .grad
         self.hooks = None
 
     def __repr__(self) -> str:
         return f"<{self.name}>"
-
-    def name_(self) -> str:
-        return self.name
-
-
-def _consumer_counts(roots: Sequence[Node]) -> dict:
-    """How many recorded uses each node reachable from ``roots`` has (iterative DFS)."""
-    counts: dict = {}
-    stack = list(roots)
-    seen = set(roots)
-    while stack:
-        node = stack.pop()
-        for t in node.inputs:
-            fn = t.grad_fn
-            if fn is None:
-                continue
-            counts[fn] = counts.get(fn, 0) + 1
-            if fn not in seen:
-                seen.add(fn)
-                stack.append(fn)
-    return counts
-
-
-def _owned(array, stored: set):
-    """``array`` itself if nothing else may hold it; otherwise a copy (a leaf's .grad is its own)."""
-    if getattr(array, "base", None) is not None or id(array) in stored or not array.flags.writeable:
-        return array.copy()
-    stored.add(id(array))
-    return array
 
 
 Tensor = None  # neuronet.tensor.Tensor, set by that module (the two refer to each other)
@@ -75,24 +53,16 @@ def run_backward(tensors: Sequence, grads: Sequence, retain_graph: bool,
     captured = None if capture is None else {id(t): None for t in capture}
     capture_nodes = {} if capture is None else {t.grad_fn: id(t) for t in capture
                                                 if t.grad_fn is not None}
-    pending: dict = {}  # node -> gradient of its output, summed over the consumers seen so far
-    stored: set = set()
-    roots = []
+    leaves = _LeafGrads(captured)
+    pending: dict = {}  # node -> the sum of the gradients its consumers have sent so far
+    heap: list = []
     for t, g in zip(tensors, grads):
-        if t.grad_fn is None:  # backward from a leaf: its gradient is the seed itself
-            _deliver_leaf(t, g, captured, stored)
-            continue
-        node = t.grad_fn
-        pending[node] = pending[node] + g if node in pending else g
-        if node not in roots:
-            roots.append(node)
-    counts = _consumer_counts(roots)
-    ready = [n for n in roots if counts.get(n, 0) == 0]
-    while ready:
-        node = ready.pop()
+        _send(t, g, pending, heap, leaves)
+    while heap:
+        node = heapq.heappop(heap)[1]
         g = pending.pop(node)
         if node.retained is not None or node.hooks or capture_nodes:
-            g = _node_extras(node, g, captured, capture_nodes, stored)
+            g = _node_extras(node, g, leaves, capture_nodes)
         backward = node.backward
         if backward is None:
             raise RuntimeError(
@@ -103,30 +73,31 @@ def run_backward(tensors: Sequence, grads: Sequence, retain_graph: bool,
         if not retain_graph:
             node.backward = None
         for t, ig in zip(node.inputs, input_grads):
-            if ig is None:
-                continue
-            fn = t.grad_fn
-            if fn is None:
-                if t.requires_grad:
-                    _deliver_leaf(t, ig, captured, stored)
-                continue
-            if fn in pending:
-                pending[fn] = pending[fn] + ig
-            else:
-                pending[fn] = ig if hasattr(ig, "flags") else ig.dense()
-            left = counts[fn] - 1
-            counts[fn] = left
-            if left == 0:
-                ready.append(fn)
+            if ig is not None:
+                _send(t, ig, pending, heap, leaves)
+    leaves.flush()
     return captured
 
 
-def _node_extras(node: Node, g, captured, capture_nodes: dict, stored: set):
+def _send(t, g, pending: dict, heap: list, leaves) -> None:
+    """Hand gradient ``g`` to tensor ``t``: to its node, or into its ``.grad`` if a leaf."""
+    fn = t.grad_fn
+    if fn is None:
+        if t.requires_grad:
+            leaves.deliver(t, g)
+    elif fn in pending:
+        pending[fn] = pending[fn] + g
+    else:
+        pending[fn] = g if hasattr(g, "flags") else g.dense()
+        heapq.heappush(heap, (-fn.seq, fn))
+
+
+def _node_extras(node: Node, g, leaves, capture_nodes: dict):
     """The rare per-node work: a retained .grad, a captured gradient, hooks."""
-    if node.retained is not None and captured is None:
-        _accumulate(node.retained, g, stored)
+    if node.retained is not None and leaves.captured is None:
+        leaves.accumulate(node.retained, g)
     if node in capture_nodes:
-        captured[capture_nodes[node]] = g
+        leaves.captured[capture_nodes[node]] = g
     if node.hooks:
         for hook in node.hooks:
             new = hook(Tensor._make(g))
@@ -135,43 +106,63 @@ def _node_extras(node: Node, g, captured, capture_nodes: dict, stored: set):
     return g
 
 
-def _deliver_leaf(t, g, captured, stored) -> None:
-    if g.dtype != t.data.dtype:
-        g = g.astype(t.data.dtype)
-    if (captured is not None or t._hooks) and not hasattr(g, "flags"):
-        g = g.dense()  # a sparse RowsGrad, made dense for the caller or the hook
-    if captured is not None:
-        key = id(t)
-        if key in captured:
-            captured[key] = g if captured[key] is None else captured[key] + g
-        return
-    if t._hooks:
-        for hook in t._hooks:
-            new = hook(Tensor._make(g))
-            if new is not None:
-                g = new.data
-    _accumulate(t, g, stored)
+class _LeafGrads:
+    """Accumulation into leaves' ``.grad`` during one backward pass.
 
+    Out of place, so no array seen elsewhere is ever modified: a gradient array is stored as a
+    leaf's ``.grad`` only if nothing else can hold it (otherwise a copy is). Sparse row
+    gradients (embedding lookups) are collected and added in one scatter per leaf at the end.
+    """
 
-def _accumulate(t, g, stored) -> None:
-    """Add ``g`` into ``t.grad``; out of place, so no array seen elsewhere is ever modified
-    (except a buffer this pass made itself, into which sparse row gradients are added)."""
-    if tuple(g.shape) != t.data.shape:
-        raise RuntimeError(f"internal error: gradient of shape {g.shape} for a tensor of shape "
-                           f"{t.data.shape}")
-    if not hasattr(g, "flags"):  # a sparse RowsGrad
-        if t.grad is not None and ("rows", id(t.grad.data)) in stored:
-            g.add_into(t.grad.data)  # a buffer this pass made below, seen by no one else
+    def __init__(self, captured: dict | None) -> None:
+        self.captured = captured
+        self.stored: set = set()  # ids of arrays handed to some .grad in this pass
+        self.rows: dict = {}  # id(leaf) -> (leaf, [RowsGrad, ...])
+
+    def deliver(self, t, g) -> None:
+        if g.dtype != t.data.dtype:
+            g = g.astype(t.data.dtype)
+        sparse = not hasattr(g, "flags")
+        if sparse and (self.captured is not None or t._hooks):
+            g, sparse = g.dense(), False  # made dense for the caller or the hook
+        if self.captured is not None:
+            key = id(t)
+            if key in self.captured:
+                self.captured[key] = g if self.captured[key] is None else self.captured[key] + g
+            return
+        if t._hooks:
+            for hook in t._hooks:
+                new = hook(Tensor._make(g))
+                if new is not None:
+                    g = new.data
+        if sparse:
+            self.rows.setdefault(id(t), (t, []))[1].append(g)
         else:
-            dense = g.dense()
-            stored.add(("rows", id(dense)))
+            self.accumulate(t, g)
+
+    def accumulate(self, t, g) -> None:
+        if g.shape != t.data.shape:
+            raise RuntimeError(f"internal error: gradient of shape {g.shape} for a tensor of "
+                               f"shape {t.data.shape}")
+        if t.grad is None:
+            t.grad = Tensor._make(self._owned(g))
+        else:
+            t.grad.data = t.grad.data + g
+
+    def _owned(self, array):
+        """``array`` if nothing else may hold it, else a copy."""
+        if array.base is not None or id(array) in self.stored or not array.flags.writeable:
+            return array.copy()
+        self.stored.add(id(array))
+        return array
+
+    def flush(self) -> None:
+        """Add the collected row gradients, one scatter per leaf."""
+        for t, parts in self.rows.values():
+            rows = parts[0].merge(parts[1:]) if len(parts) > 1 else parts[0]
             if t.grad is None:
-                t.grad = Tensor._make(dense)
-            else:
-                dense += t.grad.data
-                t.grad.data = dense
-        return
-    if t.grad is None:
-        t.grad = Tensor._make(_owned(g, stored))
-    else:
-        t.grad.data = t.grad.data + g
+                t.grad = Tensor._make(rows.dense())
+            else:  # a new array: the old one may be held elsewhere
+                total = t.grad.data.copy()
+                rows.add_into(total)
+                t.grad.data = total

@@ -9,32 +9,37 @@ from ..tensor import Tensor, record
 class RowsGrad:
     """The gradient of a row lookup ``weight[ids]``: ``values[k]`` belongs to row ``ids[k]``.
 
-    The engine adds it into a leaf's gradient buffer row by row (repeated ids add up),
-    so an embedding's backward touches only the rows that were looked up; ``dense()`` gives the
-    full (num_rows, D) array where one is needed.
+    The engine adds it into a leaf's gradient buffer row by row (repeated ids add up), so an
+    embedding's backward touches only the rows that were looked up; ``dense()`` gives the full
+    array where one is needed. Rows at ``padding_idx`` are dropped: they get no gradient.
     """
 
-    __slots__ = ("ids", "values", "shape", "padding_idx")
+    __slots__ = ("ids", "values", "shape")
 
-    def __init__(self, ids, values, shape: tuple, padding_idx) -> None:
-        self.ids, self.values = ids.reshape(-1), values.reshape(-1, shape[-1])
-        self.shape, self.padding_idx = shape, padding_idx
+    def __init__(self, ids, values, shape: tuple, padding_idx: int | None = None) -> None:
+        ids, values = ids.reshape(-1), values.reshape(-1, shape[-1])
+        if padding_idx is not None:
+            keep = ids != padding_idx
+            ids, values = ids[keep], values[keep]
+        self.ids, self.values, self.shape = ids, values, shape
 
     @property
     def dtype(self):
         return self.values.dtype
 
     def astype(self, dtype) -> RowsGrad:
-        return RowsGrad(self.ids, self.values.astype(dtype), self.shape, self.padding_idx)
+        return RowsGrad(self.ids, self.values.astype(dtype), self.shape)
 
     def add_into(self, dense) -> None:
-        """dense[ids] += values, in place (the padding row excepted)."""
-        xp = get_xp(dense)
-        if self.padding_idx is None:
-            scatter_add_rows(xp, dense, self.ids, self.values)
-        else:
-            keep = self.ids != self.padding_idx
-            scatter_add_rows(xp, dense, self.ids[keep], self.values[keep])
+        """dense[ids] += values, in place."""
+        scatter_add_rows(get_xp(dense), dense, self.ids, self.values)
+
+    def merge(self, others: list) -> RowsGrad:
+        """One RowsGrad holding this one's rows and ``others``'."""
+        xp = get_xp(self.values)
+        parts = [self] + others
+        return RowsGrad(xp.concatenate([p.ids for p in parts]),
+                        xp.concatenate([p.values for p in parts]), self.shape)
 
     def dense(self):
         out = get_xp(self.values).zeros(self.shape, dtype=self.values.dtype)
@@ -42,10 +47,10 @@ class RowsGrad:
         return out
 
     def __add__(self, other):
-        out = self.dense() if not isinstance(other, RowsGrad) else other.dense()
-        (other if isinstance(other, RowsGrad) else self).add_into(out)
-        if not isinstance(other, RowsGrad):
-            out += other
+        if isinstance(other, RowsGrad):
+            return self.merge([other]).dense()
+        out = other.copy()
+        self.add_into(out)
         return out
 
     __radd__ = __add__
