@@ -215,3 +215,34 @@ def test_in_place_on_leaf_requiring_grad_refused_outside_no_grad():
     with nt.no_grad():
         w -= 0.5
     assert w.tolist() == [0.5, 0.5] and w.requires_grad and w.is_leaf
+
+
+def test_unused_branches_and_diamonds_get_exact_gradients():
+    x = nt.tensor([1.0, 2.0], dtype=nt.float64, requires_grad=True)
+    y = x * 3
+    unused = y + 1  # a consumer of y outside the graph of the loss
+    a, b = y.exp(), y * y  # a diamond: y feeds both, both feed the loss
+    loss = (a + b).sum()
+    loss.backward()
+    want = 3 * (np.exp(3 * x.detach().numpy()) + 2 * 3 * x.detach().numpy())
+    np.testing.assert_allclose(x.grad.numpy(), want, rtol=1e-12)
+    assert unused.grad_fn is not None
+
+
+def test_gradient_of_a_node_made_early_and_used_late():
+    x = nt.tensor(2.0, dtype=nt.float64, requires_grad=True)
+    early = x * x
+    later = [x + i for i in range(5)]
+    total = early
+    for t in later:
+        total = total * t + early
+    (g,) = nt.autograd.grad(total, [x])
+    eps = 1e-6
+
+    def f(v):
+        e = v * v
+        out = e
+        for i in range(5):
+            out = out * (v + i) + e
+        return out
+    assert g.item() == pytest.approx((f(2 + eps) - f(2 - eps)) / (2 * eps), rel=1e-7)
