@@ -113,8 +113,9 @@ def scatter_add_rows(xp, target, ids, values) -> None:
     """``target[ids[k]] += values[k]`` for a C-contiguous 2-D ``target`` (repeats add up).
 
     Done as one 1-D ``add.at`` over flat element indices, which NumPy runs an order of
-    magnitude faster than a row-wise ``add.at`` on a 2-D array.
+    magnitude faster than a row-wise ``add.at`` on a 2-D array. The indices are built column
+    by column (a (width, n) array: long inner loops), with the values transposed to match.
     """
     width = target.shape[1]
-    flat_ids = (ids.reshape(-1, 1) * width + xp.arange(width)).reshape(-1)
-    scatter_add(xp, target.reshape(-1), flat_ids, values.reshape(-1))
+    flat_ids = (xp.arange(width)[:, None] + ids.reshape(-1) * width).reshape(-1)
+    scatter_add(xp, target.reshape(-1), flat_ids, values.reshape(-1, width).T.reshape(-1))

@@ -123,6 +123,9 @@ class _LeafGrads:
         if g.dtype != t.data.dtype:
             g = g.astype(t.data.dtype)
         sparse = not hasattr(g, "flags")
+        if not sparse and self.captured is None and not t._hooks:  # the common case
+            self.accumulate(t, g)
+            return
         if sparse and (self.captured is not None or t._hooks):
             g, sparse = g.dense(), False  # made dense for the caller or the hook
         if self.captured is not None:
