@@ -131,6 +131,8 @@ LOSS_SPECS = [
         a, b, _f64(m, [1.0, -1.0, 1.0, 1.0]), margin=1.0), ((4,), (4,))),
     OpSpec("hinge_embedding", lambda F, m, x: F.hinge_embedding_loss(
         x, _f64(m, [1.0, -1.0, -1.0, 1.0])), ((4,),), "away"),
+    OpSpec("soft_margin", lambda F, m, x: F.soft_margin_loss(x, _f64(m, [1.0, -1.0, -1.0, 1.0])),
+           ((4,),)),
     OpSpec("multi_margin", lambda F, m, x: F.multi_margin_loss(x, _long(m, LABELS)), ((4, 3),)),
     OpSpec("multi_margin_p2_weight", lambda F, m, x: F.multi_margin_loss(
         x, _long(m, LABELS), p=2, margin=0.5, weight=_f64(m, [0.2, 1.0, 3.0]), reduction="sum"),

@@ -250,8 +250,10 @@ def maxout(a: Tensor, pieces: int, dim: int = -1) -> Tensor:
     out = xp.take_along_axis(grouped, idx, axis=d + 1).squeeze(d + 1)
 
     def backward(g, needs):
+        from .indexing import _open_grid  # noqa: PLC0415
+
         gg = xp.zeros(grouped_shape, dtype=g.dtype)
-        xp.put_along_axis(gg, idx, xp.expand_dims(g, d + 1), axis=d + 1)
+        gg[_open_grid(idx.shape, d + 1, idx, xp)] = xp.expand_dims(g, d + 1)
         return (gg.reshape(x.shape),)
     return record(out, (a,), backward, "MaxoutBackward0")
 

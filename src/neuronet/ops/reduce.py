@@ -128,9 +128,10 @@ def _extreme(a: Tensor, dim, keepdim: bool, which: str):
         values = values.squeeze(ax)
 
     def backward(g, needs):
+        from .indexing import _open_grid  # noqa: PLC0415
+
         out = xp.zeros_like(x)
-        gk = g if keepdim else xp.expand_dims(g, ax)
-        xp.put_along_axis(out, idx_k, gk, axis=ax)
+        out[_open_grid(idx_k.shape, ax, idx_k, xp)] = g if keepdim else xp.expand_dims(g, ax)
         return (out,)
     name = "MaxBackward0" if which == "max" else "MinBackward0"
     v = record(values, (a,), backward, name)
