@@ -315,10 +315,8 @@ class Module:
                 if key in state_dict:
                     value = state_dict[key]
                     arr = value.data if isinstance(value, Tensor) else np.asarray(value)
-                    xp = target.xp
-                    target.data[...] = to_device(xp.asarray(arr) if xp is np else arr,
-                                                 target.device).astype(target.data.dtype,
-                                                                       copy=False)
+                    target.data[...] = to_device(arr, target.device).astype(target.data.dtype,
+                                                                             copy=False)
         return IncompatibleKeys(missing, unexpected)
 
     # ----------------------------------------------------------------- repr

@@ -188,7 +188,7 @@ def cat(tensors, dim: int = 0) -> Tensor:
                                f"tensor 0 has shape {tuple(ref.shape)}, tensor {i} has shape "
                                f"{tuple(arr.shape)}")
     out = xp.concatenate(arrays, axis=d)
-    bounds = np.cumsum([arr.shape[d] for arr in arrays])[:-1]
+    bounds = np.cumsum([arr.shape[d] for arr in arrays])[:-1].tolist()
 
     def backward(g, needs):
         parts = xp.split(g, bounds, axis=d)
