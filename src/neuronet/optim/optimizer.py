@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable
 
 from ..autograd.grad_mode import enable_grad, no_grad
+from ..backend import to_device
 from ..tensor import Tensor
 
 
@@ -140,7 +141,7 @@ class Optimizer:
                     if v.shape != p.shape and v.ndim > 0:
                         raise ValueError(f"state '{name}' of parameter {key} has shape "
                                          f"{tuple(v.shape)}, the parameter has {tuple(p.shape)}")
-                    v = Tensor._make(p.xp.asarray(v.data).astype(p.dtype, copy=True))
+                    v = Tensor._make(to_device(v.data, p.device).astype(p.dtype, copy=True))
                 restored[name] = v
             self.state[p] = restored
         for saved, own in zip(groups, self.param_groups):
