@@ -159,6 +159,10 @@ def _evaluate_ner(folder: Path) -> int:
         for name, r in result["entities"].items():
             print(f"{name:>8} {r['precision']:>10.4f} {r['recall']:>8.4f} {r['f1']:>8.4f} "
                   f"{r['support']:>8}")
+        print(f"{'token':>8} {'precision':>10} {'recall':>8} {'F1':>8} {'support':>8}")
+        for name, r in result["tokens"]["per_label"].items():
+            print(f"{name:>8} {r['precision']:>10.4f} {r['recall']:>8.4f} {r['f1']:>8.4f} "
+                  f"{r['support']:>8}")
         print("token confusion matrix (rows: true type, columns: predicted):")
         print(format_confusion(result["tokens"]["confusion"], TYPES))
     return 0
