@@ -130,21 +130,12 @@ def _task_of(run: str) -> str:
 
 
 def _evaluate_ner(folder: Path) -> int:
-    import json  # noqa: PLC0415
-
-    from .training.checkpoint import load_checkpoint  # noqa: PLC0415
-    from .training.config import TrainConfig  # noqa: PLC0415
     from .training.metrics import format_confusion  # noqa: PLC0415
     from .training.ner import (  # noqa: PLC0415
-        TYPES, NerData, PairScorer, build_ner_model, evaluate_classifier, scorer_report,
+        TYPES, NerData, evaluate_classifier, load_ner_run, scorer_report,
     )
-    from .data.windows import Vocabulary  # noqa: PLC0415
 
-    cfg = TrainConfig.from_dict(json.loads((folder / "config.json").read_text()))
-    vocab = Vocabulary((folder / "vocab.txt").read_text(encoding="utf-8").split("\n")[2:])
-    model = build_ner_model(cfg, len(vocab), None)
-    target = model if cfg.task == "ner-window" else PairScorer(model)
-    load_checkpoint(folder / "checkpoints" / "best.safetensors", target, restore_rng=False)
+    cfg, vocab, model = load_ner_run(folder)
     data = NerData(cfg, vocab)
     if cfg.task == "ner-scorer":
         for split, r in scorer_report(model, data, cfg).items():

@@ -277,8 +277,11 @@ class Tensor:
             grads = _grad([self], inputs, [Tensor._make(g)], retain_graph=retain_graph,
                           allow_unused=True, materialize=False)
             for t, gi in zip(inputs, grads):
-                if gi is not None:
-                    t.grad = gi if t.grad is None else Tensor._make(t.grad.data + gi.data)
+                if gi is not None:  # accumulate into the same .grad, as backward() does
+                    if t.grad is None:
+                        t.grad = gi
+                    else:
+                        t.grad.data = t.grad.data + gi.data
             return
         run_backward([self], [g], bool(retain_graph))
 

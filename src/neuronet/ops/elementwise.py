@@ -332,8 +332,7 @@ def _tie_split(a, b, name: str, pick_a):
         raise broadcast_error(name, a, b) from None
 
     def backward(g, needs):
-        wa = pick_a(x, y) * 1.0 + (x == y) * -0.5
-        wa = wa.astype(g.dtype, copy=False)
+        wa = xp.where(x == y, 0.5, pick_a(x, y)).astype(g.dtype, copy=False)
         return (unbroadcast(g * wa, x.shape) if needs[0] else None,
                 unbroadcast(g * (1 - wa), y.shape) if needs[1] else None)
     return record(out, (a, b), backward, name.capitalize() + "Backward0")

@@ -217,19 +217,15 @@ def scorer_report(model: WindowScorer, data: NerData, cfg: TrainConfig) -> dict:
 def train_ner(cfg: TrainConfig, folder: Path, resume: bool, progress: bool,
               report: Callable[[str], None]) -> dict:
     """Train an NER task into ``folder``; returns the summary figures."""
-    from .. import optim  # noqa: PLC0415
     from .callbacks import ProgressBar  # noqa: PLC0415
-    from .recipes import build_optimizer  # noqa: PLC0415
+    from .recipes import build_optimizer, build_scheduler  # noqa: PLC0415
     from .trainer import Trainer  # noqa: PLC0415
 
     model, trainable, loader, loss_fn, metrics, data = prepare_ner(cfg)
     atomic_write_text(folder / "vocab.txt", "\n".join(data.vocab.words))
     opt = build_optimizer(cfg, trainable.parameters())
-    sched = None
-    if cfg.scheduler == "plateau":
-        sched = optim.lr_scheduler.ReduceLROnPlateau(opt, mode="max", factor=cfg.factor,
-                                                     patience=cfg.patience, threshold=0)
-    trainer = Trainer(trainable, loss_fn, opt, sched, plateau_metric="val_f1",
+    sched, interval = build_scheduler(cfg, opt, len(loader))
+    trainer = Trainer(trainable, loss_fn, opt, sched, interval, plateau_metric="val_f1",
                       callbacks=[ProgressBar(enabled=progress)], grad_clip=cfg.grad_clip or None,
                       run_dir=folder, monitor="val_f1", epoch_metrics=metrics,
                       device=None if cfg.device == "cpu" else cfg.device)
@@ -268,8 +264,8 @@ def tokenize(text: str) -> list[str]:
     return re.findall(r"(?:\w\.){2,}|\w+(?:[-']\w+)*|[^\w\s]", text)
 
 
-def predict_text(folder: Path, text: str) -> list[tuple[str, str]]:
-    """(word, predicted tag) for each token of ``text`` with an NER run's best model."""
+def load_ner_run(folder: Path) -> tuple:
+    """(config, vocabulary, model with the run's best weights) of an NER run folder."""
     from .checkpoint import load_checkpoint  # noqa: PLC0415
 
     cfg = TrainConfig.from_dict(json.loads((folder / "config.json").read_text()))
@@ -277,6 +273,12 @@ def predict_text(folder: Path, text: str) -> list[tuple[str, str]]:
     model = build_ner_model(cfg, len(vocab), None)
     target = model if cfg.task == "ner-window" else PairScorer(model)
     load_checkpoint(folder / "checkpoints" / "best.safetensors", target, restore_rng=False)
+    return cfg, vocab, model
+
+
+def predict_text(folder: Path, text: str) -> list[tuple[str, str]]:
+    """(word, predicted tag) for each token of ``text`` with an NER run's best model."""
+    cfg, vocab, model = load_ner_run(folder)
     words = tokenize(text)
     if not words:
         return []
