@@ -109,6 +109,9 @@ def scatter_add(xp, target, index, values) -> None:
         cupyx.scatter_add(target, index, values)
 
 
+_COLUMNS: dict = {}  # width -> arange(width)[:, None], the column offsets (NumPy only)
+
+
 def scatter_add_rows(xp, target, ids, values) -> None:
     """``target[ids[k]] += values[k]`` for a C-contiguous 2-D ``target`` (repeats add up).
 
@@ -117,5 +120,11 @@ def scatter_add_rows(xp, target, ids, values) -> None:
     by column (a (width, n) array: long inner loops), with the values transposed to match.
     """
     width = target.shape[1]
-    flat_ids = (xp.arange(width)[:, None] + ids.reshape(-1) * width).reshape(-1)
+    columns = _COLUMNS.get(width) if xp is np else None
+    if columns is None:
+        columns = xp.arange(width)[:, None]
+        if xp is np:
+            columns.flags.writeable = False
+            _COLUMNS[width] = columns
+    flat_ids = (columns + ids.reshape(-1) * width).reshape(-1)
     scatter_add(xp, target.reshape(-1), flat_ids, values.reshape(-1, width).T.reshape(-1))

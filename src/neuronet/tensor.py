@@ -705,19 +705,29 @@ def record(data, inputs: tuple, backward, name: str) -> Tensor:
     ``backward(grad, needs)`` returns one gradient per input (``None`` where ``needs[i]`` is
     False).
     """
-    out = Tensor.__new__(Tensor)
+    out = _new_tensor(Tensor)
     out.data = np.asarray(data) if isinstance(data, _generic) else data
     out.grad = None
     out._hooks = None
     if _enabled[0]:
-        needs = tuple([t.requires_grad for t in inputs])
-        if True in needs:
-            out.requires_grad = True
-            out.grad_fn = Node(name, inputs, backward, needs)
-            return out
+        if len(inputs) == 1:  # most ops: no tuple of flags to build
+            if inputs[0].requires_grad:
+                out.requires_grad = True
+                out.grad_fn = Node(name, inputs, backward, _NEEDS_ONE)
+                return out
+        else:
+            needs = tuple([t.requires_grad for t in inputs])
+            if True in needs:
+                out.requires_grad = True
+                out.grad_fn = Node(name, inputs, backward, needs)
+                return out
     out.requires_grad = False
     out.grad_fn = None
     return out
+
+
+_new_tensor = Tensor.__new__
+_NEEDS_ONE = (True,)
 
 
 from .autograd import graph as _graph  # noqa: E402

@@ -58,9 +58,12 @@ def run_backward(tensors: Sequence, grads: Sequence, retain_graph: bool,
     heap: list = []
     for t, g in zip(tensors, grads):
         _send(t, g, pending, heap, leaves)
-    while heap:
-        node = heapq.heappop(heap)[1]
-        g = pending.pop(node)
+    push, pop, deliver = heapq.heappush, heapq.heappop, leaves.deliver
+    node = g = None
+    while node is not None or heap:
+        if node is None:
+            node = pop(heap)[1]
+            g = pending.pop(node)
         if node.retained is not None or node.hooks or capture_nodes:
             g = _node_extras(node, g, leaves, capture_nodes)
         backward = node.backward
@@ -72,9 +75,33 @@ def run_backward(tensors: Sequence, grads: Sequence, retain_graph: bool,
         input_grads = backward(g, node.needs)
         if not retain_graph:
             node.backward = None
+        # Hand each input gradient on (``_send``, inlined: this runs once per edge). The first
+        # node reached for the first time is held back in ``nxt``: when no queued node comes
+        # after it, it runs next without passing through ``pending`` and the heap.
+        nxt = nxt_g = None
         for t, ig in zip(node.inputs, input_grads):
-            if ig is not None:
-                _send(t, ig, pending, heap, leaves)
+            if ig is None:
+                continue
+            fn = t.grad_fn
+            if fn is None:
+                if t.requires_grad:
+                    deliver(t, ig)
+            elif fn in pending:
+                pending[fn] = pending[fn] + ig
+            elif fn is nxt:
+                nxt_g = nxt_g + ig
+            else:
+                if not hasattr(ig, "flags"):
+                    ig = ig.dense()
+                if nxt is not None:
+                    pending[nxt] = nxt_g
+                    push(heap, (-nxt.seq, nxt))
+                nxt, nxt_g = fn, ig
+        if nxt is not None and heap and -heap[0][0] > nxt.seq:
+            pending[nxt] = nxt_g
+            push(heap, (-nxt.seq, nxt))
+            nxt = None
+        node, g = nxt, nxt_g
     leaves.flush()
     return captured
 
@@ -120,12 +147,14 @@ class _LeafGrads:
         self.rows: dict = {}  # id(leaf) -> (leaf, [RowsGrad, ...])
 
     def deliver(self, t, g) -> None:
+        if self.captured is None and t._hooks is None and hasattr(g, "flags"):  # the common case
+            if g.dtype != t.data.dtype:
+                g = g.astype(t.data.dtype)
+            self.accumulate(t, g)
+            return
         if g.dtype != t.data.dtype:
             g = g.astype(t.data.dtype)
         sparse = not hasattr(g, "flags")
-        if not sparse and self.captured is None and not t._hooks:  # the common case
-            self.accumulate(t, g)
-            return
         if sparse and (self.captured is not None or t._hooks):
             g, sparse = g.dense(), False  # made dense for the caller or the hook
         if self.captured is not None:
@@ -147,10 +176,11 @@ class _LeafGrads:
         if g.shape != t.data.shape:
             raise RuntimeError(f"internal error: gradient of shape {g.shape} for a tensor of "
                                f"shape {t.data.shape}")
-        if t.grad is None:
+        grad = t.grad
+        if grad is None:
             t.grad = Tensor._make(self._owned(g))
         else:
-            t.grad.data = t.grad.data + g
+            grad.data = grad.data + g
 
     def _owned(self, array):
         """``array`` if nothing else may hold it, else a copy."""
@@ -160,12 +190,15 @@ class _LeafGrads:
         return array
 
     def flush(self) -> None:
-        """Add the collected row gradients, one scatter per leaf."""
+        """Add the collected row gradients into each leaf's ``.grad``, one scatter per part."""
         for t, parts in self.rows.values():
-            rows = parts[0].merge(parts[1:]) if len(parts) > 1 else parts[0]
             if t.grad is None:
-                t.grad = Tensor._make(rows.dense())
+                total, rest = parts[0].dense(), parts[1:]
             else:  # a new array: the old one may be held elsewhere
-                total = t.grad.data.copy()
+                total, rest = t.grad.data.copy(), parts
+            for rows in rest:
                 rows.add_into(total)
+            if t.grad is None:
+                t.grad = Tensor._make(total)
+            else:
                 t.grad.data = total

@@ -235,17 +235,31 @@ def tanh(a: Tensor) -> Tensor:
 
 
 def sigmoid_array(x):
-    """Overflow-free logistic function: e = exp(-|x|) never overflows; each branch is exact."""
+    """Overflow-free logistic function: exp(min(x, 0)) / (1 + exp(-|x|)).
+
+    Neither exponent is positive, so nothing overflows, and each sign gets its exact form:
+    1 / (1 + e^-x) for x >= 0 and e^x / (1 + e^x) for x < 0.
+    """
     xp = get_xp(x)
-    e = xp.exp(-xp.abs(x))
-    r = 1 / (1 + e)
-    return xp.where(x >= 0, r, e * r)
+    den = xp.exp(-xp.abs(x))
+    den += 1
+    out = xp.exp(xp.minimum(x, 0))
+    out /= den
+    return out
+
+
+def _sigmoid_vjp(out):
+    def backward(g, needs):
+        slope = 1 - out
+        slope *= out
+        return (g * slope,)
+    return backward
 
 
 def sigmoid(a: Tensor) -> Tensor:
     """1 / (1 + exp(-a)), computed without overflow; backward g * y * (1 - y)."""
     out = sigmoid_array(a.data)
-    return _unary(a, out, lambda g, needs: (g * out * (1 - out),), "SigmoidBackward0")
+    return _unary(a, out, _sigmoid_vjp(out), "SigmoidBackward0")
 
 
 def relu(a: Tensor) -> Tensor:

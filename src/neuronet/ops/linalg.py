@@ -61,7 +61,8 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         raise RuntimeError(f"linear: input has {X.shape[-1]} features in its last dim (shape "
                            f"{tuple(X.shape)}) but weight expects {W.shape[-1]} (shape "
                            f"{tuple(W.shape)})")
-    out = X @ W.T
+    xp = get_xp(X)
+    out = xp.dot(X, W.T) if X.ndim == 2 else X @ W.T  # dot: less call overhead for 2-D
     if bias is not None:
         out += bias.data
         inputs = (x, weight, bias)
@@ -70,11 +71,11 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
     def backward(g, needs):
         g2 = g.reshape(-1, g.shape[-1]) if g.ndim != 2 else g
-        gx = (g @ W) if needs[0] else None
+        gx = (xp.dot(g, W) if g.ndim == 2 else g @ W) if needs[0] else None
         gw = None
         if needs[1]:
             X2 = X.reshape(-1, X.shape[-1]) if X.ndim != 2 else X
-            gw = g2.T @ X2
+            gw = xp.dot(g2.T, X2)
         if len(needs) == 3:
             gb = g2.sum(axis=0) if needs[2] else None
             return gx, gw, gb

@@ -14,7 +14,10 @@ def _sizes(args) -> tuple:
     """``f(2, 3)`` and ``f((2, 3))`` both give (2, 3)."""
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
         args = tuple(args[0])
-    return tuple(int(s) for s in args)
+    for s in args:
+        if s.__class__ is not int:
+            return tuple(int(s) for s in args)
+    return args
 
 
 def reshape(a: Tensor, *shape) -> Tensor:

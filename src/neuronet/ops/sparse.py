@@ -1,6 +1,8 @@
 """Embedding lookup and dropout: ops that select or mask entries."""
 from __future__ import annotations
 
+import numpy as np
+
 from ..backend import get_xp, scatter_add_rows
 from ..random import numpy_generator
 from ..tensor import Tensor, record
@@ -68,9 +70,9 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> 
     if padding_idx is not None and padding_idx < 0:
         padding_idx += n
     try:
-        if ids.size and ids.min() < 0:
-            raise IndexError
-        out = w[ids]
+        if ids.size and (ids.min() < 0 or type(ids) is not np.ndarray and ids.max() >= n):
+            raise IndexError  # (NumPy's take raises for ids >= n itself; CuPy's would wrap)
+        out = w.take(ids, axis=0)  # a third of the time of w[ids] on NumPy
     except IndexError:
         bad = int(ids[(ids < 0) | (ids >= n)].reshape(-1)[0])
         raise IndexError(f"embedding: id {bad} is out of range for {n} embeddings") from None

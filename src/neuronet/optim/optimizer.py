@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable
 
 from ..autograd.grad_mode import enable_grad, no_grad
-from ..backend import to_device
+from ..backend import get_xp, to_device
 from ..tensor import Tensor
 
 
@@ -20,7 +20,7 @@ class Optimizer:
         self.state: dict[Tensor, dict[str, Any]] = {}
         self.param_groups: list[dict[str, Any]] = []
         self._step_count = 0
-        self._scratch: dict[int, Any] = {}
+        self._scratch: dict[int, tuple] = {}  # id(param) -> (its array, a work array)
         if isinstance(params, Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable of "
                             "Tensors or dicts, but got a Tensor")
@@ -84,11 +84,16 @@ class Optimizer:
         return state
 
     def _buffer(self, p: Tensor):
-        """A work array shaped like ``p``, reused across steps (updates allocate nothing)."""
-        buf = self._scratch.get(id(p))
-        if buf is None or buf.shape != p.data.shape or buf.dtype != p.data.dtype or \
-                type(buf) is not type(p.data):
-            buf = self._scratch[id(p)] = p.xp.empty_like(p.data)
+        """A work array shaped like ``p``, reused across steps (updates allocate nothing).
+
+        It is kept beside the array it was made for and made again when ``p.data`` is replaced
+        (``load_state_dict``, ``Module.to``), so one identity check finds it.
+        """
+        entry = self._scratch.get(id(p))
+        if entry is not None and entry[0] is p.data:
+            return entry[1]
+        buf = get_xp(p.data).empty_like(p.data)
+        self._scratch[id(p)] = (p.data, buf)
         return buf
 
     @staticmethod

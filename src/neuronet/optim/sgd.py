@@ -1,6 +1,7 @@
 """Stochastic gradient descent, with PyTorch's momentum, dampening, Nesterov and weight decay."""
 from __future__ import annotations
 
+from ..backend import get_xp
 from ..tensor import Tensor
 from .optimizer import Optimizer, check_non_negative
 
@@ -32,11 +33,11 @@ class SGD(Optimizer):
 
     def _update_group(self, group) -> None:
         lr, mu, damp = group["lr"], group["momentum"], group["dampening"]
-        wd, nesterov = group["weight_decay"], group["nesterov"]
+        wd, nesterov, maximize = group["weight_decay"], group["nesterov"], group["maximize"]
         for p in group["params"]:
             if p.grad is None:
                 continue
-            g = self._grad(p, group["maximize"])
+            g = self._grad(p, maximize)
             if wd:
                 g = g + wd * p.data
             if mu:
@@ -50,6 +51,5 @@ class SGD(Optimizer):
                     b += g if damp == 0 else (1 - damp) * g
                 g = g + mu * buf.data if nesterov else buf.data
             step = self._buffer(p)
-            p.xp.multiply(g, lr, out=step)
+            get_xp(g).multiply(g, lr, out=step)
             p.data -= step
-
