@@ -716,7 +716,8 @@ def record(data, inputs: tuple, backward, name: str) -> Tensor:
                 out.grad_fn = Node(name, inputs, backward, _NEEDS_ONE)
                 return out
         else:
-            needs = tuple([t.requires_grad for t in inputs])
+            needs = ((inputs[0].requires_grad, inputs[1].requires_grad) if len(inputs) == 2 else
+                     tuple([t.requires_grad for t in inputs]))
             if True in needs:
                 out.requires_grad = True
                 out.grad_fn = Node(name, inputs, backward, needs)
