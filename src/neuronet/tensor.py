@@ -680,7 +680,9 @@ def _root_gradient(t: Tensor, gradient, argname: str):
         if t.data.size != 1:
             raise RuntimeError(f"grad can be implicitly created only for scalar outputs; "
                                f"this output has shape {tuple(t.data.shape)}: pass {argname}=")
-        return get_xp(t.data).ones_like(t.data)
+        one = get_xp(t.data).empty(t.data.shape, dtype=t.data.dtype)  # (ones_like is slower)
+        one.fill(1)
+        return one
     g = gradient.data if isinstance(gradient, Tensor) else get_xp(t.data).asarray(gradient)
     if g.shape != t.data.shape:
         raise RuntimeError(f"{argname}: expected shape {tuple(t.data.shape)} (the output's), "
@@ -716,8 +718,10 @@ def record(data, inputs: tuple, backward, name: str) -> Tensor:
                 out.grad_fn = Node(name, inputs, backward, _NEEDS_ONE)
                 return out
         else:
-            needs = ((inputs[0].requires_grad, inputs[1].requires_grad) if len(inputs) == 2 else
-                     tuple([t.requires_grad for t in inputs]))
+            n = len(inputs)
+            needs = ((inputs[0].requires_grad, inputs[1].requires_grad) if n == 2 else
+                     (inputs[0].requires_grad, inputs[1].requires_grad, inputs[2].requires_grad)
+                     if n == 3 else tuple([t.requires_grad for t in inputs]))
             if True in needs:
                 out.requires_grad = True
                 out.grad_fn = Node(name, inputs, backward, needs)

@@ -56,10 +56,14 @@ def run_backward(tensors: Sequence, grads: Sequence, retain_graph: bool,
     leaves = _LeafGrads(captured)
     pending: dict = {}  # node -> the sum of the gradients its consumers have sent so far
     heap: list = []
-    for t, g in zip(tensors, grads):
-        _send(t, g, pending, heap, leaves)
-    push, pop, deliver = heapq.heappush, heapq.heappop, leaves.deliver
     node = g = None
+    if len(tensors) == 1 and tensors[0].grad_fn is not None:  # one root: it runs first
+        node, g = tensors[0].grad_fn, grads[0]
+    else:
+        for t, root_grad in zip(tensors, grads):
+            _send(t, root_grad, pending, heap, leaves)
+    push, pop, deliver = heapq.heappush, heapq.heappop, leaves.deliver
+    accumulate, plain = leaves.accumulate, captured is None
     while node is not None or heap:
         if node is None:
             node = pop(heap)[1]
@@ -85,7 +89,10 @@ def run_backward(tensors: Sequence, grads: Sequence, retain_graph: bool,
             fn = t.grad_fn
             if fn is None:
                 if t.requires_grad:
-                    deliver(t, ig)
+                    if plain and t._hooks is None and hasattr(ig, "flags"):
+                        accumulate(t, ig)  # the common case: a dense gradient, no hooks
+                    else:
+                        deliver(t, ig)
             elif fn in pending:
                 pending[fn] = pending[fn] + ig
             elif fn is nxt:
@@ -147,11 +154,7 @@ class _LeafGrads:
         self.rows: dict = {}  # id(leaf) -> (leaf, [RowsGrad, ...])
 
     def deliver(self, t, g) -> None:
-        if self.captured is None and t._hooks is None and hasattr(g, "flags"):  # the common case
-            if g.dtype != t.data.dtype:
-                g = g.astype(t.data.dtype)
-            self.accumulate(t, g)
-            return
+        """Hand a leaf its gradient: into ``.grad`` (through its hooks), or to the caller."""
         if g.dtype != t.data.dtype:
             g = g.astype(t.data.dtype)
         sparse = not hasattr(g, "flags")
@@ -173,32 +176,31 @@ class _LeafGrads:
             self.accumulate(t, g)
 
     def accumulate(self, t, g) -> None:
-        if g.shape != t.data.shape:
+        """``t.grad += g`` for a dense ``g``, out of place; a first gradient is stored as it is
+        when nothing else can hold the array (else a copy is)."""
+        data = t.data
+        if g.dtype != data.dtype:
+            g = g.astype(data.dtype)
+        if g.shape != data.shape:
             raise RuntimeError(f"internal error: gradient of shape {g.shape} for a tensor of "
-                               f"shape {t.data.shape}")
+                               f"shape {data.shape}")
         grad = t.grad
-        if grad is None:
-            t.grad = Tensor._make(self._owned(g))
-        else:
+        if grad is not None:
             grad.data = grad.data + g
-
-    def _owned(self, array):
-        """``array`` if nothing else may hold it, else a copy."""
-        if array.base is not None or id(array) in self.stored or not array.flags.writeable:
-            return array.copy()
-        self.stored.add(id(array))
-        return array
+            return
+        if g.base is not None or id(g) in self.stored or not g.flags.writeable:
+            g = g.copy()
+        else:
+            self.stored.add(id(g))
+        t.grad = Tensor._make(g)
 
     def flush(self) -> None:
-        """Add the collected row gradients into each leaf's ``.grad``, one scatter per part."""
+        """Add the collected row gradients into each leaf's ``.grad``, one scatter per leaf."""
         for t, parts in self.rows.values():
+            first, others = parts[0], parts[1:]
             if t.grad is None:
-                total, rest = parts[0].dense(), parts[1:]
+                t.grad = Tensor._make(first.dense(others))
             else:  # a new array: the old one may be held elsewhere
-                total, rest = t.grad.data.copy(), parts
-            for rows in rest:
-                rows.add_into(total)
-            if t.grad is None:
-                t.grad = Tensor._make(total)
-            else:
+                total = t.grad.data.copy()
+                first.add_into(total, others)
                 t.grad.data = total

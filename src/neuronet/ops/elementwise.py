@@ -24,8 +24,18 @@ def _scalar_fast(a, b) -> bool:
 
 
 def _binary(a, b, name: str):
+    """``a, b`` as tensors of one dtype on one device, and their arrays."""
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        x, y = a.data, b.data
+        if x.dtype == y.dtype and type(x) is type(y):  # nothing to convert: the usual case
+            return a, b, x, y
     a, b = operands(a, b, name)
     return a, b, a.data, b.data
+
+
+def _summed(g, shape: tuple):
+    """``unbroadcast``, with the no-broadcast case inline (the common one)."""
+    return g if g.shape == shape else unbroadcast(g, shape)
 
 
 def _identity_vjp(g, needs):
@@ -40,19 +50,20 @@ def add(a, b, *, alpha=1) -> Tensor:
     """a + alpha * b."""
     if alpha != 1:
         b = mul(b, alpha)
-    if _scalar_fast(a, b):
-        return record(a.data + b, (a,), _identity_vjp, "AddBackward0")
-    if _scalar_fast(b, a):
+    if type(b) in _PY_SCALARS:
+        if _float_tensor(a):
+            return record(a.data + b, (a,), _identity_vjp, "AddBackward0")
+    elif type(a) in _PY_SCALARS and _float_tensor(b):
         return record(a + b.data, (b,), _identity_vjp, "AddBackward0")
     a, b, x, y = _binary(a, b, "add")
     try:
         out = x + y
     except ValueError:
         raise broadcast_error("add", a, b) from None
+    xs, ys = x.shape, y.shape
 
     def backward(g, needs):
-        return (unbroadcast(g, x.shape) if needs[0] else None,
-                unbroadcast(g, y.shape) if needs[1] else None)
+        return (_summed(g, xs) if needs[0] else None, _summed(g, ys) if needs[1] else None)
     return record(out, (a, b), backward, "AddBackward0")
 
 
@@ -60,19 +71,20 @@ def sub(a, b, *, alpha=1) -> Tensor:
     """a - alpha * b."""
     if alpha != 1:
         b = mul(b, alpha)
-    if _scalar_fast(a, b):
-        return record(a.data - b, (a,), _identity_vjp, "SubBackward0")
-    if _scalar_fast(b, a):
+    if type(b) in _PY_SCALARS:
+        if _float_tensor(a):
+            return record(a.data - b, (a,), _identity_vjp, "SubBackward0")
+    elif type(a) in _PY_SCALARS and _float_tensor(b):
         return record(a - b.data, (b,), _negate_vjp, "RsubBackward1")
     a, b, x, y = _binary(a, b, "sub")
     try:
         out = x - y
     except ValueError:
         raise broadcast_error("sub", a, b) from None
+    xs, ys = x.shape, y.shape
 
     def backward(g, needs):
-        return (unbroadcast(g, x.shape) if needs[0] else None,
-                unbroadcast(-g, y.shape) if needs[1] else None)
+        return (_summed(g, xs) if needs[0] else None, _summed(-g, ys) if needs[1] else None)
     return record(out, (a, b), backward, "SubBackward0")
 
 
@@ -88,8 +100,8 @@ def mul(a, b) -> Tensor:
         raise broadcast_error("mul", a, b) from None
 
     def backward(g, needs):
-        return (unbroadcast(g * y, x.shape) if needs[0] else None,
-                unbroadcast(g * x, y.shape) if needs[1] else None)
+        return (_summed(g * y, x.shape) if needs[0] else None,
+                _summed(g * x, y.shape) if needs[1] else None)
     return record(out, (a, b), backward, "MulBackward0")
 
 
@@ -278,13 +290,13 @@ def sign(a: Tensor) -> Tensor:
 def clamp(a: Tensor, min=None, max=None) -> Tensor:  # noqa: A002
     """min(max(a, min), max). The gradient flows to ``a`` where min <= a <= max (ends included),
     and to tensor bounds where they are chosen."""
+    if max is None and type(min) in _PY_SCALARS and _float_tensor(a):  # clamp_min(x, c)
+        x = a.data
+        return record(get_xp(x).maximum(x, min), (a,), lambda g, needs: (g * (x >= min),),
+                      "ClampMinBackward0")
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
     xp = get_xp(a.data)
-    if max is None and type(min) in _PY_SCALARS and _float_tensor(a):  # clamp_min(x, c)
-        x = a.data
-        return record(xp.maximum(x, min), (a,), lambda g, needs: (g * (x >= min),),
-                      "ClampMinBackward0")
     inputs = [a]
     x = a.data
     lo = hi = None

@@ -46,21 +46,33 @@ def matmul(a, b) -> Tensor:
                   "MatmulBackward0")
 
 
-def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """x @ weight.T + bias as one fused op (``weight`` is (out, in), as in PyTorch).
-
-    VJP: dx = g @ W, dW = g^T x (over all leading dims), db = sum of g over leading dims.
-    """
+def _linear_operands(x: Tensor, weight: Tensor) -> tuple:
+    """``x`` and ``weight`` on one device in one dtype, with matching feature sizes, or the
+    error that says which of these fails."""
     if type(x.data) is not type(weight.data):
         raise RuntimeError(f"linear: expected all tensors on the same device, got {x.device} and "
                            f"{weight.device}")
     if x.data.dtype != weight.data.dtype:
         x, weight = operands(x, weight, "linear")
     X, W = x.data, weight.data
-    if X.shape[-1] != W.shape[-1]:
-        raise RuntimeError(f"linear: input has {X.shape[-1]} features in its last dim (shape "
+    if X.shape[-1:] != W.shape[-1:]:
+        raise RuntimeError(f"linear: input has {X.shape[-1] if X.ndim else 0} features in its "
+                           f"last dim (shape "
                            f"{tuple(X.shape)}) but weight expects {W.shape[-1]} (shape "
                            f"{tuple(W.shape)})")
+    return x, weight
+
+
+def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """x @ weight.T + bias as one fused op (``weight`` is (out, in), as in PyTorch).
+
+    VJP: dx = g @ W, dW = g^T x (over all leading dims), db = sum of g over leading dims.
+    """
+    X, W = x.data, weight.data
+    if (type(X) is not type(W) or X.dtype is not W.dtype or not X.ndim
+            or X.shape[-1] != W.shape[-1]):  # (dtypes are singletons: `is` is the cheap test)
+        x, weight = _linear_operands(x, weight)
+        X, W = x.data, weight.data
     xp = get_xp(X)
     out = xp.dot(X, W.T) if X.ndim == 2 else X @ W.T  # dot: less call overhead for 2-D
     if bias is not None:

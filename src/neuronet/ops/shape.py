@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import operator
 
 import numpy as np
 
@@ -11,22 +12,33 @@ from ._util import normalize_dim
 
 
 def _sizes(args) -> tuple:
-    """``f(2, 3)`` and ``f((2, 3))`` both give (2, 3)."""
+    """``f(2, 3)`` and ``f((2, 3))`` both give (2, 3); each size must be an integer."""
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
         args = tuple(args[0])
     for s in args:
         if s.__class__ is not int:
-            return tuple(int(s) for s in args)
+            try:
+                return tuple(operator.index(s) for s in args)
+            except TypeError:
+                raise TypeError(f"sizes must be integers, got {list(args)}") from None
     return args
 
 
 def reshape(a: Tensor, *shape) -> Tensor:
     x = a.data
-    shape = _sizes(shape)
     try:
-        out = x.reshape(shape)
+        out = x.reshape(*shape)  # ints, or one tuple/list of them: as NumPy takes them
+    except TypeError:  # sizes given as tensors or other integer-likes
+        shape = _sizes(shape)
+        try:
+            out = x.reshape(shape)
+        except ValueError:
+            out = None
     except ValueError:
-        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {x.size}") from None
+        out = None
+    if out is None:
+        raise RuntimeError(f"shape '{list(_sizes(shape))}' is invalid for input of size "
+                           f"{x.size}") from None
     in_shape = x.shape
 
     def backward(g, needs):

@@ -32,25 +32,24 @@ class RowsGrad:
     def astype(self, dtype) -> RowsGrad:
         return RowsGrad(self.ids, self.values.astype(dtype), self.shape)
 
-    def add_into(self, dense) -> None:
-        """dense[ids] += values, in place."""
-        scatter_add_rows(get_xp(dense), dense, self.ids, self.values)
+    def add_into(self, dense, others: tuple | list = ()) -> None:
+        """dense[ids] += values, in place, for this gradient and ``others`` in one scatter."""
+        ids, values = self.ids, self.values
+        if others:
+            xp = get_xp(values)
+            ids = xp.concatenate([ids] + [o.ids for o in others])
+            values = xp.concatenate([values] + [o.values for o in others])
+        scatter_add_rows(get_xp(dense), dense, ids, values)
 
-    def merge(self, others: list) -> RowsGrad:
-        """One RowsGrad holding this one's rows and ``others``'."""
-        xp = get_xp(self.values)
-        parts = [self] + others
-        return RowsGrad(xp.concatenate([p.ids for p in parts]),
-                        xp.concatenate([p.values for p in parts]), self.shape)
-
-    def dense(self):
+    def dense(self, others: tuple | list = ()):
+        """The full array: zeros with this gradient's rows (and ``others``') added."""
         out = get_xp(self.values).zeros(self.shape, dtype=self.values.dtype)
-        self.add_into(out)
+        self.add_into(out, others)
         return out
 
     def __add__(self, other):
         if isinstance(other, RowsGrad):
-            return self.merge([other]).dense()
+            return self.dense([other])
         out = other.copy()
         self.add_into(out)
         return out
