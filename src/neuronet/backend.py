@@ -110,6 +110,26 @@ def scatter_add(xp, target, index, values) -> None:
 
 
 _COLUMNS: dict = {}  # width -> arange(width)[:, None], the column offsets (NumPy only)
+_ONES: dict = {}  # (length, dtype) -> a read-only vector of ones (NumPy only)
+
+
+def sum_rows(xp, a):
+    """The sum over the rows of a 2-D array (a bias gradient): ``a.sum(axis=0)``.
+
+    On NumPy it is the product ``ones @ a``, which BLAS runs several times faster than NumPy's
+    reduction over the leading axis for the small and medium arrays of a training step.
+    """
+    if xp is not np or a.dtype.kind != "f":
+        return a.sum(axis=0)
+    key = (a.shape[0], a.dtype)
+    ones = _ONES.get(key)
+    if ones is None:
+        if len(_ONES) > 64:  # many lengths (varying batch sizes): start over
+            _ONES.clear()
+        ones = np.ones(a.shape[0], dtype=a.dtype)
+        ones.flags.writeable = False
+        _ONES[key] = ones
+    return np.dot(ones, a)
 
 
 def scatter_add_rows(xp, target, ids, values) -> None:

@@ -1,7 +1,7 @@
 """Matrix products: ``matmul`` (with batch broadcasting), ``linear`` (fused) and ``einsum``."""
 from __future__ import annotations
 
-from ..backend import get_xp
+from ..backend import get_xp, sum_rows
 from ..tensor import Tensor, record
 from ._util import operands, unbroadcast
 
@@ -89,7 +89,7 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             X2 = X.reshape(-1, X.shape[-1]) if X.ndim != 2 else X
             gw = xp.dot(g2.T, X2)
         if len(needs) == 3:
-            gb = g2.sum(axis=0) if needs[2] else None
+            gb = sum_rows(xp, g2) if needs[2] else None
             return gx, gw, gb
         return gx, gw
     return record(out, inputs, backward, "AddmmBackward0" if bias is not None else "MmBackward0")
