@@ -264,7 +264,8 @@ def _sigmoid_vjp(out):
     def backward(g, needs):
         slope = 1 - out
         slope *= out
-        return (g * slope,)
+        slope *= g
+        return (slope,)
     return backward
 
 
