@@ -246,3 +246,17 @@ def test_gradient_of_a_node_made_early_and_used_late():
             out = out * (v + i) + e
         return out
     assert g.item() == pytest.approx((f(2 + eps) - f(2 - eps)) / (2 * eps), rel=1e-7)
+
+
+def test_same_interior_tensor_twice_in_one_op_and_chains_beside_queued_nodes():
+    x = nt.tensor([0.5, -1.0], dtype=nt.float64, requires_grad=True)
+    h = x.exp()
+    (h * h).sum().backward()  # both inputs of the product reach the same node at once
+    np.testing.assert_allclose(x.grad.numpy(), 2 * np.exp(2 * x.detach().numpy()), rtol=1e-12)
+    x.grad = None
+    early = x * 2  # a chain whose next node must wait for a later-made consumer
+    late = early.sin() * early.exp()
+    (late.sum() + early.sum()).backward()
+    e = 2 * x.detach().numpy()
+    want = 2 * (np.cos(e) * np.exp(e) + np.sin(e) * np.exp(e) + 1)
+    np.testing.assert_allclose(x.grad.numpy(), want, rtol=1e-12)

@@ -129,6 +129,10 @@ def test_matmul_error_names_both_shapes():
 def test_reshape_error():
     with pytest.raises(RuntimeError, match="invalid for input of size 6"):
         nt.ones(2, 3).reshape(4, 2)
+    with pytest.raises(TypeError, match=r"sizes must be integers, got \[2.5, 2\]"):
+        nt.ones(5, 1).reshape(2.5, 2)
+    assert nt.ones(2, 3).reshape(nt.tensor(3), np.int64(2)).shape == (3, 2)
+    assert nt.ones(2, 3).view([-1]).shape == (6,)
 
 
 def test_bad_data_and_dtype_arguments():

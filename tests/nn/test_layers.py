@@ -262,3 +262,35 @@ def test_embedding_row_gradients_mix_with_dense_ones_and_accumulate(rng):
     assert first is w.grad
     (g,) = nt.autograd.grad(F.embedding(a, w).sum(), [w])
     assert g.numpy()[2].tolist() == [2.0, 2.0, 2.0] and g.numpy()[1].tolist() == [0.0] * 3
+
+
+def test_embedding_rows_from_several_lookups_add_up_into_an_existing_grad():
+    rng = np.random.default_rng(3)
+    emb = nn.Embedding(6, 3)
+    first, second = rng.integers(0, 6, (4, 2)), rng.integers(0, 6, (5,))
+    weights_a, weights_b = rng.standard_normal((4, 2, 3)), rng.standard_normal((5, 3))
+
+    def loss():
+        return ((emb(nt.tensor(first)) * nt.tensor(weights_a, dtype=nt.float32)).sum()
+                + (emb(nt.tensor(second)) * nt.tensor(weights_b, dtype=nt.float32)).sum())
+    want = np.zeros((6, 3))
+    np.add.at(want, first.reshape(-1), weights_a.reshape(-1, 3))
+    np.add.at(want, second, weights_b)
+    loss().backward()
+    np.testing.assert_allclose(emb.weight.grad.numpy(), want, rtol=1e-6)
+    held = emb.weight.grad.data  # the array itself, as another holder would see it
+    snapshot = held.copy()
+    loss().backward()  # into the existing .grad, whose array is replaced, not written over
+    np.testing.assert_allclose(emb.weight.grad.numpy(), 2 * want, rtol=1e-6)
+    np.testing.assert_array_equal(held, snapshot)
+    with pytest.raises(IndexError, match="id -1 is out of range for 6 embeddings"):
+        emb(nt.tensor([1, -1]))
+
+
+def test_linear_bias_gradient_for_changing_batch_sizes():
+    layer = nn.Linear(3, 2)
+    for batch in (3, 5, 3, 1):
+        layer.zero_grad()
+        g = np.arange(batch * 2, dtype=np.float32).reshape(batch, 2)
+        (layer(nt.randn(batch, 3)) * nt.tensor(g)).sum().backward()
+        np.testing.assert_array_equal(layer.bias.grad.numpy(), g.sum(axis=0))

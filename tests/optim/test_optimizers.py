@@ -210,3 +210,16 @@ def test_adagrad_default_eps_is_outside_the_square_root():
     w.grad = nt.tensor([1e-6], dtype=nt.float64)
     opt.step()
     assert w.item() == pytest.approx(1.0 - 1e-6 / (math.sqrt(1e-12) + 1e-10), rel=1e-12)
+
+
+def test_work_buffers_follow_a_parameter_whose_array_is_replaced():
+    layer = nt.nn.Linear(2, 1)
+    opt = optim.SGD(layer.parameters(), lr=0.5)
+    for dtype in (nt.float32, nt.float64):
+        layer.to(dtype)
+        before = layer.weight.detach().numpy().copy()
+        layer(nt.ones(1, 2, dtype=dtype)).sum().backward()
+        opt.step()
+        opt.zero_grad()
+        assert layer.weight.dtype == dtype
+        np.testing.assert_allclose(layer.weight.detach().numpy(), before - 0.5, rtol=1e-6)
