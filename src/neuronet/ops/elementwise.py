@@ -188,62 +188,58 @@ def rpow(a: Tensor, base) -> Tensor:
     return pow(constant(base, a), a)
 
 
-def _unary(a: Tensor, out, backward, name: str) -> Tensor:
-    return record(out, (a,), backward, name)
-
-
 def exp(a: Tensor) -> Tensor:
     out = get_xp(a.data).exp(a.data)
-    return _unary(a, out, lambda g, needs: (g * out,), "ExpBackward0")
+    return record(out, (a,), lambda g, needs: (g * out,), "ExpBackward0")
 
 
 def log(a: Tensor) -> Tensor:
     x = a.data
-    return _unary(a, get_xp(x).log(x), lambda g, needs: (g / x,), "LogBackward0")
+    return record(get_xp(x).log(x), (a,), lambda g, needs: (g / x,), "LogBackward0")
 
 
 def log1p(a: Tensor) -> Tensor:
     x = a.data
-    return _unary(a, get_xp(x).log1p(x), lambda g, needs: (g / (1 + x),), "Log1PBackward0")
+    return record(get_xp(x).log1p(x), (a,), lambda g, needs: (g / (1 + x),), "Log1PBackward0")
 
 
 def expm1(a: Tensor) -> Tensor:
     out = get_xp(a.data).expm1(a.data)
-    return _unary(a, out, lambda g, needs: (g * (out + 1),), "Expm1Backward0")
+    return record(out, (a,), lambda g, needs: (g * (out + 1),), "Expm1Backward0")
 
 
 def sqrt(a: Tensor) -> Tensor:
     out = get_xp(a.data).sqrt(a.data)
-    return _unary(a, out, lambda g, needs: (g / (2 * out),), "SqrtBackward0")
+    return record(out, (a,), lambda g, needs: (g / (2 * out),), "SqrtBackward0")
 
 
 def rsqrt(a: Tensor) -> Tensor:
     """1 / sqrt(a); derivative -0.5 * a**-1.5 = -0.5 * out**3."""
     out = 1 / get_xp(a.data).sqrt(a.data)
-    return _unary(a, out, lambda g, needs: (-0.5 * g * out * out * out,), "RsqrtBackward0")
+    return record(out, (a,), lambda g, needs: (-0.5 * g * out * out * out,), "RsqrtBackward0")
 
 
 def abs(a: Tensor) -> Tensor:  # noqa: A001
     """|a|; gradient sign(a) (0 at 0, as PyTorch)."""
     xp = get_xp(a.data)
     x = a.data
-    return _unary(a, xp.abs(x), lambda g, needs: (g * xp.sign(x),), "AbsBackward0")
+    return record(xp.abs(x), (a,), lambda g, needs: (g * xp.sign(x),), "AbsBackward0")
 
 
 def sin(a: Tensor) -> Tensor:
     xp, x = get_xp(a.data), a.data
-    return _unary(a, xp.sin(x), lambda g, needs: (g * xp.cos(x),), "SinBackward0")
+    return record(xp.sin(x), (a,), lambda g, needs: (g * xp.cos(x),), "SinBackward0")
 
 
 def cos(a: Tensor) -> Tensor:
     xp, x = get_xp(a.data), a.data
-    return _unary(a, xp.cos(x), lambda g, needs: (-g * xp.sin(x),), "CosBackward0")
+    return record(xp.cos(x), (a,), lambda g, needs: (-g * xp.sin(x),), "CosBackward0")
 
 
 def tanh(a: Tensor) -> Tensor:
     """tanh(a); backward g * (1 - y**2) from the output y."""
     out = get_xp(a.data).tanh(a.data)
-    return _unary(a, out, lambda g, needs: (g * (1 - out * out),), "TanhBackward0")
+    return record(out, (a,), lambda g, needs: (g * (1 - out * out),), "TanhBackward0")
 
 
 def sigmoid_array(x):
@@ -260,32 +256,29 @@ def sigmoid_array(x):
     return out
 
 
-def _sigmoid_vjp(out):
+def sigmoid(a: Tensor) -> Tensor:
+    """1 / (1 + exp(-a)), computed without overflow; backward g * y * (1 - y)."""
+    out = sigmoid_array(a.data)
+
     def backward(g, needs):
         slope = 1 - out
         slope *= out
         slope *= g
         return (slope,)
-    return backward
-
-
-def sigmoid(a: Tensor) -> Tensor:
-    """1 / (1 + exp(-a)), computed without overflow; backward g * y * (1 - y)."""
-    out = sigmoid_array(a.data)
-    return _unary(a, out, _sigmoid_vjp(out), "SigmoidBackward0")
+    return record(out, (a,), backward, "SigmoidBackward0")
 
 
 def relu(a: Tensor) -> Tensor:
     """max(a, 0); gradient 0 at a == 0 (PyTorch's threshold_backward)."""
     x = a.data
     out = get_xp(x).maximum(x, 0)
-    return _unary(a, out, lambda g, needs: (g * (out > 0),), "ReluBackward0")
+    return record(out, (a,), lambda g, needs: (g * (out > 0),), "ReluBackward0")
 
 
 def sign(a: Tensor) -> Tensor:
     """sign(a); its gradient is zero."""
     xp = get_xp(a.data)
-    return _unary(a, xp.sign(a.data), lambda g, needs: (xp.zeros_like(g),), "SignBackward0")
+    return record(xp.sign(a.data), (a,), lambda g, needs: (xp.zeros_like(g),), "SignBackward0")
 
 
 def clamp(a: Tensor, min=None, max=None) -> Tensor:  # noqa: A002
@@ -438,9 +431,9 @@ def isfinite(a: Tensor) -> Tensor:
 
 def floor(a: Tensor) -> Tensor:
     xp = get_xp(a.data)
-    return _unary(a, xp.floor(a.data), lambda g, needs: (xp.zeros_like(g),), "FloorBackward0")
+    return record(xp.floor(a.data), (a,), lambda g, needs: (xp.zeros_like(g),), "FloorBackward0")
 
 
 def round(a: Tensor) -> Tensor:  # noqa: A001
     xp = get_xp(a.data)
-    return _unary(a, xp.round(a.data), lambda g, needs: (xp.zeros_like(g),), "RoundBackward0")
+    return record(xp.round(a.data), (a,), lambda g, needs: (xp.zeros_like(g),), "RoundBackward0")

@@ -38,18 +38,24 @@ class SGD(Optimizer):
             if p.grad is None:
                 continue
             g = self._grad(p, maximize)
-            if wd:
-                g = g + wd * p.data
-            if mu:
-                state = self.state.setdefault(p, {})
-                buf = state.get("momentum_buffer")
-                if buf is None:
-                    buf = state["momentum_buffer"] = Tensor._make(g.copy())
-                else:
-                    b = buf.data
-                    b *= mu
-                    b += g if damp == 0 else (1 - damp) * g
-                g = g + mu * buf.data if nesterov else buf.data
+            if wd or mu:
+                g = self._direction(p, g, wd, mu, damp, nesterov)
             step = self._buffer(p)
             get_xp(g).multiply(g, lr, out=step)
             p.data -= step
+
+    def _direction(self, p: Tensor, g, wd: float, mu: float, damp: float, nesterov: bool):
+        """The gradient after weight decay and momentum (the update is lr times this)."""
+        if wd:
+            g = g + wd * p.data
+        if mu:
+            state = self.state.setdefault(p, {})
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = Tensor._make(g.copy())
+            else:
+                b = buf.data
+                b *= mu
+                b += g if damp == 0 else (1 - damp) * g
+            g = g + mu * buf.data if nesterov else buf.data
+        return g
