@@ -3,15 +3,25 @@ from __future__ import annotations
 
 import math
 
-from ..backend import get_xp
+from ..backend import get_xp, sum_rows
 from ..tensor import Tensor, record
+
+
+def _sum(a, axes, keepdims: bool = False):
+    """``a.sum(axis=axes, keepdims=keepdims)``; over the rows of a 2-D array (BatchNorm1d's
+    case) by ``sum_rows``, a BLAS product."""
+    if axes == (0,) and a.ndim == 2:
+        s = sum_rows(get_xp(a), a)
+        return s.reshape(1, -1) if keepdims else s
+    return a.sum(axis=axes, keepdims=keepdims)
 
 
 def _normalize(x, axes, eps, xp):
     """Mean, biased variance, 1/sqrt(var + eps) and x_hat over ``axes`` (kept as size-1 dims)."""
-    mean = x.mean(axis=axes, keepdims=True)
+    m = math.prod(x.shape[a] for a in axes)
+    mean = _sum(x, axes, True) / m
     d = x - mean
-    var = (d * d).mean(axis=axes, keepdims=True)
+    var = _sum(d * d, axes, True) / m
     invstd = 1 / xp.sqrt(var + eps)
     return mean, var, invstd, d * invstd
 
@@ -26,14 +36,14 @@ def _affine_vjp(g, xhat, invstd, w, axes, m, needs, param_shape, param_axes=None
     gh = g * w if w is not None else g
     gx = None
     if needs[0]:
-        s1 = gh.sum(axis=axes, keepdims=True)
-        s2 = (gh * xhat).sum(axis=axes, keepdims=True)
+        s1 = _sum(gh, axes, True)
+        s2 = _sum(gh * xhat, axes, True)
         gx = (gh - s1 / m - xhat * (s2 / m)) * invstd
     grads = [gx]
     if len(needs) > 1:
-        grads.append((g * xhat).sum(axis=param_axes).reshape(param_shape) if needs[1] else None)
+        grads.append(_sum(g * xhat, param_axes).reshape(param_shape) if needs[1] else None)
     if len(needs) > 2:
-        grads.append(g.sum(axis=param_axes).reshape(param_shape) if needs[2] else None)
+        grads.append(_sum(g, param_axes).reshape(param_shape) if needs[2] else None)
     return tuple(grads)
 
 
@@ -103,9 +113,9 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         gh = g * wv if wv is not None else g
         grads = [gh * invstd if needs[0] else None]
         if len(needs) > 1:
-            grads.append((g * xhat).sum(axis=axes) if needs[1] else None)
+            grads.append(_sum(g * xhat, axes) if needs[1] else None)
         if len(needs) > 2:
-            grads.append(g.sum(axis=axes) if needs[2] else None)
+            grads.append(_sum(g, axes) if needs[2] else None)
         return tuple(grads)
     return record(out, (input, *inputs), backward, "NativeBatchNormBackward0")
 
