@@ -5,12 +5,16 @@ gradient per input, summed back over broadcast dimensions by ``unbroadcast``.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from ..backend import get_xp
+from ..kernels import kernel, usable
 from ..tensor import Tensor, record
 from ._util import broadcast_error, constant, operands, unbroadcast
 
 
 _PY_SCALARS = (int, float)
+_NUMPY = np.ndarray
 
 
 def _float_tensor(a) -> bool:
@@ -239,7 +243,12 @@ def cos(a: Tensor) -> Tensor:
 def tanh(a: Tensor) -> Tensor:
     """tanh(a); backward g * (1 - y**2) from the output y."""
     out = get_xp(a.data).tanh(a.data)
-    return record(out, (a,), lambda g, needs: (g * (1 - out * out),), "TanhBackward0")
+
+    def backward(g, needs):
+        if type(g) is not _NUMPY and usable(g, out):
+            return (kernel("tanh_backward")(g, out),)
+        return (g * (1 - out * out),)
+    return record(out, (a,), backward, "TanhBackward0")
 
 
 def sigmoid_array(x):
@@ -248,6 +257,8 @@ def sigmoid_array(x):
     Neither exponent is positive, so nothing overflows, and each sign gets its exact form:
     1 / (1 + e^-x) for x >= 0 and e^x / (1 + e^x) for x < 0.
     """
+    if type(x) is not _NUMPY and usable(x):  # (the CPU pays one type test)
+        return kernel("sigmoid")(x)
     xp = get_xp(x)
     den = xp.exp(-xp.abs(x))
     den += 1
@@ -261,6 +272,8 @@ def sigmoid(a: Tensor) -> Tensor:
     out = sigmoid_array(a.data)
 
     def backward(g, needs):
+        if type(g) is not _NUMPY and usable(g, out):
+            return (kernel("sigmoid_backward")(g, out),)
         slope = 1 - out
         slope *= out
         slope *= g
@@ -272,7 +285,12 @@ def relu(a: Tensor) -> Tensor:
     """max(a, 0); gradient 0 at a == 0 (PyTorch's threshold_backward)."""
     x = a.data
     out = get_xp(x).maximum(x, 0)
-    return record(out, (a,), lambda g, needs: (g * (out > 0),), "ReluBackward0")
+
+    def backward(g, needs):
+        if type(g) is not _NUMPY and usable(g, out):
+            return (kernel("relu_backward")(g, out),)
+        return (g * (out > 0),)
+    return record(out, (a,), backward, "ReluBackward0")
 
 
 def sign(a: Tensor) -> Tensor:

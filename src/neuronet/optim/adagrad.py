@@ -1,6 +1,7 @@
 """AdaGrad: per-parameter learning rates from the accumulated squared gradients."""
 from __future__ import annotations
 
+from .. import kernels
 from ..tensor import Tensor
 from .optimizer import Optimizer, check_non_negative
 
@@ -55,7 +56,11 @@ class Adagrad(Optimizer):
             if wd:
                 g = g + wd * p.data
             clr = lr / (1 + (state["step"] - 1) * lr_decay)
-            acc, work, xp = state["sum"].data, self._buffer(p), p.xp
+            acc = state["sum"].data
+            if kernels.usable(g, p.data, acc):
+                kernels.kernel("adagrad_step")(g, clr, eps, p.data, acc)
+                continue
+            work, xp = self._buffer(p), p.xp
             xp.multiply(g, g, out=work)
             acc += work
             xp.sqrt(acc, out=work)

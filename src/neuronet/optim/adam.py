@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 
+from .. import kernels
 from .optimizer import Optimizer, check_non_negative
 
 
@@ -48,7 +49,12 @@ class Adam(Optimizer):
                     p.data *= 1 - lr * wd
                 else:
                     g = g + wd * p.data
-            m, v, work = state["exp_avg"].data, state["exp_avg_sq"].data, self._buffer(p)
+            m, v = state["exp_avg"].data, state["exp_avg_sq"].data
+            if not amsgrad and kernels.usable(g, p.data, m, v):
+                kernels.kernel("adam_step")(g, 1 - beta1, beta2, 1 - beta2, lr / (1 - beta1 ** t),
+                                            math.sqrt(1 - beta2 ** t), eps, p.data, m, v)
+                continue
+            work = self._buffer(p)
             xp.subtract(g, m, out=work)
             work *= 1 - beta1
             m += work

@@ -1,6 +1,7 @@
 """Stochastic gradient descent, with PyTorch's momentum, dampening, Nesterov and weight decay."""
 from __future__ import annotations
 
+from .. import kernels
 from ..backend import get_xp
 from ..tensor import Tensor
 from .optimizer import Optimizer, check_non_negative
@@ -40,6 +41,9 @@ class SGD(Optimizer):
             g = self._grad(p, maximize)
             if wd or mu:
                 g = self._direction(p, g, wd, mu, damp, nesterov)
+            if kernels.usable(g, p.data):
+                kernels.kernel("sgd_step")(g, lr, p.data)
+                continue
             step = self._buffer(p)
             get_xp(g).multiply(g, lr, out=step)
             p.data -= step

@@ -1,0 +1,75 @@
+"""Fused CuPy kernels: one GPU launch where the plain path chains several array calls.
+
+On a GPU every array call is a kernel launch, so an activation's backward (three calls) or an
+optimizer update (five to eight) spends more time launching kernels than computing for all but
+the largest tensors. Each kernel here does one of those in a single elementwise pass over its
+arrays. They are used for CuPy arrays only, and only while enabled (the default): the plain
+path in ``ops`` and ``optim`` stays the reference, and ``tests/gpu`` checks each kernel against
+it. CuPy builds a kernel on first use and caches it.
+
+Every kernel computes the same formula as its plain path, in the same order, so the two agree
+to rounding.
+"""
+from __future__ import annotations
+
+import contextlib
+from typing import Iterator
+
+import numpy as np
+
+# name -> (input parameters, output parameters, CUDA C++ body). ``T`` is the element type of
+# the arrays; scalar parameters declared as ``T`` are cast to it. Outputs passed in by the
+# caller are updated in place (they are references in the body).
+SPECS: dict[str, tuple[str, str, str]] = {
+    # exp(min(x, 0)) / (1 + exp(-|x|)), as ops.elementwise.sigmoid_array
+    "sigmoid": ("T x", "T y", "y = exp(fmin(x, (T)0)) / ((T)1 + exp(-fabs(x)))"),
+    "sigmoid_backward": ("T g, T y", "T gx", "gx = ((T)1 - y) * y * g"),
+    "tanh_backward": ("T g, T y", "T gx", "gx = g * ((T)1 - y * y)"),
+    "relu_backward": ("T g, T y", "T gx", "gx = g * (T)(y > (T)0)"),
+    # theta -= lr * g
+    "sgd_step": ("T g, T lr", "T p", "p -= g * lr"),
+    # sum += g^2; theta -= clr * g / (sqrt(sum) + eps), as optim.Adagrad
+    "adagrad_step": ("T g, T clr, T eps", "T p, T acc",
+                     "acc += g * g; p -= g / (sqrt(acc) + eps) * clr"),
+    # m += (1 - b1)(g - m); v = b2 v + (1 - b2) g^2;
+    # theta -= step_size * m / (sqrt(v) / sqrt(1 - b2^t) + eps), as optim.Adam
+    # (1 - b1 and 1 - b2 come in computed in double precision, as the plain path has them)
+    "adam_step": ("T g, T one_minus_beta1, T beta2, T one_minus_beta2, T step_size, "
+                  "T bias2_sqrt, T eps", "T p, T m, T v",
+                  "m += (g - m) * one_minus_beta1; v = v * beta2 + g * g * one_minus_beta2; "
+                  "p -= m / (sqrt(v) / bias2_sqrt + eps) * step_size"),
+}
+
+_enabled = [True]
+_built: dict = {}
+
+
+def usable(*arrays) -> bool:
+    """Whether a fused kernel applies to ``arrays``: CuPy arrays of one dtype, float32 or
+    float64, with kernels enabled."""
+    first = arrays[0]
+    if not _enabled[0] or type(first) is np.ndarray or first.dtype.char not in "fd":
+        return False
+    return all(type(a) is type(first) and a.dtype == first.dtype for a in arrays[1:])
+
+
+@contextlib.contextmanager
+def disabled() -> Iterator[None]:
+    """Run the plain path on the GPU as well (to compare against, or to time)."""
+    before = _enabled[0]
+    _enabled[0] = False
+    try:
+        yield
+    finally:
+        _enabled[0] = before
+
+
+def kernel(name: str):
+    """The CuPy ``ElementwiseKernel`` called ``name`` (built on first use)."""
+    k = _built.get(name)
+    if k is None:
+        import cupy  # noqa: PLC0415 - only reached for CuPy arrays
+
+        inputs, outputs, body = SPECS[name]
+        k = _built[name] = cupy.ElementwiseKernel(inputs, outputs, body, f"neuronet_{name}")
+    return k
