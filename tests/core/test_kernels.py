@@ -62,6 +62,8 @@ def numpy_kernels(monkeypatch):
         return _numpy_kernel(name)
     monkeypatch.setattr(kernels, "kernel", kernel)
     monkeypatch.setattr(kernels, "usable", lambda *a: kernels._enabled[0])
+    for module in ("sgd", "adagrad", "adam"):  # their one-type-test guard of the CPU path
+        monkeypatch.setattr(f"neuronet.optim.{module}._NUMPY", type(None))
     import neuronet.ops.elementwise as elementwise
     monkeypatch.setattr(elementwise, "kernel", kernel)
     monkeypatch.setattr(elementwise, "usable", lambda *a: kernels._enabled[0])
