@@ -37,11 +37,6 @@ def _binary(a, b, name: str):
     return a, b, a.data, b.data
 
 
-def _summed(g, shape: tuple):
-    """``unbroadcast``, with the no-broadcast case inline (the common one)."""
-    return g if g.shape == shape else unbroadcast(g, shape)
-
-
 def _identity_vjp(g, needs):
     return (g,)
 
@@ -67,7 +62,8 @@ def add(a, b, *, alpha=1) -> Tensor:
     xs, ys = x.shape, y.shape
 
     def backward(g, needs):
-        return (_summed(g, xs) if needs[0] else None, _summed(g, ys) if needs[1] else None)
+        return (unbroadcast(g, xs) if needs[0] else None,
+                unbroadcast(g, ys) if needs[1] else None)
     return record(out, (a, b), backward, "AddBackward0")
 
 
@@ -88,7 +84,8 @@ def sub(a, b, *, alpha=1) -> Tensor:
     xs, ys = x.shape, y.shape
 
     def backward(g, needs):
-        return (_summed(g, xs) if needs[0] else None, _summed(-g, ys) if needs[1] else None)
+        return (unbroadcast(g, xs) if needs[0] else None,
+                unbroadcast(-g, ys) if needs[1] else None)
     return record(out, (a, b), backward, "SubBackward0")
 
 
@@ -104,8 +101,8 @@ def mul(a, b) -> Tensor:
         raise broadcast_error("mul", a, b) from None
 
     def backward(g, needs):
-        return (_summed(g * y, x.shape) if needs[0] else None,
-                _summed(g * x, y.shape) if needs[1] else None)
+        return (unbroadcast(g * y, x.shape) if needs[0] else None,
+                unbroadcast(g * x, y.shape) if needs[1] else None)
     return record(out, (a, b), backward, "MulBackward0")
 
 
