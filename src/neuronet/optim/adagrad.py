@@ -10,6 +10,7 @@ from .optimizer import Optimizer, check_non_negative
 
 _NUMPY = np.ndarray  # the CPU path pays one type test for the GPU's fused kernels
 
+
 class Adagrad(Optimizer):
     r"""AdaGrad (Duchi et al., 2011), the adaptive rate the notes single out, as PyTorch's.
 

@@ -11,6 +11,7 @@ from .optimizer import Optimizer, check_non_negative
 
 _NUMPY = np.ndarray  # the CPU path pays one type test for the GPU's fused kernels
 
+
 class Adam(Optimizer):
     r"""Adam (Kingma & Ba, 2014), as PyTorch's. State ``exp_avg`` = ``exp_avg_sq`` = 0 (and
     ``max_exp_avg_sq`` = 0 with amsgrad). For each parameter theta with gradient g at step t::

@@ -11,6 +11,7 @@ from .optimizer import Optimizer, check_non_negative
 
 _NUMPY = np.ndarray  # the CPU path pays one type test for the GPU's fused kernels
 
+
 class SGD(Optimizer):
     r"""Mini-batch SGD (the notes' theta_new = theta_old - alpha * grad J), as ``torch.optim.SGD``.
 
