@@ -21,6 +21,17 @@ def get_xp(array):
     return np
 
 
+# NumPy's ``dot`` without its ``__array_function__`` dispatch (a Python-level call per use). It
+# is only handed NumPy arrays (``dot_of`` gives it for NumPy alone): the dispatch finds nothing.
+_numpy_dot = getattr(np.dot, "_implementation", np.dot)
+
+
+def dot_of(xp):
+    """``xp.dot``: for NumPy, the dot product without the dispatch layer (the 2-D products of
+    a training step are small enough for that call overhead to count)."""
+    return _numpy_dot if xp is np else xp.dot
+
+
 def import_cupy():
     """Import CuPy, or explain how to get it."""
     try:
@@ -129,7 +140,7 @@ def sum_rows(xp, a):
         ones = np.ones(a.shape[0], dtype=a.dtype)
         ones.flags.writeable = False
         _ONES[key] = ones
-    return np.dot(ones, a)
+    return _numpy_dot(ones, a)
 
 
 def scatter_add_rows(xp, target, ids, values) -> None:

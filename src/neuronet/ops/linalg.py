@@ -1,7 +1,7 @@
 """Matrix products: ``matmul`` (with batch broadcasting), ``linear`` (fused) and ``einsum``."""
 from __future__ import annotations
 
-from ..backend import get_xp, sum_rows
+from ..backend import dot_of, get_xp, sum_rows
 from ..tensor import Tensor, record
 from ._util import operands, unbroadcast
 
@@ -74,7 +74,8 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         x, weight = _linear_operands(x, weight)
         X, W = x.data, weight.data
     xp = get_xp(X)
-    out = xp.dot(X, W.T) if X.ndim == 2 else X @ W.T  # dot: less call overhead for 2-D
+    dot = dot_of(xp)
+    out = dot(X, W.T) if X.ndim == 2 else X @ W.T  # dot: less call overhead for 2-D
     if bias is not None:
         out += bias.data
         inputs = (x, weight, bias)
@@ -83,11 +84,11 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
     def backward(g, needs):
         g2 = g.reshape(-1, g.shape[-1]) if g.ndim != 2 else g
-        gx = (xp.dot(g, W) if g.ndim == 2 else g @ W) if needs[0] else None
+        gx = (dot(g, W) if g.ndim == 2 else g @ W) if needs[0] else None
         gw = None
         if needs[1]:
             X2 = X.reshape(-1, X.shape[-1]) if X.ndim != 2 else X
-            gw = xp.dot(g2.T, X2)
+            gw = dot(g2.T, X2)
         if len(needs) == 3:
             gb = sum_rows(xp, g2) if needs[2] else None
             return gx, gw, gb
