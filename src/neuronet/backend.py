@@ -143,12 +143,14 @@ def sum_rows(xp, a):
     return _numpy_dot(ones, a)
 
 
-def scatter_add_rows(xp, target, ids, values) -> None:
-    """``target[ids[k]] += values[k]`` for a C-contiguous 2-D ``target`` (repeats add up).
+def scatter_add_rows(xp, target, ids: list, values: list) -> None:
+    """``target[i[k]] += v[k]`` for each pair ``(i, v)`` of ``zip(ids, values)``, with 1-D id
+    arrays ``i`` and 2-D rows ``v``, into a C-contiguous 2-D ``target`` (repeats add up).
 
     Done as one 1-D ``add.at`` over flat element indices, which NumPy runs an order of
     magnitude faster than a row-wise ``add.at`` on a 2-D array. The indices are built column
-    by column (a (width, n) array: long inner loops), with the values transposed to match.
+    by column (a (width, n) array: long inner loops), with the values transposed to match
+    (the transposes of all parts written by one ``concatenate``).
     """
     width = target.shape[1]
     columns = _COLUMNS.get(width) if xp is np else None
@@ -157,5 +159,10 @@ def scatter_add_rows(xp, target, ids, values) -> None:
         if xp is np:
             columns.flags.writeable = False
             _COLUMNS[width] = columns
-    flat_ids = (columns + ids.reshape(-1) * width).reshape(-1)
-    scatter_add(xp, target.reshape(-1), flat_ids, values.reshape(-1, width).T.reshape(-1))
+    if len(ids) == 1:
+        all_ids, by_column = ids[0], values[0].T.reshape(-1)
+    else:
+        all_ids = xp.concatenate(ids)
+        by_column = xp.concatenate([v.T for v in values], axis=1).reshape(-1)
+    flat_ids = (columns + all_ids * width).reshape(-1)
+    scatter_add(xp, target.reshape(-1), flat_ids, by_column)

@@ -38,6 +38,14 @@ class Node:
         return f"<{self.name}>"
 
 
+class SparseGrad:
+    """Base of the gradients that are not arrays (an embedding's row gradient): the engine adds
+    them into leaves at the end of the pass and makes them dense (``dense()``) before a node
+    receives one."""
+
+    __slots__ = ()
+
+
 Tensor = None  # neuronet.tensor.Tensor, set by that module (the two refer to each other)
 
 
@@ -89,7 +97,7 @@ def run_backward(tensors: Sequence, grads: Sequence, retain_graph: bool,
             fn = t.grad_fn
             if fn is None:
                 if t.requires_grad:
-                    if plain and t._hooks is None and hasattr(ig, "flags"):
+                    if plain and t._hooks is None and not isinstance(ig, SparseGrad):
                         accumulate(t, ig)  # the common case: a dense gradient, no hooks
                     else:
                         deliver(t, ig)
@@ -98,7 +106,7 @@ def run_backward(tensors: Sequence, grads: Sequence, retain_graph: bool,
             elif fn is nxt:
                 nxt_g = nxt_g + ig
             else:
-                if not hasattr(ig, "flags"):
+                if isinstance(ig, SparseGrad):
                     ig = ig.dense()
                 if nxt is not None:
                     pending[nxt] = nxt_g
@@ -122,7 +130,7 @@ def _send(t, g, pending: dict, heap: list, leaves) -> None:
     elif fn in pending:
         pending[fn] = pending[fn] + g
     else:
-        pending[fn] = g if hasattr(g, "flags") else g.dense()
+        pending[fn] = g.dense() if isinstance(g, SparseGrad) else g
         heapq.heappush(heap, (-fn.seq, fn))
 
 
@@ -157,7 +165,7 @@ class _LeafGrads:
         """Hand a leaf its gradient: into ``.grad`` (through its hooks), or to the caller."""
         if g.dtype != t.data.dtype:
             g = g.astype(t.data.dtype)
-        sparse = not hasattr(g, "flags")
+        sparse = isinstance(g, SparseGrad)
         if sparse and (self.captured is not None or t._hooks):
             g, sparse = g.dense(), False  # made dense for the caller or the hook
         if self.captured is not None:

@@ -3,12 +3,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..autograd.graph import SparseGrad
 from ..backend import get_xp, scatter_add_rows
 from ..random import numpy_generator
 from ..tensor import Tensor, record
 
 
-class RowsGrad:
+_smallest = np.minimum.reduce  # ids.min() without its Python-level wrapper
+
+
+class RowsGrad(SparseGrad):
     """The gradient of a row lookup ``weight[ids]``: ``values[k]`` belongs to row ``ids[k]``.
 
     The engine adds it into a leaf's gradient buffer row by row (repeated ids add up), so an
@@ -34,11 +38,10 @@ class RowsGrad:
 
     def add_into(self, dense, others: tuple | list = ()) -> None:
         """dense[ids] += values, in place, for this gradient and ``others`` in one scatter."""
-        ids, values = self.ids, self.values
-        if others:
-            xp = get_xp(values)
-            ids = xp.concatenate([ids] + [o.ids for o in others])
-            values = xp.concatenate([values] + [o.values for o in others])
+        ids, values = [self.ids], [self.values]
+        for o in others:
+            ids.append(o.ids)
+            values.append(o.values)
         scatter_add_rows(get_xp(dense), dense, ids, values)
 
     def dense(self, others: tuple | list = ()):
@@ -69,8 +72,11 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> 
     if padding_idx is not None and padding_idx < 0:
         padding_idx += n
     try:
-        if ids.size and (ids.min() < 0 or type(ids) is not np.ndarray and ids.max() >= n):
-            raise IndexError  # (NumPy's take raises for ids >= n itself; CuPy's would wrap)
+        if type(ids) is np.ndarray:  # take raises for ids >= n itself, not for negative ones
+            if ids.size and _smallest(ids, None) < 0:
+                raise IndexError
+        elif ids.size and (ids.min() < 0 or ids.max() >= n):  # (CuPy's take would wrap)
+            raise IndexError
         out = w.take(ids, axis=0)  # a third of the time of w[ids] on NumPy
     except IndexError:
         bad = int(ids[(ids < 0) | (ids >= n)].reshape(-1)[0])
