@@ -21,7 +21,7 @@ import numpy as np
 # the arrays; scalar parameters declared as ``T`` are cast to it. Outputs passed in by the
 # caller are updated in place (they are references in the body).
 SPECS: dict[str, tuple[str, str, str]] = {
-    # exp(min(x, 0)) / (1 + exp(-|x|)), as ops.elementwise.sigmoid_array
+    # exp(min(x, 0)) / (1 + exp(-|x|)): the values of ops.elementwise.sigmoid_array
     "sigmoid": ("T x", "T y", "y = exp(fmin(x, (T)0)) / ((T)1 + exp(-fabs(x)))"),
     "sigmoid_backward": ("T g, T y", "T gx", "gx = ((T)1 - y) * y * g"),
     "tanh_backward": ("T g, T y", "T gx", "gx = g * ((T)1 - y * y)"),

@@ -249,17 +249,19 @@ def tanh(a: Tensor) -> Tensor:
 
 
 def sigmoid_array(x):
-    """Overflow-free logistic function: exp(min(x, 0)) / (1 + exp(-|x|)).
+    """Overflow-free logistic function: with m = min(x, 0), exp(m) / (exp(m) + exp(m - x)).
 
     Neither exponent is positive, so nothing overflows, and each sign gets its exact form:
-    1 / (1 + e^-x) for x >= 0 and e^x / (1 + e^x) for x < 0.
+    1 / (1 + e^-x) for x >= 0 and e^x / (e^x + 1) for x < 0.
     """
     if type(x) is not _NUMPY and usable(x):  # (the CPU pays one type test)
         return kernel("sigmoid")(x)
     xp = get_xp(x)
-    den = xp.exp(-xp.abs(x))
-    den += 1
-    out = xp.exp(xp.minimum(x, 0))
+    m = xp.minimum(x, 0)
+    out = xp.exp(m)
+    den = xp.subtract(m, x, out=m)
+    xp.exp(den, out=den)
+    den += out
     out /= den
     return out
 
