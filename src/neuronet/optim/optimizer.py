@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable
 
-from ..autograd.grad_mode import enable_grad, no_grad
+from ..autograd.grad_mode import _enabled as _grad_enabled
+from ..autograd.grad_mode import enable_grad
 from ..backend import get_xp, to_device
 from ..tensor import Tensor
 
@@ -66,9 +67,13 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         self._step_count += 1
-        with no_grad():
+        previous = _grad_enabled[0]  # as ``with no_grad():``, without the context object
+        _grad_enabled[0] = False
+        try:
             for group in self.param_groups:
                 self._update_group(group)
+        finally:
+            _grad_enabled[0] = previous
         return loss
 
     def _update_group(self, group: dict[str, Any]) -> None:

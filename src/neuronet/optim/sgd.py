@@ -10,6 +10,7 @@ from .optimizer import Optimizer, check_non_negative
 
 
 _NUMPY = np.ndarray  # the CPU path pays one type test for the GPU's fused kernels
+_multiply = np.multiply
 
 
 class SGD(Optimizer):
@@ -46,12 +47,17 @@ class SGD(Optimizer):
             g = self._grad(p, maximize)
             if wd or mu:
                 g = self._direction(p, g, wd, mu, damp, nesterov)
-            if type(g) is not _NUMPY and kernels.usable(g, p.data):
-                kernels.kernel("sgd_step")(g, lr, p.data)
-                continue
-            step = self._buffer(p)
-            get_xp(g).multiply(g, lr, out=step)
-            p.data -= step
+            data = p.data
+            if type(g) is _NUMPY:
+                step = self._buffer(p)
+                _multiply(g, lr, out=step)
+                data -= step
+            elif kernels.usable(g, data):
+                kernels.kernel("sgd_step")(g, lr, data)
+            else:
+                step = self._buffer(p)
+                get_xp(g).multiply(g, lr, out=step)
+                data -= step
 
     def _direction(self, p: Tensor, g, wd: float, mu: float, damp: float, nesterov: bool):
         """The gradient after weight decay and momentum (the update is lr times this)."""
