@@ -12,6 +12,7 @@ import numpy as np
 from . import dtypes as _dt
 from .autograd import grad_mode as _grad_mode
 from .autograd.graph import Node, run_backward
+from .autograd.graph import _sequence as _graph_sequence
 from .backend import device as _device
 from .backend import device_of, get_xp, to_device
 
@@ -537,12 +538,6 @@ class Tensor:
     def isfinite(self):
         return _ops.isfinite(self)
 
-    def sum(self, dim=None, keepdim=False, dtype=None):
-        return _ops.sum(self, dim, keepdim, dtype=dtype)
-
-    def mean(self, dim=None, keepdim=False, dtype=None):
-        return _ops.mean(self, dim, keepdim, dtype=dtype)
-
     def prod(self, dim=None, keepdim=False, dtype=None):
         return _ops.prod(self, dim, keepdim, dtype=dtype)
 
@@ -581,9 +576,6 @@ class Tensor:
 
     def log_softmax(self, dim, dtype=None):
         return _ops.log_softmax(self, dim, dtype)
-
-    def reshape(self, *shape):
-        return _ops.reshape(self, *shape)
 
     def view(self, *shape):
         if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list)):
@@ -714,24 +706,38 @@ def record(data, inputs: tuple, backward, name: str) -> Tensor:
     if _enabled[0]:
         if len(inputs) == 1:  # most ops: no tuple of flags to build
             if inputs[0].requires_grad:
-                out.requires_grad = True
-                out.grad_fn = Node(name, inputs, backward, _NEEDS_ONE)
+                needs = _NEEDS_ONE
+            else:
+                out.requires_grad = False
+                out.grad_fn = None
                 return out
         else:
             n = len(inputs)
             needs = ((inputs[0].requires_grad, inputs[1].requires_grad) if n == 2 else
                      (inputs[0].requires_grad, inputs[1].requires_grad, inputs[2].requires_grad)
                      if n == 3 else tuple([t.requires_grad for t in inputs]))
-            if True in needs:
-                out.requires_grad = True
-                out.grad_fn = Node(name, inputs, backward, needs)
+            if True not in needs:
+                out.requires_grad = False
+                out.grad_fn = None
                 return out
+        # Node(name, inputs, backward, needs), without the call (this runs once per op)
+        node = out.grad_fn = _new_node(Node)
+        node.name = name
+        node.inputs = inputs
+        node.backward = backward
+        node.needs = needs
+        node.seq = _next_seq()
+        node.retained = node.hooks = None
+        out.requires_grad = True
+        return out
     out.requires_grad = False
     out.grad_fn = None
     return out
 
 
 _new_tensor = Tensor.__new__
+_new_node = Node.__new__
+_next_seq = _graph_sequence.__next__
 _NEEDS_ONE = (True,)
 
 
@@ -739,3 +745,8 @@ from .autograd import graph as _graph  # noqa: E402
 
 _graph.Tensor = Tensor
 from . import ops as _ops  # noqa: E402 - ops import Tensor from this module
+
+# Methods that take exactly their op's arguments are the op itself: no forwarding call.
+Tensor.reshape = _ops.reshape
+Tensor.sum = _ops.sum
+Tensor.mean = _ops.mean
