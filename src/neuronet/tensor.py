@@ -720,7 +720,7 @@ def record(data, inputs: tuple, backward, name: str) -> Tensor:
                 out.requires_grad = False
                 out.grad_fn = None
                 return out
-        # Node(name, inputs, backward, needs), without the call (this runs once per op)
+        # the graph node, its slots set here (no constructor call: this runs once per op)
         node = out.grad_fn = _new_node(Node)
         node.name = name
         node.inputs = inputs

@@ -15,24 +15,21 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from typing import Callable, Sequence
+from typing import Sequence
 
 _sequence = itertools.count()
 
 
 class Node:
-    """One recorded op: its inputs and the VJP from its output's gradient to theirs."""
+    """One recorded op: its inputs and the VJP from its output's gradient to theirs.
+
+    ``neuronet.tensor.record`` makes one per recorded op and sets every slot: ``name``,
+    ``inputs`` (tensors), ``backward`` (the VJP), ``needs`` (which inputs require grad), ``seq``
+    (``next(_sequence)``), ``retained`` (the output tensor, when it asked to keep its ``.grad``;
+    else None) and ``hooks`` (the output's gradient hooks, or None).
+    """
 
     __slots__ = ("name", "inputs", "backward", "needs", "seq", "retained", "hooks")
-
-    def __init__(self, name: str, inputs: tuple, backward: Callable, needs: tuple) -> None:
-        self.name = name
-        self.inputs = inputs
-        self.backward = backward
-        self.needs = needs
-        self.seq = next(_sequence)
-        self.retained = None  # the output tensor, when it asked to keep its .grad
-        self.hooks = None
 
     def __repr__(self) -> str:
         return f"<{self.name}>"
