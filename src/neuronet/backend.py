@@ -21,15 +21,19 @@ def get_xp(array):
     return np
 
 
-# NumPy's ``dot`` without its ``__array_function__`` dispatch (a Python-level call per use). It
-# is only handed NumPy arrays (``dot_of`` gives it for NumPy alone): the dispatch finds nothing.
+# NumPy's ``dot`` without its ``__array_function__`` dispatch (a Python-level call per use).
+# It is only handed NumPy arrays (``xp_and_dot`` gives it for NumPy alone): the dispatch would
+# find nothing.
 _numpy_dot = getattr(np.dot, "_implementation", np.dot)
 
 
-def dot_of(xp):
-    """``xp.dot``: for NumPy, the dot product without the dispatch layer (the 2-D products of
-    a training step are small enough for that call overhead to count)."""
-    return _numpy_dot if xp is np else xp.dot
+def xp_and_dot(array):
+    """``(xp, xp.dot)`` for ``array``'s module; NumPy's dot comes without the dispatch layer (the
+    2-D products of a training step are small enough for that call overhead to count)."""
+    if type(array) is np.ndarray:
+        return np, _numpy_dot
+    xp = get_xp(array)
+    return xp, (_numpy_dot if xp is np else xp.dot)
 
 
 def import_cupy():

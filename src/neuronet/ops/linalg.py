@@ -1,7 +1,7 @@
 """Matrix products: ``matmul`` (with batch broadcasting), ``linear`` (fused) and ``einsum``."""
 from __future__ import annotations
 
-from ..backend import dot_of, get_xp, sum_rows
+from ..backend import get_xp, sum_rows, xp_and_dot
 from ..tensor import Tensor, record
 from ._util import operands, unbroadcast
 
@@ -73,8 +73,7 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             or X.shape[-1] != W.shape[-1]):  # (dtypes are singletons: `is` is the cheap test)
         x, weight = _linear_operands(x, weight)
         X, W = x.data, weight.data
-    xp = get_xp(X)
-    dot = dot_of(xp)
+    xp, dot = xp_and_dot(X)
     out = dot(X, W.T) if X.ndim == 2 else X @ W.T  # dot: less call overhead for 2-D
     if bias is not None:
         out += bias.data
