@@ -147,9 +147,10 @@ def sum_rows(xp, a):
     return _numpy_dot(ones, a)
 
 
-def scatter_add_rows(xp, target, ids: list, values: list) -> None:
+def scatter_add_rows(xp, target, ids: list, values: list):
     """``target[i[k]] += v[k]`` for each pair ``(i, v)`` of ``zip(ids, values)``, with 1-D id
     arrays ``i`` and 2-D rows ``v``, into a C-contiguous 2-D ``target`` (repeats add up).
+    Returns the flat positions (indices into ``target.reshape(-1)``) it added to.
 
     Done as one 1-D ``add.at`` over flat element indices, which NumPy runs an order of
     magnitude faster than a row-wise ``add.at`` on a 2-D array. The indices are built column
@@ -170,3 +171,4 @@ def scatter_add_rows(xp, target, ids: list, values: list) -> None:
         by_column = xp.concatenate([v.T for v in values], axis=1).reshape(-1)
     flat_ids = (columns + all_ids * width).reshape(-1)
     scatter_add(xp, target.reshape(-1), flat_ids, by_column)
+    return flat_ids

@@ -37,8 +37,9 @@ class Node:
 
 class SparseGrad:
     """Base of the gradients that are not arrays (an embedding's row gradient): the engine adds
-    them into leaves at the end of the pass and makes them dense (``dense()``) before a node
-    receives one."""
+    them into leaves at the end of the pass (``as_grad(others)`` for a leaf without ``.grad``,
+    ``add_into(array, others)`` for one with it) and makes them dense (``dense()``) before a
+    node receives one."""
 
     __slots__ = ()
 
@@ -200,11 +201,12 @@ class _LeafGrads:
         t.grad = Tensor._make(g)
 
     def flush(self) -> None:
-        """Add the collected row gradients into each leaf's ``.grad``, one scatter per leaf."""
+        """Hand each leaf its collected row gradients: as a new ``.grad`` that is made dense when
+        first read, or added into the existing one by one scatter."""
         for t, parts in self.rows.values():
             first, others = parts[0], parts[1:]
             if t.grad is None:
-                t.grad = Tensor._make(first.dense(others))
+                t.grad = first.as_grad(others)  # dense when first read
             else:  # a new array: the old one may be held elsewhere
                 total = t.grad.data.copy()
                 first.add_into(total, others)

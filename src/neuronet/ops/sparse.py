@@ -36,19 +36,31 @@ class RowsGrad(SparseGrad):
     def astype(self, dtype) -> RowsGrad:
         return RowsGrad(self.ids, self.values.astype(dtype), self.shape)
 
-    def add_into(self, dense, others: tuple | list = ()) -> None:
-        """dense[ids] += values, in place, for this gradient and ``others`` in one scatter."""
+    def add_into(self, dense, others: tuple | list = ()):
+        """dense[ids] += values, in place, for this gradient and ``others`` in one scatter;
+        returns the flat positions (into ``dense.reshape(-1)``) written."""
         ids, values = [self.ids], [self.values]
         for o in others:
             ids.append(o.ids)
             values.append(o.values)
-        scatter_add_rows(get_xp(dense), dense, ids, values)
+        return scatter_add_rows(get_xp(dense), dense, ids, values)
 
     def dense(self, others: tuple | list = ()):
         """The full array: zeros with this gradient's rows (and ``others``') added."""
+        return self.dense_and_positions(others)[0]
+
+    def dense_and_positions(self, others: tuple | list = ()) -> tuple:
+        """``dense(others)`` and the flat positions its rows wrote (all other entries are 0)."""
         out = get_xp(self.values).zeros(self.shape, dtype=self.values.dtype)
-        self.add_into(out, others)
-        return out
+        return out, self.add_into(out, others)
+
+    def as_grad(self, others: tuple | list = ()) -> RowsGradTensor:
+        """This gradient and ``others`` as a leaf's ``.grad``, made dense when first read."""
+        grad = _new_rows_grad_tensor(RowsGradTensor)
+        grad.grad = grad.grad_fn = grad._hooks = None
+        grad.requires_grad = False
+        grad._rows = [self, *others]
+        return grad
 
     def __add__(self, other):
         if isinstance(other, RowsGrad):
@@ -58,6 +70,47 @@ class RowsGrad(SparseGrad):
         return out
 
     __radd__ = __add__
+
+
+_DATA = Tensor.data  # the slot that holds a tensor's array
+
+
+class RowsGradTensor(Tensor):
+    """A leaf's ``.grad`` made of row gradients (embedding lookups), made dense when first read.
+
+    To every reader it is the dense gradient: the first read of ``data`` scatters the rows into
+    a zero array and keeps it. Before that, an optimizer may take the array together with the
+    flat positions the rows wrote (``dense_unread``): every other entry is zero, so plain SGD
+    updates only those entries and gets the full update's numbers without a pass over the rest
+    of the weight.
+    """
+
+    __slots__ = ("_rows",)  # the RowsGrad parts, until the array is made
+
+    @property
+    def data(self):
+        if self._rows is not None:
+            self._make_dense()
+        return _DATA.__get__(self)
+
+    @data.setter
+    def data(self, array) -> None:
+        self._rows = None
+        _DATA.__set__(self, array)
+
+    def dense_unread(self) -> tuple | None:
+        """``(array, flat positions written)`` if nothing has read this gradient yet (the array
+        is made now and kept), else None."""
+        return None if self._rows is None else self._make_dense()
+
+    def _make_dense(self) -> tuple:
+        first, *others = self._rows
+        dense, positions = first.dense_and_positions(others)
+        self.data = dense
+        return dense, positions
+
+
+_new_rows_grad_tensor = RowsGradTensor.__new__
 
 
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> Tensor:  # noqa: A002

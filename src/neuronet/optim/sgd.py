@@ -1,10 +1,13 @@
 """Stochastic gradient descent, with PyTorch's momentum, dampening, Nesterov and weight decay."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import kernels
 from ..backend import get_xp
+from ..ops.sparse import RowsGradTensor
 from ..tensor import Tensor
 from .optimizer import Optimizer, check_non_negative
 
@@ -27,6 +30,9 @@ class SGD(Optimizer):
         theta = theta - lr * g
 
     The learning rate multiplies the whole buffer (so annealing it rescales past momentum too).
+    Plain SGD (no momentum, weight decay or maximize) given an embedding's gradient that nothing
+    has read yet writes only the entries of the rows looked up: the same numbers as the update
+    of the whole table, whose other entries would have 0 subtracted.
     """
 
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
@@ -41,9 +47,16 @@ class SGD(Optimizer):
     def _update_group(self, group) -> None:
         lr, mu, damp = group["lr"], group["momentum"], group["dampening"]
         wd, nesterov, maximize = group["weight_decay"], group["nesterov"], group["maximize"]
+        rows_only = not (wd or mu or maximize) and math.isfinite(lr)
         for p in group["params"]:
             if p.grad is None:
                 continue
+            if (rows_only and type(p.grad) is RowsGradTensor and type(p.data) is _NUMPY
+                    and p.data.flags.c_contiguous):  # (so that reshape(-1) is a view)
+                unread = p.grad.dense_unread()
+                if unread is not None:
+                    _update_entries(p.data, *unread, lr)
+                    continue
             g = self._grad(p, maximize)
             if wd or mu:
                 g = self._direction(p, g, wd, mu, damp, nesterov)
@@ -74,3 +87,14 @@ class SGD(Optimizer):
                 b += g if damp == 0 else (1 - damp) * g
             g = g + mu * buf.data if nesterov else buf.data
         return g
+
+
+def _update_entries(data, grad, positions, lr: float) -> None:
+    """``data -= lr * grad`` at the flat ``positions`` alone, for a ``grad`` that is zero
+    everywhere else (an embedding's rows): the numbers of the full update, where the full update
+    would subtract 0 from every other entry. Repeated positions write the same value."""
+    step = grad.take(positions)
+    step *= lr
+    new = data.take(positions)
+    new -= step
+    data.reshape(-1)[positions] = new  # (faster than put)

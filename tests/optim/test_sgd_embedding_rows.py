@@ -1,0 +1,100 @@
+"""Plain SGD on an embedding's unread gradient writes only the looked-up rows, with the numbers
+of the full update; any reader sees the usual dense gradient."""
+import numpy as np
+import pytest
+
+import neuronet as nt
+from neuronet import nn, optim
+from neuronet.optim import sgd
+
+
+def _bits(a):
+    return a.view(f"u{a.itemsize}")  # compares signed zeros and NaN payloads too
+
+
+@pytest.fixture
+def row_updates(monkeypatch):
+    """Counts the updates that took the rows-only path."""
+    calls = []
+
+    def counting(*args):
+        calls.append(1)
+        return original(*args)
+    original = sgd._update_entries
+    monkeypatch.setattr(sgd, "_update_entries", counting)
+    return calls
+
+
+def _train(steps, dtype, read_grad=False, fortran=False, **sgd_options):
+    rng = np.random.default_rng(7)
+    nt.manual_seed(7)
+    emb = nn.Embedding(40, 6, padding_idx=3, dtype=dtype)
+    emb.weight.data[10] = -0.0  # a row of signed zeros: untouched, it must stay as it is
+    if fortran:
+        emb.weight.data = np.asfortranarray(emb.weight.data)
+    opt = optim.SGD(emb.parameters(), lr=0.1, **sgd_options)
+    for _ in range(steps):
+        windows = nt.tensor(rng.integers(0, 40, (16, 5)))  # 80 ids of 40: many repeats
+        corrupt = nt.tensor(rng.integers(0, 40, (16,)))
+        opt.zero_grad()
+        e, c = emb(windows), emb(corrupt)
+        ((e * e).sum() + e.sum() * 0.5 - (c * c).sum()).backward()
+        if read_grad:
+            emb.weight.grad.numpy()  # read before the step: the whole table is updated
+        opt.step()
+    return emb
+
+
+@pytest.mark.parametrize("dtype", [nt.float32, nt.float64])
+def test_rows_only_update_equals_the_full_update_bit_for_bit(dtype, row_updates):
+    full = _train(12, dtype, read_grad=True).weight.data
+    assert not row_updates
+    rows_only = _train(12, dtype).weight.data
+    assert len(row_updates) == 12
+    np.testing.assert_array_equal(_bits(rows_only), _bits(full))
+    assert np.signbit(rows_only[10]).all()
+
+
+def test_the_gradient_reads_as_the_dense_gradient_after_the_rows_only_step(row_updates):
+    emb = nn.Embedding(8, 2, dtype=nt.float64)
+    opt = optim.SGD(emb.parameters(), lr=0.5)
+    ids = np.array([[1, 4], [4, 4]])
+    upstream = np.arange(8.0).reshape(2, 2, 2)
+    before = emb.weight.data.copy()
+    (emb(nt.tensor(ids)) * nt.tensor(upstream)).sum().backward()
+    assert isinstance(emb.weight.grad, nt.Tensor)
+    opt.step()
+    assert row_updates == [1]
+    want = np.zeros((8, 2))
+    np.add.at(want, ids.reshape(-1), upstream.reshape(-1, 2))
+    np.testing.assert_array_equal(emb.weight.grad.numpy(), want)
+    np.testing.assert_array_equal(emb.weight.grad.shape, (8, 2))
+    np.testing.assert_array_equal(emb.weight.data, before - 0.5 * want)
+
+
+@pytest.mark.parametrize("options", [dict(momentum=0.9), dict(weight_decay=0.01),
+                                     dict(maximize=True)])
+def test_momentum_weight_decay_and_maximize_update_the_whole_table(options, row_updates):
+    rows_only = _train(3, nt.float64, **options).weight.data
+    full = _train(3, nt.float64, read_grad=True, **options).weight.data
+    assert not row_updates
+    np.testing.assert_array_equal(rows_only, full)
+
+
+def test_a_non_contiguous_table_takes_the_full_update(row_updates):
+    emb = _train(3, nt.float32, fortran=True)
+    assert not row_updates
+    np.testing.assert_array_equal(emb.weight.data, _train(3, nt.float32, read_grad=True).weight.data)
+
+
+def test_zero_grad_in_place_and_accumulation_see_the_dense_gradient():
+    emb = nn.Embedding(5, 2, dtype=nt.float64)
+    opt = optim.SGD(emb.parameters(), lr=0.1)
+    emb(nt.tensor([0, 0, 3])).sum().backward()
+    opt.zero_grad(set_to_none=False)
+    np.testing.assert_array_equal(emb.weight.grad.numpy(), np.zeros((5, 2)))
+    emb(nt.tensor([3, 1])).sum().backward()
+    emb(nt.tensor([1])).sum().backward()
+    want = np.zeros((5, 2))
+    want[[1, 3]] = [[2.0, 2.0], [1.0, 1.0]]
+    np.testing.assert_array_equal(emb.weight.grad.numpy(), want)
