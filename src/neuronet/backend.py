@@ -124,7 +124,8 @@ def scatter_add(xp, target, index, values) -> None:
         cupyx.scatter_add(target, index, values)
 
 
-_COLUMNS: dict = {}  # width -> arange(width)[:, None], the column offsets (NumPy only)
+_OFFSETS: dict = {}  # width -> the column offsets of many rows (NumPy only)
+_MAX_CACHED_OFFSETS = 1 << 20  # entries; longer ones are made for the call
 _ONES: dict = {}  # (length, dtype) -> a read-only vector of ones (NumPy only)
 
 
@@ -153,22 +154,25 @@ def scatter_add_rows(xp, target, ids: list, values: list):
     Returns the flat positions (indices into ``target.reshape(-1)``) it added to.
 
     Done as one 1-D ``add.at`` over flat element indices, which NumPy runs an order of
-    magnitude faster than a row-wise ``add.at`` on a 2-D array. The indices are built column
-    by column (a (width, n) array: long inner loops), with the values transposed to match
-    (the transposes of all parts written by one ``concatenate``).
+    magnitude faster than a row-wise ``add.at`` on a 2-D array: row id r, column j is flat
+    position r * width + j, built from the ids repeated ``width`` times plus the column offsets.
     """
     width = target.shape[1]
-    columns = _COLUMNS.get(width) if xp is np else None
-    if columns is None:
-        columns = xp.arange(width)[:, None]
-        if xp is np:
-            columns.flags.writeable = False
-            _COLUMNS[width] = columns
-    if len(ids) == 1:
-        all_ids, by_column = ids[0], values[0].T.reshape(-1)
-    else:
-        all_ids = xp.concatenate(ids)
-        by_column = xp.concatenate([v.T for v in values], axis=1).reshape(-1)
-    flat_ids = (columns + all_ids * width).reshape(-1)
-    scatter_add(xp, target.reshape(-1), flat_ids, by_column)
+    all_ids = ids[0] if len(ids) == 1 else xp.concatenate(ids)
+    rows = values[0] if len(values) == 1 else xp.concatenate(values)
+    flat_ids = (all_ids * width).repeat(width)
+    flat_ids += _column_offsets(xp, width, all_ids.shape[0])
+    scatter_add(xp, target.reshape(-1), flat_ids, rows.reshape(-1))
     return flat_ids
+
+
+def _column_offsets(xp, width: int, n: int):
+    """[0, 1, ..., width - 1] repeated n times (NumPy: one read-only array per width, sliced)."""
+    if xp is not np or n * width > _MAX_CACHED_OFFSETS:
+        return xp.tile(xp.arange(width), n)
+    offsets = _OFFSETS.get(width)
+    if offsets is None or offsets.shape[0] < n * width:
+        offsets = np.tile(np.arange(width), n)
+        offsets.flags.writeable = False
+        _OFFSETS[width] = offsets
+    return offsets[:n * width]

@@ -287,6 +287,20 @@ def test_embedding_rows_from_several_lookups_add_up_into_an_existing_grad():
         emb(nt.tensor([1, -1]))
 
 
+@pytest.mark.parametrize("rows,width", [(7, 5), (2100, 500), (9, 5)])
+def test_embedding_gradient_for_widths_and_lookup_counts(rows, width):
+    """Across lookup counts (the last case after a larger one, and one past the column offsets
+    kept for reuse, 2100 x 500 > 2^20 entries), the gradient is the row-wise sum."""
+    rng = np.random.default_rng(rows)
+    emb = nn.Embedding(11, width, dtype=nt.float64)
+    ids = rng.integers(0, 11, rows)
+    upstream = rng.standard_normal((rows, width))
+    (emb(nt.tensor(ids)) * nt.tensor(upstream)).sum().backward()
+    want = np.zeros((11, width))
+    np.add.at(want, ids, upstream)
+    np.testing.assert_allclose(emb.weight.grad.numpy(), want, rtol=1e-12, atol=1e-12)
+
+
 def test_linear_bias_gradient_for_changing_batch_sizes():
     layer = nn.Linear(3, 2)
     for batch in (3, 5, 3, 1):
