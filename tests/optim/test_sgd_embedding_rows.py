@@ -25,16 +25,17 @@ def row_updates(monkeypatch):
     return calls
 
 
-def _train(steps, dtype, read_grad=False, fortran=False, **sgd_options):
+def _train(steps, dtype, read_grad=False, fortran=False, vocab=1000, **sgd_options):
+    """Lookups of ids below 40 (96 per step: many repeats) in a table of ``vocab`` rows."""
     rng = np.random.default_rng(7)
     nt.manual_seed(7)
-    emb = nn.Embedding(40, 6, padding_idx=3, dtype=dtype)
-    emb.weight.data[10] = -0.0  # a row of signed zeros: untouched, it must stay as it is
+    emb = nn.Embedding(vocab, 6, padding_idx=3, dtype=dtype)
+    emb.weight.data[[10, vocab - 1]] = -0.0  # signed zeros, looked up and never looked up
     if fortran:
         emb.weight.data = np.asfortranarray(emb.weight.data)
     opt = optim.SGD(emb.parameters(), lr=0.1, **sgd_options)
     for _ in range(steps):
-        windows = nt.tensor(rng.integers(0, 40, (16, 5)))  # 80 ids of 40: many repeats
+        windows = nt.tensor(rng.integers(0, 40, (16, 5)))
         corrupt = nt.tensor(rng.integers(0, 40, (16,)))
         opt.zero_grad()
         e, c = emb(windows), emb(corrupt)
@@ -52,11 +53,18 @@ def test_rows_only_update_equals_the_full_update_bit_for_bit(dtype, row_updates)
     rows_only = _train(12, dtype).weight.data
     assert len(row_updates) == 12
     np.testing.assert_array_equal(_bits(rows_only), _bits(full))
-    assert np.signbit(rows_only[10]).all()
+    assert np.signbit(rows_only[-1]).all()
+
+
+def test_rows_covering_more_than_an_eighth_of_the_table_take_the_full_update(row_updates):
+    unread = _train(3, nt.float32, vocab=60).weight.data  # 576 entries written of 360
+    assert not row_updates
+    full = _train(3, nt.float32, vocab=60, read_grad=True).weight.data
+    np.testing.assert_array_equal(unread, full)
 
 
 def test_the_gradient_reads_as_the_dense_gradient_after_the_rows_only_step(row_updates):
-    emb = nn.Embedding(8, 2, dtype=nt.float64)
+    emb = nn.Embedding(64, 2, dtype=nt.float64)
     opt = optim.SGD(emb.parameters(), lr=0.5)
     ids = np.array([[1, 4], [4, 4]])
     upstream = np.arange(8.0).reshape(2, 2, 2)
@@ -65,10 +73,10 @@ def test_the_gradient_reads_as_the_dense_gradient_after_the_rows_only_step(row_u
     assert isinstance(emb.weight.grad, nt.Tensor)
     opt.step()
     assert row_updates == [1]
-    want = np.zeros((8, 2))
+    want = np.zeros((64, 2))
     np.add.at(want, ids.reshape(-1), upstream.reshape(-1, 2))
     np.testing.assert_array_equal(emb.weight.grad.numpy(), want)
-    np.testing.assert_array_equal(emb.weight.grad.shape, (8, 2))
+    np.testing.assert_array_equal(emb.weight.grad.shape, (64, 2))
     np.testing.assert_array_equal(emb.weight.data, before - 0.5 * want)
 
 
@@ -82,9 +90,9 @@ def test_momentum_weight_decay_and_maximize_update_the_whole_table(options, row_
 
 
 def test_a_non_contiguous_table_takes_the_full_update(row_updates):
-    emb = _train(3, nt.float32, fortran=True)
+    unread = _train(3, nt.float32, fortran=True).weight.data
     assert not row_updates
-    np.testing.assert_array_equal(emb.weight.data, _train(3, nt.float32, read_grad=True).weight.data)
+    np.testing.assert_array_equal(unread, _train(3, nt.float32, read_grad=True).weight.data)
 
 
 def test_zero_grad_in_place_and_accumulation_see_the_dense_gradient():

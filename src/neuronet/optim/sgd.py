@@ -14,6 +14,9 @@ from .optimizer import Optimizer, check_non_negative
 
 _NUMPY = np.ndarray  # the CPU path pays one type test for the GPU's fused kernels
 _multiply = np.multiply
+# The rows-only update indexes each entry it writes, which costs about as much as a pass over
+# 8-16 entries of the whole table: it is taken when the rows cover at most 1/8 of the table.
+_ROWS_ONLY_SHARE = 8
 
 
 class SGD(Optimizer):
@@ -31,8 +34,9 @@ class SGD(Optimizer):
 
     The learning rate multiplies the whole buffer (so annealing it rescales past momentum too).
     Plain SGD (no momentum, weight decay or maximize) given an embedding's gradient that nothing
-    has read yet writes only the entries of the rows looked up: the same numbers as the update
-    of the whole table, whose other entries would have 0 subtracted.
+    has read yet, whose rows cover at most an eighth of the table, writes only the entries of
+    those rows: the same numbers as the update of the whole table, whose other entries would
+    have 0 subtracted.
     """
 
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
@@ -54,7 +58,7 @@ class SGD(Optimizer):
             if (rows_only and type(p.grad) is RowsGradTensor and type(p.data) is _NUMPY
                     and p.data.flags.c_contiguous):  # (so that reshape(-1) is a view)
                 unread = p.grad.dense_unread()
-                if unread is not None:
+                if unread is not None and len(unread[1]) * _ROWS_ONLY_SHARE <= p.data.size:
                     _update_entries(p.data, *unread, lr)
                     continue
             g = self._grad(p, maximize)
