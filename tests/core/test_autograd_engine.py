@@ -161,6 +161,44 @@ def test_hooks_see_and_replace_gradients():
     assert x.grad.tolist() == [30.0, 30.0]
 
 
+def _hook_scenarios(m):
+    """Hooks that are not linear (a clamp), on leaves and interior tensors reached by two paths,
+    through backward() and autograd.grad; returns what each saw and produced."""
+    out = {}
+    x = m.ones(2, requires_grad=True)
+    calls = []
+    x.register_hook(lambda g: calls.append(g.tolist()) or g.clamp(max=4.0))
+    (x * 2 + x * 3).sum().backward()  # one call, on the sum 5: clamped to 4
+    out["leaf"] = (calls, x.grad.tolist())
+    x = m.ones(2, requires_grad=True)
+    y = x * 1
+    y.retain_grad()
+    y.register_hook(lambda g: g * 10)
+    z = (y * 2 + y * 3).sum()
+    (gy,) = m.autograd.grad(z, [y], retain_graph=True)  # after the hook; y.grad keeps it too
+    out["captured"] = (gy.tolist(), y.grad.tolist())
+    z.backward()
+    out["retained"] = (y.grad.tolist(), x.grad.tolist())
+    w = m.ones(2, requires_grad=True)
+    w.register_hook(lambda g: g.clamp(max=4.0))
+    (gw,) = m.autograd.grad((w * 2 + w * 3).sum(), [w])
+    out["captured leaf"] = gw.tolist()
+    return out
+
+
+def test_hooks_run_once_on_the_whole_gradient_before_it_is_kept():
+    assert _hook_scenarios(nt) == {
+        "leaf": ([[5.0, 5.0]], [4.0, 4.0]),
+        "captured": ([50.0, 50.0], [50.0, 50.0]),
+        "retained": ([100.0, 100.0], [50.0, 50.0]),
+        "captured leaf": [4.0, 4.0],
+    }
+
+
+def test_hooks_match_pytorch(torch):
+    assert _hook_scenarios(nt) == _hook_scenarios(torch)
+
+
 class _Cube(Function):
     @staticmethod
     def forward(ctx, x):

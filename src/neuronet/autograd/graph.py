@@ -133,16 +133,18 @@ def _send(t, g, pending: dict, heap: list, leaves) -> None:
 
 
 def _node_extras(node: Node, g, leaves, capture_nodes: dict):
-    """The rare per-node work: a retained .grad, a captured gradient, hooks."""
-    if node.retained is not None and leaves.captured is None:
-        leaves.accumulate(node.retained, g)
-    if node in capture_nodes:
-        leaves.captured[capture_nodes[node]] = g
+    """The rare per-node work, in PyTorch's order: the output's hooks (which may replace the
+    gradient), then its retained ``.grad`` (kept in ``autograd.grad`` too, as PyTorch does),
+    then the captured gradient."""
     if node.hooks:
         for hook in node.hooks:
             new = hook(Tensor._make(g))
             if new is not None:
                 g = new.data
+    if node.retained is not None:
+        leaves.accumulate(node.retained, g)
+    if node in capture_nodes:
+        leaves.captured[capture_nodes[node]] = g
     return g
 
 
@@ -152,34 +154,38 @@ class _LeafGrads:
     Out of place, so no array seen elsewhere is ever modified: a gradient array is stored as a
     leaf's ``.grad`` only if nothing else can hold it (otherwise a copy is). Sparse row
     gradients (embedding lookups) are collected and added in one scatter per leaf at the end.
+    A leaf with hooks, or one whose gradient is captured (``autograd.grad``), gets its whole
+    gradient at the end: the hooks run once, on the sum of every path's contribution, as
+    PyTorch runs them.
     """
 
     def __init__(self, captured: dict | None) -> None:
         self.captured = captured
         self.stored: set = set()  # ids of arrays handed to some .grad in this pass
         self.rows: dict = {}  # id(leaf) -> (leaf, [RowsGrad, ...])
+        self.summed: dict = {}  # id(leaf) -> [leaf, its gradient so far]: hooked or captured
 
     def deliver(self, t, g) -> None:
-        """Hand a leaf its gradient: into ``.grad`` (through its hooks), or to the caller."""
+        """Hand a leaf its gradient: into ``.grad``, or kept to the end for hooks or the caller."""
         if g.dtype != t.data.dtype:
             g = g.astype(t.data.dtype)
         sparse = isinstance(g, SparseGrad)
-        if sparse and (self.captured is not None or t._hooks):
-            g, sparse = g.dense(), False  # made dense for the caller or the hook
-        if self.captured is not None:
-            key = id(t)
-            if key in self.captured:
-                self.captured[key] = g if self.captured[key] is None else self.captured[key] + g
+        if self.captured is None and not t._hooks:
+            if sparse:
+                self.rows.setdefault(id(t), (t, []))[1].append(g)
+            else:
+                self.accumulate(t, g)
             return
-        if t._hooks:
-            for hook in t._hooks:
-                new = hook(Tensor._make(g))
-                if new is not None:
-                    g = new.data
+        key = id(t)
+        if self.captured is not None and key not in self.captured:
+            return  # a leaf the caller did not ask for
         if sparse:
-            self.rows.setdefault(id(t), (t, []))[1].append(g)
+            g = g.dense()
+        entry = self.summed.get(key)
+        if entry is None:
+            self.summed[key] = [t, g]
         else:
-            self.accumulate(t, g)
+            entry[1] = entry[1] + g
 
     def accumulate(self, t, g) -> None:
         """``t.grad += g`` for a dense ``g``, out of place; a first gradient is stored as it is
@@ -201,8 +207,18 @@ class _LeafGrads:
         t.grad = Tensor._make(g)
 
     def flush(self) -> None:
-        """Hand each leaf its collected row gradients: as a new ``.grad`` that is made dense when
-        first read, or added into the existing one by one scatter."""
+        """Hand each leaf what was kept for the end: its summed gradient through its hooks (to
+        ``.grad`` or the caller), and its row gradients, as a new ``.grad`` that is made dense
+        when first read or added into the existing one by one scatter."""
+        for t, g in self.summed.values():
+            for hook in t._hooks or ():
+                new = hook(Tensor._make(g))
+                if new is not None:
+                    g = new.data
+            if self.captured is not None:
+                self.captured[id(t)] = g
+            else:
+                self.accumulate(t, g)
         for t, parts in self.rows.values():
             first, others = parts[0], parts[1:]
             if t.grad is None:
