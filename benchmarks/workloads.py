@@ -5,7 +5,8 @@ update) on fixed random data, float32 throughout.
 
 W1  the notes' window scorer: embeddings 10,000 x 4 (trained), 5-word windows -> x in R^20,
     s = U^T sigmoid(W x + b) with W 8x20, U 8x1, loss mean(max(0, 1 - s + s_c)) against the
-    window with its centre word replaced by a random word; SGD lr 0.01.
+    window with its centre word replaced by a random word; SGD lr 0.01. W1-b64-v400k: the same
+    with a GloVe-sized vocabulary of 400,000 words.
 W2  784-512-256-10 ReLU MLP, cross-entropy, Adagrad lr 0.01, batch 128.
 W3  784-256-256-10, Linear -> BatchNorm1d -> ReLU -> Dropout(0.2) per hidden layer,
     cross-entropy, SGD lr 0.01 momentum 0.9, batch 256.
@@ -20,11 +21,11 @@ import numpy as np
 VOCAB, DIM, WINDOW, HIDDEN = 10_000, 4, 5, 8
 
 
-def _window_data(batch: int, seed: int = 0):
+def _window_data(batch: int, vocab: int = VOCAB, seed: int = 0):
     rng = np.random.default_rng(seed)
-    windows = rng.integers(0, VOCAB, (batch, WINDOW))
+    windows = rng.integers(0, vocab, (batch, WINDOW))
     corrupt = windows.copy()
-    corrupt[:, WINDOW // 2] = rng.integers(0, VOCAB, batch)
+    corrupt[:, WINDOW // 2] = rng.integers(0, vocab, batch)
     return windows, corrupt
 
 
@@ -39,12 +40,12 @@ def _uniform(rng, shape, fan_in):
 
 
 # ---------------------------------------------------------------------------- neuronet / torch
-def w1_framework(m, batch: int):
+def w1_framework(m, batch: int, vocab: int = VOCAB):
     """W1 with a PyTorch-like module ``m`` (neuronet or torch)."""
     nn = m.nn
-    windows, corrupt = _window_data(batch)
+    windows, corrupt = _window_data(batch, vocab)
     w, c = m.tensor(windows), m.tensor(corrupt)
-    emb = nn.Embedding(VOCAB, DIM)
+    emb = nn.Embedding(vocab, DIM)
     hidden = nn.Linear(WINDOW * DIM, HIDDEN)
     U = nn.Linear(HIDDEN, 1, bias=False)
     params = list(emb.parameters()) + list(hidden.parameters()) + list(U.parameters())
@@ -112,11 +113,11 @@ def w4_framework(m, batch: int = 32):
 
 
 # ---------------------------------------------------------------------------- hand-written NumPy
-def w1_numpy(batch: int):
+def w1_numpy(batch: int, vocab: int = VOCAB):
     """Forward and backward written out, in place where the arrays allow."""
     rng = np.random.default_rng(0)
-    windows, corrupt = _window_data(batch)
-    E = rng.standard_normal((VOCAB, DIM)).astype(np.float32)
+    windows, corrupt = _window_data(batch, vocab)
+    E = rng.standard_normal((vocab, DIM)).astype(np.float32)
     W = _uniform(rng, (HIDDEN, WINDOW * DIM), WINDOW * DIM)
     b = _uniform(rng, (HIDDEN,), WINDOW * DIM)
     U = _uniform(rng, (1, HIDDEN), HIDDEN)
@@ -286,6 +287,7 @@ WORKLOADS = {
     "W1-b1": (lambda m: w1_framework(m, 1), lambda: w1_numpy(1)),
     "W1-b64": (lambda m: w1_framework(m, 64), lambda: w1_numpy(64)),
     "W1-b1024": (lambda m: w1_framework(m, 1024), lambda: w1_numpy(1024)),
+    "W1-b64-v400k": (lambda m: w1_framework(m, 64, 400_000), lambda: w1_numpy(64, 400_000)),
     "W2": (w2_framework, w2_numpy),
     "W3": (w3_framework, w3_numpy),
     "W4": (w4_framework, w4_numpy),
