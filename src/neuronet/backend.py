@@ -151,7 +151,8 @@ def sum_rows(xp, a):
 def scatter_add_rows(xp, target, ids: list, values: list):
     """``target[i[k]] += v[k]`` for each pair ``(i, v)`` of ``zip(ids, values)``, with 1-D id
     arrays ``i`` and 2-D rows ``v``, into a C-contiguous 2-D ``target`` (repeats add up).
-    Returns the flat positions (indices into ``target.reshape(-1)``) it added to.
+    Returns the row ids of all pairs, in order, and the flat positions (indices into
+    ``target.reshape(-1)``) it added to: ``width`` per row id, row after row.
 
     Done as one 1-D ``add.at`` over flat element indices, which NumPy runs an order of
     magnitude faster than a row-wise ``add.at`` on a 2-D array: row id r, column j is flat
@@ -163,7 +164,7 @@ def scatter_add_rows(xp, target, ids: list, values: list):
     flat_ids = (all_ids * width).repeat(width)
     flat_ids += _column_offsets(xp, width, all_ids.shape[0])
     scatter_add(xp, target.reshape(-1), flat_ids, rows.reshape(-1))
-    return flat_ids
+    return all_ids, flat_ids
 
 
 def _column_offsets(xp, width: int, n: int):

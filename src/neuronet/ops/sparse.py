@@ -38,7 +38,7 @@ class RowsGrad(SparseGrad):
 
     def add_into(self, dense, others: tuple | list = ()):
         """dense[ids] += values, in place, for this gradient and ``others`` in one scatter;
-        returns the flat positions (into ``dense.reshape(-1)``) written."""
+        returns the row ids written and their flat positions, as ``scatter_add_rows``."""
         ids, values = [self.ids], [self.values]
         for o in others:
             ids.append(o.ids)
@@ -47,12 +47,13 @@ class RowsGrad(SparseGrad):
 
     def dense(self, others: tuple | list = ()):
         """The full array: zeros with this gradient's rows (and ``others``') added."""
-        return self.dense_and_positions(others)[0]
+        return self.dense_and_written(others)[0]
 
-    def dense_and_positions(self, others: tuple | list = ()) -> tuple:
-        """``dense(others)`` and the flat positions its rows wrote (all other entries are 0)."""
+    def dense_and_written(self, others: tuple | list = ()) -> tuple:
+        """``dense(others)``, the row ids written and their flat positions (all other entries
+        of the array are 0)."""
         out = get_xp(self.values).zeros(self.shape, dtype=self.values.dtype)
-        return out, self.add_into(out, others)
+        return (out, *self.add_into(out, others))
 
     def as_grad(self, others: tuple | list = ()) -> RowsGradTensor:
         """This gradient and ``others`` as a leaf's ``.grad``, made dense when first read."""
@@ -80,7 +81,7 @@ class RowsGradTensor(Tensor):
 
     To every reader it is the dense gradient: the first read of ``data`` scatters the rows into
     a zero array and keeps it. Before that, an optimizer may take the array together with the
-    flat positions the rows wrote (``dense_unread``): every other entry is zero, so plain SGD
+    rows and flat positions written (``dense_unread``): every other entry is zero, so plain SGD
     updates only those entries and gets the full update's numbers without a pass over the rest
     of the weight.
     """
@@ -99,15 +100,15 @@ class RowsGradTensor(Tensor):
         _DATA.__set__(self, array)
 
     def dense_unread(self) -> tuple | None:
-        """``(array, flat positions written)`` if nothing has read this gradient yet (the array
-        is made now and kept), else None."""
+        """``(array, row ids, flat positions)`` of what was written, if nothing has read this
+        gradient yet (the array is made now and kept), else None."""
         return None if self._rows is None else self._make_dense()
 
     def _make_dense(self) -> tuple:
         first, *others = self._rows
-        dense, positions = first.dense_and_positions(others)
-        self.data = dense
-        return dense, positions
+        written = first.dense_and_written(others)
+        self.data = written[0]
+        return written
 
 
 _new_rows_grad_tensor = RowsGradTensor.__new__

@@ -58,7 +58,7 @@ class SGD(Optimizer):
             if (rows_only and type(p.grad) is RowsGradTensor and type(p.data) is _NUMPY
                     and p.data.flags.c_contiguous):  # (so that reshape(-1) is a view)
                 unread = p.grad.dense_unread()
-                if unread is not None and len(unread[1]) * _ROWS_ONLY_SHARE <= p.data.size:
+                if unread is not None and len(unread[2]) * _ROWS_ONLY_SHARE <= p.data.size:
                     _update_entries(p.data, *unread, lr)
                     continue
             g = self._grad(p, maximize)
@@ -93,12 +93,13 @@ class SGD(Optimizer):
         return g
 
 
-def _update_entries(data, grad, positions, lr: float) -> None:
-    """``data -= lr * grad`` at the flat ``positions`` alone, for a ``grad`` that is zero
-    everywhere else (an embedding's rows): the numbers of the full update, where the full update
-    would subtract 0 from every other entry. Repeated positions write the same value."""
-    step = grad.take(positions)
+def _update_entries(data, grad, rows, positions, lr: float) -> None:
+    """``data -= lr * grad`` in the ``rows`` alone (flat ``positions``: their entries, row after
+    row), for a ``grad`` that is zero everywhere else (an embedding's rows): the numbers of the
+    full update, where the full update would subtract 0 from every other entry. Repeated rows
+    write the same values."""
+    step = grad.take(rows, axis=0)
     step *= lr
-    new = data.take(positions)
+    new = data.take(rows, axis=0)
     new -= step
-    data.reshape(-1)[positions] = new  # (faster than put)
+    data.reshape(-1)[positions] = new.reshape(-1)  # (faster than put or row assignment)
