@@ -705,31 +705,25 @@ def record(data, inputs: tuple, backward, name: str) -> Tensor:
     out._hooks = None
     if _enabled[0]:
         if len(inputs) == 1:  # most ops: no tuple of flags to build
-            if inputs[0].requires_grad:
-                needs = _NEEDS_ONE
-            else:
-                out.requires_grad = False
-                out.grad_fn = None
-                return out
+            needs = _NEEDS_ONE if inputs[0].requires_grad else None
         else:
             n = len(inputs)
             needs = ((inputs[0].requires_grad, inputs[1].requires_grad) if n == 2 else
                      (inputs[0].requires_grad, inputs[1].requires_grad, inputs[2].requires_grad)
                      if n == 3 else tuple([t.requires_grad for t in inputs]))
             if True not in needs:
-                out.requires_grad = False
-                out.grad_fn = None
-                return out
-        # the graph node, its slots set here (no constructor call: this runs once per op)
-        node = out.grad_fn = _new_node(Node)
-        node.name = name
-        node.inputs = inputs
-        node.backward = backward
-        node.needs = needs
-        node.seq = _next_seq()
-        node.retained = node.hooks = None
-        out.requires_grad = True
-        return out
+                needs = None
+        if needs is not None:
+            # the graph node, its slots set here (no constructor call: this runs once per op)
+            node = out.grad_fn = _new_node(Node)
+            node.name = name
+            node.inputs = inputs
+            node.backward = backward
+            node.needs = needs
+            node.seq = _next_seq()
+            node.retained = node.hooks = None
+            out.requires_grad = True
+            return out
     out.requires_grad = False
     out.grad_fn = None
     return out
