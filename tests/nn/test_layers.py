@@ -301,6 +301,22 @@ def test_embedding_gradient_for_widths_and_lookup_counts(rows, width):
     np.testing.assert_allclose(emb.weight.grad.numpy(), want, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("order", ["rows first", "dense first", "rows only"])
+def test_row_gradients_into_a_computed_weight_add_up_with_dense_ones(order):
+    """An embedding of a non-leaf weight: its row gradients meet dense ones (and each other)
+    at the weight's node, in either order."""
+    base = nt.ones(5, 2, requires_grad=True, dtype=nt.float64)
+    w = base * 2
+    rows = F.embedding(nt.tensor([1, 1]), w).sum() + F.embedding(nt.tensor([4]), w).sum()
+    dense = (w * 3).sum()
+    loss = {"rows first": rows + dense, "dense first": dense + rows, "rows only": rows}[order]
+    loss.backward()
+    want = np.full((5, 2), 0.0 if order == "rows only" else 6.0)
+    want[1] += 2 * 2.0  # looked up twice, times d(w)/d(base) = 2
+    want[4] += 2.0
+    np.testing.assert_array_equal(base.grad.numpy(), want)
+
+
 def test_linear_bias_gradient_for_changing_batch_sizes():
     layer = nn.Linear(3, 2)
     for batch in (3, 5, 3, 1):

@@ -21,6 +21,7 @@ class RowsGrad(SparseGrad):
     """
 
     __slots__ = ("ids", "values", "shape")
+    __array_ufunc__ = None  # ``array + rows`` calls ``rows.__radd__`` (NumPy would go elementwise)
 
     def __init__(self, ids, values, shape: tuple, padding_idx: int | None = None) -> None:
         ids, values = ids.reshape(-1), values.reshape(-1, shape[-1])
