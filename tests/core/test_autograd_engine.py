@@ -195,6 +195,15 @@ def test_hooks_run_once_on_the_whole_gradient_before_it_is_kept():
     }
 
 
+def test_a_captured_gradient_and_a_retained_grad_are_separate_arrays():
+    x = nt.ones(2, requires_grad=True)
+    y = x * 2
+    y.retain_grad()
+    (g,) = nt.autograd.grad((y * 3).sum(), [y])
+    g.data += 1  # the caller's array: the retained .grad must not change with it
+    assert y.grad.tolist() == [3.0, 3.0] and g.tolist() == [4.0, 4.0]
+
+
 def test_hooks_match_pytorch(torch):
     assert _hook_scenarios(nt) == _hook_scenarios(torch)
 

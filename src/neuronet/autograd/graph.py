@@ -134,17 +134,19 @@ def _send(t, g, pending: dict, heap: list, leaves) -> None:
 
 def _node_extras(node: Node, g, leaves, capture_nodes: dict):
     """The rare per-node work, in PyTorch's order: the output's hooks (which may replace the
-    gradient), then its retained ``.grad`` (kept in ``autograd.grad`` too, as PyTorch does),
-    then the captured gradient."""
+    gradient), then the gradient handed to the caller (``autograd.grad``) and the retained
+    ``.grad`` (kept in ``autograd.grad`` too, as PyTorch does; a copy when the caller holds
+    the array)."""
     if node.hooks:
         for hook in node.hooks:
             new = hook(Tensor._make(g))
             if new is not None:
                 g = new.data
-    if node.retained is not None:
-        leaves.accumulate(node.retained, g)
     if node in capture_nodes:
         leaves.captured[capture_nodes[node]] = g
+        leaves.stored.add(id(g))
+    if node.retained is not None:
+        leaves.accumulate(node.retained, g)
     return g
 
 
