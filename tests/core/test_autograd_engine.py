@@ -195,6 +195,42 @@ def test_hooks_run_once_on_the_whole_gradient_before_it_is_kept():
     }
 
 
+def _autograd_grad_scenarios(m):
+    """autograd.grad: which nodes run, and what a hooked tensor's requested gradient is."""
+    out = {}
+    for target in ("y", "x"):
+        x = m.ones(2, requires_grad=True)
+        y = x * 2
+        y.retain_grad()
+        z = x * 3
+        z.retain_grad()
+        m.autograd.grad((y * z).sum(), [y if target == "y" else x])
+        out[target] = (y.grad.tolist(), None if z.grad is None else z.grad.tolist())
+    for targets in ("y", "xy"):
+        x = m.ones(2, requires_grad=True)
+        y = x * 2
+        y.retain_grad()
+        y.register_hook(lambda g: -g)
+        grads = m.autograd.grad((y * 3).sum(), [y] if targets == "y" else [x, y])
+        out[targets + " hooked"] = ([g.tolist() for g in grads], y.grad.tolist())
+    return out
+
+
+def test_autograd_grad_runs_only_what_the_requested_gradients_need():
+    assert _autograd_grad_scenarios(nt) == {
+        "y": ([3.0, 3.0], None),  # z's node is not on a path to y: its .grad stays None
+        "x": ([3.0, 3.0], [2.0, 2.0]),
+        # y's node does not run: y's gradient is taken after its hook
+        "y hooked": ([[-3.0, -3.0]], [-3.0, -3.0]),
+        # y's node runs on to x: y's gradient is taken before its hook, x's comes after it
+        "xy hooked": ([[-6.0, -6.0], [3.0, 3.0]], [-3.0, -3.0]),
+    }
+
+
+def test_autograd_grad_matches_pytorch(torch):
+    assert _autograd_grad_scenarios(nt) == _autograd_grad_scenarios(torch)
+
+
 def test_a_captured_gradient_and_a_retained_grad_are_separate_arrays():
     x = nt.ones(2, requires_grad=True)
     y = x * 2

@@ -53,21 +53,28 @@ def run_backward(tensors: Sequence, grads: Sequence, retain_graph: bool,
 
     Without ``capture``, gradients accumulate into the ``.grad`` of leaves that require grad
     (and of interior tensors that called ``retain_grad()``). With ``capture`` (a list of
-    tensors), no ``.grad`` is touched: the gradients of exactly those tensors are returned as a
-    dict keyed by ``id(tensor)`` (``None`` where unused); this is ``neuronet.autograd.grad``.
+    tensors), no leaf's ``.grad`` is touched: the gradients of exactly those tensors are
+    returned as a dict keyed by ``id(tensor)`` (``None`` where unused), and only the nodes on a
+    path to them run (their hooks and retained ``.grad`` too, as in PyTorch); this is
+    ``neuronet.autograd.grad``.
     """
     captured = None if capture is None else {id(t): None for t in capture}
     capture_nodes = {} if capture is None else {t.grad_fn: id(t) for t in capture
                                                 if t.grad_fn is not None}
+    run = visit = None  # all nodes, without capture
+    if capture is not None:
+        run, visit = _on_paths_to(tensors, capture_nodes, captured)
     leaves = _LeafGrads(captured)
     pending: dict = {}  # node -> the sum of the gradients its consumers have sent so far
     heap: list = []
     node = g = None
-    if len(tensors) == 1 and tensors[0].grad_fn is not None:  # one root: it runs first
-        node, g = tensors[0].grad_fn, grads[0]
+    root = tensors[0].grad_fn if len(tensors) == 1 else None
+    if root is not None and (visit is None or root in visit):  # one root: it runs first
+        node, g = root, grads[0]
     else:
         for t, root_grad in zip(tensors, grads):
-            _send(t, root_grad, pending, heap, leaves)
+            if visit is None or t.grad_fn is None or t.grad_fn in visit:
+                _send(t, root_grad, pending, heap, leaves)
     push, pop, deliver = heapq.heappush, heapq.heappop, leaves.deliver
     accumulate, plain = leaves.accumulate, captured is None
     while node is not None or heap:
@@ -75,7 +82,11 @@ def run_backward(tensors: Sequence, grads: Sequence, retain_graph: bool,
             node = pop(heap)[1]
             g = pending.pop(node)
         if node.retained is not None or node.hooks or capture_nodes:
-            g = _node_extras(node, g, leaves, capture_nodes)
+            runs = run is None or node in run
+            g = _node_extras(node, g, leaves, capture_nodes, runs)
+            if not runs:  # captured, and nothing wanted below it
+                node = None
+                continue
         backward = node.backward
         if backward is None:
             raise RuntimeError(
@@ -104,6 +115,8 @@ def run_backward(tensors: Sequence, grads: Sequence, retain_graph: bool,
             elif fn is nxt:
                 nxt_g = nxt_g + ig
             else:
+                if visit is not None and fn not in visit:
+                    continue  # (autograd.grad: no captured tensor below it)
                 if isinstance(ig, SparseGrad):
                     ig = ig.dense()
                 if nxt is not None:
@@ -119,6 +132,30 @@ def run_backward(tensors: Sequence, grads: Sequence, retain_graph: bool,
     return captured
 
 
+def _on_paths_to(roots: Sequence, capture_nodes: dict, captured: dict) -> tuple[set, set]:
+    """For ``autograd.grad``: the nodes whose VJP must run (a captured tensor lies below them)
+    and the nodes to visit (those, and the captured interior tensors' own nodes)."""
+    nodes: set = set()
+    stack = [t.grad_fn for t in roots if t.grad_fn is not None]
+    while stack:
+        n = stack.pop()
+        if n not in nodes:
+            nodes.add(n)
+            stack.extend(t.grad_fn for t in n.inputs if t.grad_fn is not None)
+    run: set = set()
+    for n in sorted(nodes, key=_sequence_number):  # a node is newer than its inputs' nodes
+        for t in n.inputs:
+            fn = t.grad_fn
+            if id(t) in captured if fn is None else (fn in run or fn in capture_nodes):
+                run.add(n)
+                break
+    return run, run | set(capture_nodes)
+
+
+def _sequence_number(node: Node) -> int:
+    return node.seq
+
+
 def _send(t, g, pending: dict, heap: list, leaves) -> None:
     """Hand gradient ``g`` to tensor ``t``: to its node, or into its ``.grad`` if a leaf."""
     fn = t.grad_fn
@@ -132,19 +169,22 @@ def _send(t, g, pending: dict, heap: list, leaves) -> None:
         heapq.heappush(heap, (-fn.seq, fn))
 
 
-def _node_extras(node: Node, g, leaves, capture_nodes: dict):
+def _node_extras(node: Node, g, leaves, capture_nodes: dict, runs: bool):
     """The rare per-node work, in PyTorch's order: the output's hooks (which may replace the
-    gradient), then the gradient handed to the caller (``autograd.grad``) and the retained
-    ``.grad`` (kept in ``autograd.grad`` too, as PyTorch does; a copy when the caller holds
-    the array)."""
+    gradient), then its retained ``.grad`` (kept in ``autograd.grad`` too). A gradient the
+    caller asked for (``autograd.grad``) is taken before the hooks when the node goes on to run
+    (its VJP is needed for another requested gradient) and after them when it does not, as
+    PyTorch's engine takes it; the caller's array is never also the retained ``.grad``."""
+    captures = node in capture_nodes
+    if captures and runs:
+        leaves.capture(capture_nodes[node], g)
     if node.hooks:
         for hook in node.hooks:
             new = hook(Tensor._make(g))
             if new is not None:
                 g = new.data
-    if node in capture_nodes:
-        leaves.captured[capture_nodes[node]] = g
-        leaves.stored.add(id(g))
+    if captures and not runs:
+        leaves.capture(capture_nodes[node], g)
     if node.retained is not None:
         leaves.accumulate(node.retained, g)
     return g
@@ -189,6 +229,11 @@ class _LeafGrads:
         else:
             entry[1] = entry[1] + g
 
+    def capture(self, key: int, g) -> None:
+        """Hand ``g`` to ``autograd.grad``'s caller as the gradient of tensor ``id`` ``key``."""
+        self.captured[key] = g
+        self.stored.add(id(g))  # the caller holds this array: no .grad may take it as well
+
     def accumulate(self, t, g) -> None:
         """``t.grad += g`` for a dense ``g``, out of place; a first gradient is stored as it is
         when nothing else can hold the array (else a copy is)."""
@@ -218,7 +263,7 @@ class _LeafGrads:
                 if new is not None:
                     g = new.data
             if self.captured is not None:
-                self.captured[id(t)] = g
+                self.capture(id(t), g)
             else:
                 self.accumulate(t, g)
         for t, parts in self.rows.values():
