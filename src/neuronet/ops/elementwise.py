@@ -17,6 +17,11 @@ _PY_SCALARS = (int, float)
 _NUMPY = np.ndarray
 
 
+def _is_bool(v) -> bool:
+    """A Python bool or a bool tensor."""
+    return type(v) is bool or isinstance(v, Tensor) and v.data.dtype.kind == "b"
+
+
 def _float_tensor(a) -> bool:
     return isinstance(a, Tensor) and a.data.dtype.kind == "f"
 
@@ -68,7 +73,7 @@ def add(a, b, *, alpha=1) -> Tensor:
 
 
 def sub(a, b, *, alpha=1) -> Tensor:
-    """a - alpha * b."""
+    """a - alpha * b. Booleans are refused, as in PyTorch (masks are inverted with ``~``)."""
     if alpha != 1:
         b = mul(b, alpha)
     if type(b) in _PY_SCALARS:
@@ -76,6 +81,13 @@ def sub(a, b, *, alpha=1) -> Tensor:
             return record(a.data - b, (a,), _identity_vjp, "SubBackward0")
     elif type(a) in _PY_SCALARS and _float_tensor(b):
         return record(a - b.data, (b,), _negate_vjp, "RsubBackward1")
+    bools = _is_bool(a) + _is_bool(b)
+    if bools:
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
+            "or `logical_xor()` operator instead." if bools == 2 else
+            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+            "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
     a, b, x, y = _binary(a, b, "sub")
     try:
         out = x - y
@@ -107,15 +119,24 @@ def mul(a, b) -> Tensor:
 
 
 def div(a, b, *, rounding_mode=None) -> Tensor:
-    """a / b (true division); ``rounding_mode='trunc'|'floor'`` gives a result with no gradient."""
+    """a / b (true division); ``rounding_mode='trunc'|'floor'`` gives a result with no gradient.
+    Rounded division of booleans, and of integers by zero, raises, as in PyTorch."""
     a, b, x, y = _binary(a, b, "div")
     if rounding_mode is not None:
         xp = get_xp(x)
+        if x.dtype.kind == "b":
+            raise NotImplementedError(f"div: rounding_mode={rounding_mode!r} is not "
+                                      "implemented for bool tensors")
+        if x.dtype.kind in "iu" and not xp.all(y):
+            raise RuntimeError("ZeroDivisionError: integer division by zero")
         if rounding_mode == "floor":
             return Tensor._make(xp.floor_divide(x, y))
         if rounding_mode == "trunc":
-            q = xp.trunc(x / y)
-            return Tensor._make(q.astype(x.dtype) if x.dtype.kind in "iu" else q)
+            if x.dtype.kind in "iu":  # floor, moved up where the signs differ: exact integers
+                q = xp.floor_divide(x, y)
+                q += (xp.remainder(x, y) != 0) & ((x < 0) != (y < 0))
+                return Tensor._make(q)
+            return Tensor._make(xp.trunc(x / y))
         raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
     if _scalar_fast(a, b):
         return record(a.data / b, (a,), lambda g, needs: (g / b,), "DivBackward0")
@@ -137,6 +158,11 @@ def div(a, b, *, rounding_mode=None) -> Tensor:
 
 
 def neg(a: Tensor) -> Tensor:
+    if a.data.dtype.kind == "b":
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If "
+                           "you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
+
     def backward(g, needs):
         return (-g,)
     return record(-a.data, (a,), backward, "NegBackward0")
@@ -146,6 +172,8 @@ def pow(a, b) -> Tensor:  # noqa: A001 - PyTorch's name
     """a ** b. d/da = b * a**(b-1); d/db = a**b * log(a) (0 where a == 0 and b >= 0)."""
     if isinstance(a, Tensor) and not isinstance(b, Tensor) and not hasattr(b, "__array__"):
         return _pow_scalar(a, b)
+    if _is_bool(a) and _is_bool(b):
+        raise NotImplementedError("pow: not implemented for two bool tensors")
     a, b, x, y = _binary(a, b, "pow")
     xp = get_xp(x)
     try:
@@ -167,6 +195,12 @@ def pow(a, b) -> Tensor:  # noqa: A001 - PyTorch's name
 
 def _pow_scalar(a: Tensor, exponent) -> Tensor:
     x = a.data
+    if x.dtype.kind == "b":  # PyTorch: a bool result for a bool exponent, else int64 or float
+        if type(exponent) is bool:
+            return Tensor._make(x if exponent else get_xp(x).ones_like(x))
+        if not isinstance(exponent, float):
+            a = a.long()
+            x = a.data
     if x.dtype.kind in "iub" and isinstance(exponent, float):
         a = a.to(constant(exponent, a).dtype)
         x = a.data
