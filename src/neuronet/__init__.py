@@ -16,13 +16,14 @@ from .factories import (
     zeros_like,
 )
 from .ops import (
-    abs, add, amax, amin, argmax, argmin, broadcast_to, cat, chunk, clamp, clamp_max, clamp_min,
-    clone, concat, cos, div, einsum, eq, exp, expm1, flatten, flip, gather, ge, gt,
-    index_select, isfinite, isnan, le, log, log1p, log_softmax, logical_and, logical_not,
-    logical_or, logsumexp, lt, matmul, max, maximum, mean, min, minimum, mul, ne, neg, norm,
-    permute, pow, prod, relu, repeat, reshape, round, rsqrt, sigmoid, sign, sin, softmax,
-    split, sqrt, squeeze, stack, std, sub, sum, take_along_dim, tanh, transpose, unbind,
-    unflatten, unsqueeze, var, where,
+    abs, acos, add, amax, amin, argmax, argmin, asin, atan, atan2, broadcast_to, cat, ceil,
+    chunk, clamp, clamp_max, clamp_min, clone, concat, cos, cosh, div, einsum, eq, erf, exp,
+    expm1, flatten, flip, floor_divide, fmod, gather, ge, gt, index_select, isfinite, isinf,
+    isnan, le, lerp, log, log1p, log2, log10, log_softmax, logical_and, logical_not, logical_or,
+    logical_xor, logsumexp, lt, matmul, max, maximum, mean, min, minimum, mul, ne, neg, norm,
+    permute, pow, prod, reciprocal, relu, remainder, repeat, reshape, round, rsqrt, sigmoid,
+    sign, sin, sinh, softmax, split, sqrt, square, squeeze, stack, std, sub, sum,
+    take_along_dim, tan, tanh, transpose, trunc, unbind, unflatten, unsqueeze, var, where,
 )
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .serialization import save

@@ -741,6 +741,11 @@ _graph.Tensor = Tensor
 from . import ops as _ops  # noqa: E402 - ops import Tensor from this module
 
 # Methods that take exactly their op's arguments are the op itself: no forwarding call.
-Tensor.reshape = _ops.reshape
-Tensor.sum = _ops.sum
-Tensor.mean = _ops.mean
+for _name in ("reshape", "sum", "mean", "square", "reciprocal", "log2", "log10", "tan", "atan",
+              "asin", "acos", "sinh", "cosh", "erf", "trunc", "ceil", "atan2", "remainder",
+              "fmod", "floor_divide", "lerp", "isinf", "logical_xor"):
+    setattr(Tensor, _name, getattr(_ops, _name))
+Tensor.arctan, Tensor.arcsin, Tensor.arccos = Tensor.atan, Tensor.asin, Tensor.acos
+Tensor.__mod__ = _ops.remainder
+Tensor.__rmod__ = lambda self, other: _ops.remainder(other, self)
+Tensor.__rfloordiv__ = lambda self, other: _ops.floor_divide(other, self)

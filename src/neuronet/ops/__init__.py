@@ -7,6 +7,10 @@ from .elementwise import (
 )
 from .indexing import gather, getitem, index_select, take_along_dim
 from .linalg import einsum, linear, matmul
+from .pointwise import (
+    acos, asin, atan, atan2, ceil, cosh, erf, floor_divide, fmod, isinf, lerp, log2, log10,
+    logical_xor, reciprocal, remainder, sinh, square, tan, trunc,
+)
 from .reduce import (
     amax, amin, argmax, argmin, logsumexp, max, mean, min, norm, prod, std, sum, var,
 )

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from ..backend import get_xp
 from ..random import numpy_generator
 from ..tensor import Tensor, record
 from ._util import normalize_dim, unbroadcast
 from .elementwise import sigmoid_array
+from .pointwise import erf_array
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
@@ -89,25 +88,13 @@ def celu(a: Tensor, alpha: float = 1.0) -> Tensor:
     return mul(elu(div(a, alpha)), alpha) if alpha != 1 else elu(a)
 
 
-def _erf(x, xp):
-    if xp is not np:
-        import cupyx.scipy.special  # noqa: PLC0415
-
-        return cupyx.scipy.special.erf(x)
-    try:
-        from scipy.special import erf  # noqa: PLC0415 - optional: faster when installed
-    except ImportError:
-        return np.vectorize(math.erf, otypes=[x.dtype])(x) if x.size else x.copy()
-    return erf(x).astype(x.dtype, copy=False)
-
-
 def gelu(a: Tensor, approximate: str = "none") -> Tensor:
     """x * Phi(x) with Phi the normal CDF: 0.5 * x * (1 + erf(x / sqrt 2)) ('none'), or
     0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3))) ('tanh')."""
     x = a.data
     xp = get_xp(x)
     if approximate == "none":
-        cdf = 0.5 * (1 + _erf(x * (1 / math.sqrt(2)), xp))
+        cdf = 0.5 * (1 + erf_array(x * (1 / math.sqrt(2))))
         out = x * cdf
 
         def backward(g, needs):

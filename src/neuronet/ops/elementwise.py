@@ -17,6 +17,16 @@ _PY_SCALARS = (int, float)
 _NUMPY = np.ndarray
 
 
+def floating(a: Tensor) -> Tensor:
+    """``a``, in the default float dtype if it holds integers or bools: PyTorch's dtype for
+    float-valued ops (exp, sin, sqrt, ...) of integer tensors."""
+    if a.data.dtype.kind in "fc":
+        return a
+    from .. import dtypes  # noqa: PLC0415
+
+    return a.to(dtypes.get_default_dtype())
+
+
 def _is_bool(v) -> bool:
     """A Python bool or a bool tensor."""
     return type(v) is bool or isinstance(v, Tensor) and v.data.dtype.kind == "b"
@@ -224,32 +234,38 @@ def rpow(a: Tensor, base) -> Tensor:
 
 
 def exp(a: Tensor) -> Tensor:
+    a = floating(a)
     out = get_xp(a.data).exp(a.data)
     return record(out, (a,), lambda g, needs: (g * out,), "ExpBackward0")
 
 
 def log(a: Tensor) -> Tensor:
+    a = floating(a)
     x = a.data
     return record(get_xp(x).log(x), (a,), lambda g, needs: (g / x,), "LogBackward0")
 
 
 def log1p(a: Tensor) -> Tensor:
+    a = floating(a)
     x = a.data
     return record(get_xp(x).log1p(x), (a,), lambda g, needs: (g / (1 + x),), "Log1PBackward0")
 
 
 def expm1(a: Tensor) -> Tensor:
+    a = floating(a)
     out = get_xp(a.data).expm1(a.data)
     return record(out, (a,), lambda g, needs: (g * (out + 1),), "Expm1Backward0")
 
 
 def sqrt(a: Tensor) -> Tensor:
+    a = floating(a)
     out = get_xp(a.data).sqrt(a.data)
     return record(out, (a,), lambda g, needs: (g / (2 * out),), "SqrtBackward0")
 
 
 def rsqrt(a: Tensor) -> Tensor:
     """1 / sqrt(a); derivative -0.5 * a**-1.5 = -0.5 * out**3."""
+    a = floating(a)
     out = 1 / get_xp(a.data).sqrt(a.data)
     return record(out, (a,), lambda g, needs: (-0.5 * g * out * out * out,), "RsqrtBackward0")
 
@@ -262,17 +278,20 @@ def abs(a: Tensor) -> Tensor:  # noqa: A001
 
 
 def sin(a: Tensor) -> Tensor:
+    a = floating(a)
     xp, x = get_xp(a.data), a.data
     return record(xp.sin(x), (a,), lambda g, needs: (g * xp.cos(x),), "SinBackward0")
 
 
 def cos(a: Tensor) -> Tensor:
+    a = floating(a)
     xp, x = get_xp(a.data), a.data
     return record(xp.cos(x), (a,), lambda g, needs: (-g * xp.sin(x),), "CosBackward0")
 
 
 def tanh(a: Tensor) -> Tensor:
     """tanh(a); backward g * (1 - y**2) from the output y."""
+    a = floating(a)
     out = get_xp(a.data).tanh(a.data)
 
     def backward(g, needs):
@@ -302,6 +321,7 @@ def sigmoid_array(x):
 
 def sigmoid(a: Tensor) -> Tensor:
     """1 / (1 + exp(-a)), computed without overflow; backward g * y * (1 - y)."""
+    a = floating(a)
     out = sigmoid_array(a.data)
 
     def backward(g, needs):

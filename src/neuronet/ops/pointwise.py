@@ -1,0 +1,188 @@
+"""More element-wise math, as PyTorch defines it: powers and logs, trigonometric and hyperbolic
+functions, erf, rounding, atan2, remainders, lerp, and the predicates isinf and logical_xor.
+
+Float-valued ops give integer inputs the default float dtype, as PyTorch does. Each backward
+sits beside its forward and sums over broadcast dimensions with ``unbroadcast``.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..backend import get_xp
+from ..tensor import Tensor, record
+from ._util import broadcast_error, unbroadcast
+from .elementwise import _binary, div, floating
+
+
+def _unary(a: Tensor, forward, derivative, name: str) -> Tensor:
+    """``forward(x)``, with gradient ``g * derivative(x, out)``, of a floating ``a``."""
+    a = floating(a)
+    x = a.data
+    out = forward(x)
+    return record(out, (a,), lambda g, needs: (g * derivative(x, out),), name)
+
+
+def _zero_grad(a: Tensor, forward, name: str) -> Tensor:
+    """A piecewise-constant op: its gradient is zero (integers pass through unchanged)."""
+    x = a.data
+    if x.dtype.kind in "iub":
+        return Tensor._make(x.copy())
+    return record(forward(x), (a,), lambda g, needs: (get_xp(g).zeros_like(g),), name)
+
+
+def square(a: Tensor) -> Tensor:
+    """a * a; integers stay integers."""
+    x = a.data
+    return record(x * x, (a,), lambda g, needs: (g * (2 * x),), "PowBackward0")
+
+
+def reciprocal(a: Tensor) -> Tensor:
+    """1 / a; gradient -g / a^2 = -g * out^2."""
+    return _unary(a, lambda x: 1 / x, lambda x, out: -out * out, "ReciprocalBackward0")
+
+
+def log2(a: Tensor) -> Tensor:
+    return _unary(a, lambda x: get_xp(x).log2(x), lambda x, out: 1 / (x * math.log(2)),
+                  "Log2Backward0")
+
+
+def log10(a: Tensor) -> Tensor:
+    return _unary(a, lambda x: get_xp(x).log10(x), lambda x, out: 1 / (x * math.log(10)),
+                  "Log10Backward0")
+
+
+def tan(a: Tensor) -> Tensor:
+    """tan(a); gradient 1 + tan^2."""
+    return _unary(a, lambda x: get_xp(x).tan(x), lambda x, out: 1 + out * out, "TanBackward0")
+
+
+def atan(a: Tensor) -> Tensor:
+    return _unary(a, lambda x: get_xp(x).arctan(x), lambda x, out: 1 / (1 + x * x),
+                  "AtanBackward0")
+
+
+def asin(a: Tensor) -> Tensor:
+    """arcsin(a) for |a| <= 1; gradient 1 / sqrt(1 - a^2)."""
+    return _unary(a, lambda x: get_xp(x).arcsin(x), lambda x, out: 1 / get_xp(x).sqrt(1 - x * x),
+                  "AsinBackward0")
+
+
+def acos(a: Tensor) -> Tensor:
+    """arccos(a) for |a| <= 1; gradient -1 / sqrt(1 - a^2)."""
+    return _unary(a, lambda x: get_xp(x).arccos(x), lambda x, out: -1 / get_xp(x).sqrt(1 - x * x),
+                  "AcosBackward0")
+
+
+def sinh(a: Tensor) -> Tensor:
+    return _unary(a, lambda x: get_xp(x).sinh(x), lambda x, out: get_xp(x).cosh(x),
+                  "SinhBackward0")
+
+
+def cosh(a: Tensor) -> Tensor:
+    return _unary(a, lambda x: get_xp(x).cosh(x), lambda x, out: get_xp(x).sinh(x),
+                  "CoshBackward0")
+
+
+def erf_array(x):
+    """The error function of an array: SciPy's (CuPy's on a GPU) when installed, else Python's
+    ``math.erf`` element by element (exact, slower)."""
+    xp = get_xp(x)
+    if xp is not np:
+        import cupyx.scipy.special  # noqa: PLC0415
+
+        return cupyx.scipy.special.erf(x)
+    try:
+        from scipy.special import erf  # noqa: PLC0415 - optional: faster when installed
+    except ImportError:
+        return np.vectorize(math.erf, otypes=[x.dtype])(x) if x.size else x.copy()
+    return erf(x).astype(x.dtype, copy=False)
+
+
+def erf(a: Tensor) -> Tensor:
+    """erf(a); gradient 2 / sqrt(pi) * exp(-a^2)."""
+    return _unary(a, erf_array, lambda x, out: (2 / math.sqrt(math.pi)) * get_xp(x).exp(-x * x),
+                  "ErfBackward0")
+
+
+def trunc(a: Tensor) -> Tensor:
+    """Rounds toward zero; its gradient is zero."""
+    return _zero_grad(a, lambda x: get_xp(x).trunc(x), "TruncBackward0")
+
+
+def ceil(a: Tensor) -> Tensor:
+    """Rounds up; its gradient is zero."""
+    return _zero_grad(a, lambda x: get_xp(x).ceil(x), "CeilBackward0")
+
+
+def atan2(a, b) -> Tensor:
+    """The angle of the point (b, a), in (-pi, pi]. Gradients: b / r^2 for a, -a / r^2 for b,
+    with r^2 = a^2 + b^2."""
+    a, b, x, y = _binary(floating(a) if isinstance(a, Tensor) else a,
+                         floating(b) if isinstance(b, Tensor) else b, "atan2")
+    xp = get_xp(x)
+    try:
+        out = xp.arctan2(x, y)
+    except ValueError:
+        raise broadcast_error("atan2", a, b) from None
+
+    def backward(g, needs):
+        scale = g / (x * x + y * y)
+        return (unbroadcast(scale * y, x.shape) if needs[0] else None,
+                unbroadcast(-scale * x, y.shape) if needs[1] else None)
+    return record(out, (a, b), backward, "Atan2Backward0")
+
+
+def _remainder_like(a, b, name: str, quotient_rounding: str, numpy_name: str) -> Tensor:
+    """a - q * b with q the quotient rounded by ``quotient_rounding``; gradients 1 and -q."""
+    a, b, x, y = _binary(a, b, name)
+    xp = get_xp(x)
+    if x.dtype.kind == "b":
+        raise NotImplementedError(f"{name}: not implemented for bool tensors")
+    if x.dtype.kind in "iu" and not xp.all(y):
+        raise RuntimeError("ZeroDivisionError: integer division by zero")
+    try:
+        out = getattr(xp, numpy_name)(x, y)
+    except ValueError:
+        raise broadcast_error(name, a, b) from None
+
+    def backward(g, needs):
+        gb = None
+        if needs[1]:
+            q = div(Tensor._make(x), Tensor._make(y), rounding_mode=quotient_rounding).data
+            gb = unbroadcast(-g * q, y.shape)
+        return (unbroadcast(g, x.shape) if needs[0] else None, gb)
+    return record(out, (a, b), backward, name.capitalize() + "Backward0")
+
+
+def remainder(a, b) -> Tensor:
+    """Python's modulus, ``a % b``: the result has the sign of ``b`` (a - floor(a / b) * b)."""
+    return _remainder_like(a, b, "remainder", "floor", "remainder")
+
+
+def fmod(a, b) -> Tensor:
+    """C's remainder: the result has the sign of ``a`` (a - trunc(a / b) * b)."""
+    return _remainder_like(a, b, "fmod", "trunc", "fmod")
+
+
+def floor_divide(a, b) -> Tensor:
+    """``a // b``: the quotient rounded down (no gradient)."""
+    return div(a, b, rounding_mode="floor")
+
+
+def lerp(start: Tensor, end: Tensor, weight) -> Tensor:
+    """start + weight * (end - start), for a number or tensor ``weight``. Gradients: (1 - w),
+    w and (end - start)."""
+    from .elementwise import add, mul, sub  # noqa: PLC0415
+
+    return add(start, mul(weight, sub(end, start)))
+
+
+def isinf(a: Tensor) -> Tensor:
+    return Tensor._make(get_xp(a.data).isinf(a.data))
+
+
+def logical_xor(a, b) -> Tensor:
+    a, b, x, y = _binary(a, b, "logical_xor")
+    return Tensor._make(get_xp(x).logical_xor(x, y))

@@ -1,0 +1,79 @@
+"""The element-wise ops on integers and at their special values: PyTorch's dtypes (float-valued
+ops give integers the default float dtype), Python's and C's remainders, and the predicates."""
+import math
+
+import numpy as np
+import pytest
+
+import neuronet as nt
+
+FLOAT_VALUED = ["exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "sin", "cos", "tanh", "sigmoid",
+                "reciprocal", "log2", "log10", "tan", "atan", "sinh", "cosh", "erf"]
+
+
+@pytest.mark.parametrize("name", FLOAT_VALUED)
+def test_float_valued_ops_give_integers_the_default_dtype(name):
+    out = getattr(nt, name)(nt.tensor([1, 2, 3]))
+    assert out.dtype == nt.float32
+    want = getattr(nt, name)(nt.tensor([1.0, 2.0, 3.0]))
+    np.testing.assert_array_equal(out.numpy(), want.numpy())
+    nt.set_default_dtype(nt.float64)
+    try:
+        assert getattr(nt, name)(nt.tensor([1, 2])).dtype == nt.float64
+    finally:
+        nt.set_default_dtype(nt.float32)
+
+
+@pytest.mark.parametrize("name", FLOAT_VALUED)
+def test_float_valued_ops_on_integers_match_pytorch(name, torch):
+    ours = getattr(nt, name)(nt.tensor([1, 2, 3]))
+    theirs = getattr(torch, name)(torch.tensor([1, 2, 3]))
+    assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+
+
+def _values(m):
+    a, b = m.tensor([7, -7, 7, -7, 6]), m.tensor([3, 3, -3, -3, 4])
+    x = m.tensor([2.0, -math.inf, math.inf, math.nan, 0.5])
+    out = {
+        "remainder": (a % b).tolist(), "fmod": m.fmod(a, b).tolist(),
+        "floor_divide": m.floor_divide(a, b).tolist(), "rfloordiv": (7 // b).tolist(),
+        "rmod": (7 % b).tolist(), "float remainder": (m.tensor([5.5, -5.5]) % 2).tolist(),
+        "isinf": m.isinf(x).tolist(),
+        "logical_xor": m.logical_xor(m.tensor([True, True, False]), m.tensor([1, 0, 0])).tolist(),
+        "square int": (m.square(a).tolist(), str(m.square(a).dtype).split(".")[-1]),
+        "trunc int": (m.trunc(a).tolist(), str(m.trunc(a).dtype).split(".")[-1]),
+        "ceil": m.tensor([1.2, -1.2, 2.0]).ceil().tolist(),
+        "atan2 quadrants": [round(v, 6) for v in m.atan2(m.tensor([1.0, 1.0, -1.0, -1.0]),
+                                                         m.tensor([1.0, -1.0, -1.0, 1.0])).tolist()],
+    }
+    return out
+
+
+def test_remainders_rounding_and_predicates():
+    assert _values(nt) == {
+        "remainder": [1, 2, -2, -1, 2],  # the sign of the divisor, as Python's %
+        "fmod": [1, -1, 1, -1, 2],  # the sign of the dividend, as C's fmod
+        "floor_divide": [2, -3, -3, 2, 1],
+        "rfloordiv": [2, 2, -3, -3, 1],
+        "rmod": [1, 1, -2, -2, 3],
+        "float remainder": [1.5, 0.5],
+        "isinf": [False, True, True, False, False],
+        "logical_xor": [False, True, False],
+        "square int": ([49, 49, 49, 49, 36], "int64"),
+        "trunc int": ([7, -7, 7, -7, 6], "int64"),
+        "ceil": [2.0, -1.0, 2.0],
+        "atan2 quadrants": [round(math.pi / 4, 6), round(3 * math.pi / 4, 6),
+                            round(-3 * math.pi / 4, 6), round(-math.pi / 4, 6)],
+    }
+
+
+def test_remainders_match_pytorch(torch):
+    assert _values(nt) == _values(torch)
+
+
+def test_integer_remainder_by_zero_raises():
+    with pytest.raises(RuntimeError, match="integer division by zero"):
+        nt.tensor([3, 4]) % nt.tensor([1, 0])
+    with pytest.raises(RuntimeError, match="integer division by zero"):
+        nt.fmod(nt.tensor([3]), 0)
