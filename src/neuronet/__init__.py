@@ -16,14 +16,16 @@ from .factories import (
     zeros_like,
 )
 from .ops import (
-    abs, acos, add, amax, amin, argmax, argmin, asin, atan, atan2, broadcast_to, cat, ceil,
-    chunk, clamp, clamp_max, clamp_min, clone, concat, cos, cosh, div, einsum, eq, erf, exp,
-    expm1, flatten, flip, floor_divide, fmod, gather, ge, gt, index_select, isfinite, isinf,
-    isnan, le, lerp, log, log1p, log2, log10, log_softmax, logical_and, logical_not, logical_or,
-    logical_xor, logsumexp, lt, matmul, max, maximum, mean, min, minimum, mul, ne, neg, norm,
-    permute, pow, prod, reciprocal, relu, remainder, repeat, reshape, round, rsqrt, sigmoid,
-    sign, sin, sinh, softmax, split, sqrt, square, squeeze, stack, std, sub, sum,
-    take_along_dim, tan, tanh, transpose, trunc, unbind, unflatten, unsqueeze, var, where,
+    abs, acos, add, all, allclose, amax, amin, any, argmax, argmin, argsort, asin, atan, atan2,
+    bmm, broadcast_to, cat, ceil, chunk, clamp, clamp_max, clamp_min, clone, concat, cos, cosh,
+    count_nonzero, cumsum, diag, diagonal, div, dot, einsum, eq, equal, erf, exp, expm1, flatten,
+    flip, floor_divide, fmod, gather, ge, gt, index_select, isclose, isfinite, isinf, isnan, le,
+    lerp, log, log10, log1p, log2, log_softmax, logical_and, logical_not, logical_or, logical_xor,
+    logsumexp, lt, masked_fill, matmul, max, maximum, mean, min, minimum, movedim, mul, mv, narrow,
+    ne, neg, norm, outer, permute, pow, prod, reciprocal, relu, remainder, repeat,
+    repeat_interleave, reshape, roll, round, rsqrt, scatter_add, sigmoid, sign, sin, sinh, softmax,
+    sort, split, sqrt, square, squeeze, stack, std, sub, sum, take_along_dim, tan, tanh, topk,
+    trace, transpose, tril, triu, trunc, unbind, unflatten, unsqueeze, var, where,
 )
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .serialization import save
@@ -39,6 +41,9 @@ int = int32  # noqa: A001
 clip = clamp
 multiply, subtract, divide = mul, sub, div
 mm = matmul
+swapaxes = swapdims = transpose
+moveaxis = movedim
+arcsin, arccos, arctan, arctan2 = asin, acos, atan, atan2
 t = ops.t  # noqa: F821 - the ops package is bound by the import above
 dtype = type(float32)
 default_generator = importlib.import_module(".random", __name__).default_generator

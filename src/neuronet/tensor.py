@@ -743,9 +743,15 @@ from . import ops as _ops  # noqa: E402 - ops import Tensor from this module
 # Methods that take exactly their op's arguments are the op itself: no forwarding call.
 for _name in ("reshape", "sum", "mean", "square", "reciprocal", "log2", "log10", "tan", "atan",
               "asin", "acos", "sinh", "cosh", "erf", "trunc", "ceil", "atan2", "remainder",
-              "fmod", "floor_divide", "lerp", "isinf", "logical_xor"):
+              "fmod", "floor_divide", "lerp", "isinf", "logical_xor", "isclose", "allclose",
+              "equal", "all", "any", "count_nonzero", "sort", "argsort", "topk", "cumsum", "tril",
+              "triu", "diagonal", "diag", "trace", "outer", "dot", "mv", "bmm", "roll", "movedim",
+              "narrow", "repeat_interleave", "masked_fill", "scatter_add"):
     setattr(Tensor, _name, getattr(_ops, _name))
 Tensor.arctan, Tensor.arcsin, Tensor.arccos = Tensor.atan, Tensor.asin, Tensor.acos
+Tensor.arctan2, Tensor.moveaxis = Tensor.atan2, Tensor.movedim
+Tensor.swapaxes = Tensor.swapdims = _ops.transpose
+Tensor.mm = _ops.matmul
 Tensor.__mod__ = _ops.remainder
 Tensor.__rmod__ = lambda self, other: _ops.remainder(other, self)
 Tensor.__rfloordiv__ = lambda self, other: _ops.floor_divide(other, self)

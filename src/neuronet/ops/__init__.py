@@ -5,17 +5,21 @@ from .elementwise import (
     isnan, le, log, log1p, logical_and, logical_not, logical_or, lt, maximum, minimum, mul, ne,
     neg, pow, relu, round, rpow, rsqrt, sigmoid, sign, sin, sqrt, sub, tanh, where,
 )
-from .indexing import gather, getitem, index_select, take_along_dim
+from .indexing import gather, getitem, index_select, masked_fill, scatter_add, take_along_dim
 from .linalg import einsum, linear, matmul
+from .matrix import bmm, diag, diagonal, dot, mv, outer, trace, tril, triu
+from .ordering import argsort, cumsum, sort, topk
 from .pointwise import (
-    acos, asin, atan, atan2, ceil, cosh, erf, floor_divide, fmod, isinf, lerp, log2, log10,
-    logical_xor, reciprocal, remainder, sinh, square, tan, trunc,
+    acos, allclose, asin, atan, atan2, ceil, cosh, equal, erf, floor_divide, fmod, isclose,
+    isinf, lerp, log2, log10, logical_xor, reciprocal, remainder, sinh, square, tan, trunc,
 )
 from .reduce import (
-    amax, amin, argmax, argmin, logsumexp, max, mean, min, norm, prod, std, sum, var,
+    all, amax, amin, any, argmax, argmin, count_nonzero, logsumexp, max, mean, min, norm, prod,
+    std, sum, var,
 )
 from .shape import (
-    broadcast_to, cat, chunk, concat, expand, flatten, flip, permute, repeat, reshape, split,
-    squeeze, stack, t, transpose, unbind, unflatten, unsqueeze, view,
+    broadcast_to, cat, chunk, concat, expand, flatten, flip, movedim, narrow, permute, repeat,
+    repeat_interleave, reshape, roll, split, squeeze, stack, t, transpose, unbind, unflatten,
+    unsqueeze, view,
 )
 from .softmax import log_softmax, softmax

@@ -1,11 +1,13 @@
-"""Indexing: ``__getitem__``, ``index_select``, ``gather``, ``take_along_dim``.
+"""Indexing: ``__getitem__``, ``index_select``, ``gather``, ``take_along_dim``, and the writes
+``masked_fill`` and ``scatter_add`` (out of place).
 
 Each VJP scatters the output's gradient back to the positions that were read, adding where
 an index repeats.
 """
 from __future__ import annotations
 
-from ..backend import get_xp, scatter_add
+from ..backend import get_xp
+from ..backend import scatter_add as _add_at
 from ..tensor import Tensor, record
 from ._util import normalize_dim
 
@@ -45,7 +47,7 @@ def getitem(a: Tensor, key) -> Tensor:
         if basic:
             grad[key] = g
         else:
-            scatter_add(xp, grad, key, g)
+            _add_at(xp, grad, key, g)
         return (grad,)
     return record(out, (a,), backward, "IndexBackward0" if not basic else "SliceBackward0")
 
@@ -62,7 +64,7 @@ def index_select(a: Tensor, dim: int, index: Tensor) -> Tensor:
 
     def backward(g, needs):
         grad = xp.zeros_like(x)
-        scatter_add(xp, xp.moveaxis(grad, d, 0), idx, xp.moveaxis(g, d, 0))
+        _add_at(xp, xp.moveaxis(grad, d, 0), idx, xp.moveaxis(g, d, 0))
         return (grad,)
     return record(out, (a,), backward, "IndexSelectBackward0")
 
@@ -98,7 +100,7 @@ def gather(a: Tensor, dim: int, index: Tensor) -> Tensor:
 
     def backward(g, needs):
         grad = xp.zeros_like(x)
-        scatter_add(xp, grad, key, g)
+        _add_at(xp, grad, key, g)
         return (grad,)
     return record(out, (a,), backward, "GatherBackward0")
 
@@ -120,3 +122,64 @@ def take_along_dim(a: Tensor, indices: Tensor, dim: int | None = None) -> Tensor
     a_target, i_target = common.copy(), common.copy()
     a_target[d], i_target[d] = a.data.shape[d], idx.shape[d]
     return gather(broadcast_to(a, a_target), d, Tensor._make(xp.broadcast_to(idx, i_target)))
+
+
+def masked_fill(a: Tensor, mask, value) -> Tensor:
+    """``a`` with ``value`` (a number or a 0-d tensor, cast to ``a``'s dtype) where the bool
+    ``mask`` (broadcast to ``a``) is True. Composite: ``where``."""
+    from ._util import cast, constant  # noqa: PLC0415
+    from .elementwise import where  # noqa: PLC0415
+
+    m = mask.data if isinstance(mask, Tensor) else get_xp(a.data).asarray(mask)
+    if m.dtype.kind != "b":
+        raise RuntimeError(f"masked_fill only supports boolean masks, but got mask with dtype "
+                           f"{m.dtype}")
+    if isinstance(value, Tensor):
+        if value.data.ndim != 0:
+            raise RuntimeError(f"masked_fill only supports a 0-dimensional value tensor, but got "
+                               f"tensor with {value.data.ndim} dimension(s)")
+        fill = cast(value, a.data.dtype)
+    else:
+        fill = Tensor._make(constant(value, a).data.astype(a.data.dtype))
+    try:
+        shape = get_xp(m).broadcast_shapes(m.shape, a.data.shape)
+    except ValueError:
+        shape = None
+    if shape != tuple(a.data.shape):
+        raise RuntimeError(f"masked_fill: a mask of shape {tuple(m.shape)} does not broadcast to "
+                           f"the tensor's shape {tuple(a.data.shape)}")
+    return where(Tensor._make(m), fill, a)
+
+
+def scatter_add(a: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
+    """A copy of ``a`` with ``src[i][j][k]`` added at ``[index[i][j][k]][j][k]`` (dim 0), and
+    so on; repeated indices add up. Gradients: ``g`` for ``a``, ``g`` gathered at ``index``
+    for ``src``."""
+    from ._util import operands  # noqa: PLC0415
+
+    x = a.data
+    xp = get_xp(x)
+    d = normalize_dim(dim, x.ndim)
+    idx = index.data if isinstance(index, Tensor) else xp.asarray(index)
+    if idx.ndim != x.ndim or idx.dtype.kind not in "iu":
+        raise RuntimeError(f"scatter_add(): index must be an integer tensor with {x.ndim} dims, "
+                           f"got shape {tuple(idx.shape)} and dtype {idx.dtype}")
+    a, src = operands(a, src, "scatter_add")
+    x, s = a.data, src.data
+    for axis in range(x.ndim):
+        if idx.shape[axis] > s.shape[axis] or axis != d and idx.shape[axis] > x.shape[axis]:
+            raise RuntimeError(f"scatter_add(): index {tuple(idx.shape)} is larger than src "
+                               f"{tuple(s.shape)} or than the input {tuple(x.shape)} at dim "
+                               f"{axis}")
+    key = _open_grid(idx.shape, d, idx, xp)
+    picked = s[tuple(slice(0, n) for n in idx.shape)]
+    out = x.copy()
+    _add_at(xp, out, key, picked)
+
+    def backward(g, needs):
+        gs = None
+        if needs[1]:
+            gs = xp.zeros_like(s)
+            gs[tuple(slice(0, n) for n in idx.shape)] = g[key]
+        return (g if needs[0] else None, gs)
+    return record(out, (a, src), backward, "ScatterAddBackward0")

@@ -1,5 +1,6 @@
 """More element-wise math, as PyTorch defines it: powers and logs, trigonometric and hyperbolic
-functions, erf, rounding, atan2, remainders, lerp, and the predicates isinf and logical_xor.
+functions, erf, rounding, atan2, remainders, lerp, and the predicates isinf, logical_xor and
+isclose (with allclose and equal, which answer with a Python bool).
 
 Float-valued ops give integer inputs the default float dtype, as PyTorch does. Each backward
 sits beside its forward and sums over broadcast dimensions with ``unbroadcast``.
@@ -186,3 +187,21 @@ def isinf(a: Tensor) -> Tensor:
 def logical_xor(a, b) -> Tensor:
     a, b, x, y = _binary(a, b, "logical_xor")
     return Tensor._make(get_xp(x).logical_xor(x, y))
+
+
+def isclose(a, b, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
+    """|a - b| <= atol + rtol * |b|, element by element (a bool tensor)."""
+    a, b, x, y = _binary(a, b, "isclose")
+    return Tensor._make(get_xp(x).isclose(x, y, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def allclose(a, b, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+    """Whether ``isclose`` holds everywhere."""
+    return bool(isclose(a, b, rtol, atol, equal_nan).data.all())
+
+
+def equal(a: Tensor, b: Tensor) -> bool:
+    """Whether the two tensors have one shape and equal entries."""
+    if tuple(a.data.shape) != tuple(b.data.shape):
+        return False
+    return bool((a.data == b.data).all())

@@ -195,6 +195,30 @@ def _arg(a: Tensor, dim, keepdim: bool, which: str) -> Tensor:
     return Tensor._make(idx.astype("int64", copy=False))
 
 
+def _logical_reduction(a: Tensor, dim, keepdim: bool, which: str) -> Tensor:
+    x = a.data
+    axes = normalize_dims(dim, x.ndim)
+    return Tensor._make(get_xp(x).asarray(getattr(x, which)(axis=axes, keepdims=keepdim)))
+
+
+def all(a: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
+    """Whether every entry (over ``dim``) is nonzero: a bool tensor."""
+    return _logical_reduction(a, dim, keepdim, "all")
+
+
+def any(a: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
+    """Whether some entry (over ``dim``) is nonzero: a bool tensor."""
+    return _logical_reduction(a, dim, keepdim, "any")
+
+
+def count_nonzero(a: Tensor, dim=None) -> Tensor:
+    """The number of nonzero entries (over ``dim``), as int64."""
+    x = a.data
+    xp = get_xp(x)
+    return Tensor._make(xp.asarray(xp.count_nonzero(x, axis=normalize_dims(dim, x.ndim)),
+                                   dtype="int64"))
+
+
 def var(a: Tensor, dim=None, *, correction: float = 1, keepdim: bool = False,
         unbiased: bool | None = None) -> Tensor:
     """Sum of squared deviations from the mean over ``dim``, divided by N - correction."""

@@ -273,3 +273,61 @@ def flip(a: Tensor, dims) -> Tensor:
     def backward(g, needs):
         return (xp.flip(g, axes),)
     return record(xp.flip(a.data, axes), (a,), backward, "FlipBackward0")
+
+
+def roll(a: Tensor, shifts, dims=None) -> Tensor:
+    """Entries moved ``shifts`` places along ``dims`` (wrapping round); the flattened tensor
+    when ``dims`` is None."""
+    xp = get_xp(a.data)
+    if dims is None:
+        flat = reshape(a, -1)
+        return reshape(roll(flat, shifts, 0), a.data.shape)
+    shifts_t = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+    dims_t = (dims,) if isinstance(dims, int) else tuple(dims)
+    if len(shifts_t) != len(dims_t):
+        raise RuntimeError(f"roll: shifts and dims must align, got {len(shifts_t)} shifts and "
+                           f"{len(dims_t)} dims")
+    axes = tuple(normalize_dim(d, a.data.ndim) for d in dims_t)
+    back = tuple(-s for s in shifts_t)
+    return record(xp.roll(a.data, shifts_t, axes), (a,),
+                  lambda g, needs: (xp.roll(g, back, axes),), "RollBackward0")
+
+
+def movedim(a: Tensor, source, destination) -> Tensor:
+    """Dims ``source`` moved to positions ``destination``, the others keeping their order."""
+    xp = get_xp(a.data)
+    n = a.data.ndim
+    src = tuple(normalize_dim(d, n) for d in ((source,) if isinstance(source, int) else source))
+    dst = tuple(normalize_dim(d, n) for d in
+                ((destination,) if isinstance(destination, int) else destination))
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(src)} "
+                           f"dims) should contain the same number of dims as destination "
+                           f"({list(dst)} dims)")
+    return record(xp.moveaxis(a.data, src, dst), (a,),
+                  lambda g, needs: (xp.moveaxis(g, dst, src),), "MovedimBackward0")
+
+
+def narrow(a: Tensor, dim: int, start: int, length: int) -> Tensor:
+    """``length`` entries of ``dim`` from ``start`` (a negative start counts from the end)."""
+    d = normalize_dim(dim, a.data.ndim)
+    n = a.data.shape[d]
+    begin = start + n if start < 0 else start
+    if not (0 <= begin <= n and 0 <= length and begin + length <= n):
+        raise IndexError(f"narrow: start ({start}) + length ({length}) exceeds dimension size "
+                         f"({n})")
+    return _slice_along(a, d, begin, begin + length)
+
+
+def repeat_interleave(a: Tensor, repeats, dim: int | None = None) -> Tensor:
+    """Each entry repeated ``repeats`` times (an int, or one count per entry) along ``dim``;
+    the flattened tensor when ``dim`` is None. Composite: ``index_select``."""
+    from .indexing import index_select  # noqa: PLC0415
+
+    if dim is None:
+        a, dim = reshape(a, -1), 0
+    xp = get_xp(a.data)
+    d = normalize_dim(dim, a.data.ndim)
+    counts = repeats.data if isinstance(repeats, Tensor) else repeats
+    positions = xp.repeat(xp.arange(a.data.shape[d]), counts)
+    return index_select(a, d, Tensor._make(positions))

@@ -1,0 +1,85 @@
+"""Ordering and running sums: ``sort``, ``argsort``, ``topk``, ``cumsum``.
+
+Sorted values are read with ``take_along_dim``, so their gradient goes back to the positions
+they came from. NaN sorts as the largest value, as in PyTorch; equal values keep their order.
+"""
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+from ..backend import get_xp
+from ..tensor import Tensor, record
+from ._util import normalize_dim
+
+SortResult = namedtuple("SortResult", ["values", "indices"])  # torch.return_types.sort
+TopkResult = namedtuple("TopkResult", ["values", "indices"])
+
+
+def _order(x, d: int, descending: bool):
+    """Indices that sort ``x`` along dim ``d`` (stable; NaN largest)."""
+    xp = get_xp(x)
+    moved = xp.moveaxis(x, d, -1)
+    if descending:  # a reversed order that keeps equal values in place: sort a decreasing key
+        keys = -moved if moved.dtype.kind == "f" else ~moved.astype("int64")
+    else:
+        keys = moved
+    if moved.dtype.kind == "f" and xp is np:  # (CuPy's lexsort takes 1-D keys only)
+        nan = xp.isnan(moved)
+        idx = xp.lexsort((keys, ~nan if descending else nan), axis=-1)
+    else:
+        idx = xp.argsort(keys, axis=-1, kind="stable")
+    return xp.moveaxis(idx, -1, d)
+
+
+def argsort(a: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+    """The indices (int64) that sort ``a`` along ``dim``."""
+    d = normalize_dim(dim, max(a.data.ndim, 1))
+    if a.data.ndim == 0:
+        return Tensor._make(get_xp(a.data).zeros((), dtype="int64"))
+    return Tensor._make(_order(a.data, d, descending).astype("int64", copy=False))
+
+
+def sort(a: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> SortResult:
+    """``(values, indices)``: ``a`` sorted along ``dim`` and where each value came from."""
+    from .indexing import take_along_dim  # noqa: PLC0415
+
+    if a.data.ndim == 0:
+        return SortResult(a, argsort(a))
+    idx = argsort(a, dim, descending)
+    return SortResult(take_along_dim(a, idx, normalize_dim(dim, a.data.ndim)), idx)
+
+
+def topk(a: Tensor, k: int, dim: int = -1, largest: bool = True,
+         sorted: bool = True) -> TopkResult:  # noqa: A002
+    """The ``k`` largest (or smallest) values along ``dim`` with their indices, largest first."""
+    from .indexing import take_along_dim  # noqa: PLC0415
+
+    d = normalize_dim(dim, max(a.data.ndim, 1))
+    n = a.data.shape[d] if a.data.ndim else 1
+    if not 0 <= k <= n:
+        raise RuntimeError(f"topk: k ({k}) must be between 0 and the size of dim {dim} ({n})")
+    if a.data.ndim == 0:
+        return TopkResult(a, argsort(a))
+    order = _order(a.data, d, largest)
+    idx = Tensor._make(get_xp(order).take(order, range(k), axis=d).astype("int64", copy=False))
+    return TopkResult(take_along_dim(a, idx, d), idx)
+
+
+def cumsum(a: Tensor, dim: int, *, dtype=None) -> Tensor:
+    """Running sums along ``dim``; integers and bools sum as int64. The gradient of each input
+    is the sum of the output's gradient from its position to the end."""
+    if dtype is not None:
+        a = a.to(dtype)
+    elif a.data.dtype.kind in "biu":
+        a = a.long()
+    x = a.data
+    xp = get_xp(x)
+    d = normalize_dim(dim, max(x.ndim, 1))
+    if x.ndim == 0:
+        return record(x.copy(), (a,), lambda g, needs: (g,), "CumsumBackward0")
+
+    def backward(g, needs):
+        return (xp.flip(xp.cumsum(xp.flip(g, d), axis=d), d),)
+    return record(xp.cumsum(x, axis=d), (a,), backward, "CumsumBackward0")
