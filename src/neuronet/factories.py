@@ -144,6 +144,34 @@ def full_like(t: Tensor, fill_value, dtype=None, device=None, requires_grad: boo
     return _like(t, fill_value, dtype, device, requires_grad)
 
 
+def new_tensor(self: Tensor, data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """``Tensor.new_tensor``: a copy of ``data`` with ``self``'s dtype and device by default."""
+    return tensor(data, self.dtype if dtype is None else dtype,
+                  self.device if device is None else device, requires_grad)
+
+
+def _new_filled(value):
+    def new(self: Tensor, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+        return _filled(value, size, self.dtype if dtype is None else dtype,
+                       self.device if device is None else device, requires_grad)
+    return new
+
+
+new_zeros = _new_filled(0)
+new_zeros.__doc__ = "``Tensor.new_zeros(*size)``: zeros with ``self``'s dtype and device by default."
+new_ones = _new_filled(1)
+new_ones.__doc__ = "``Tensor.new_ones(*size)``: ones with ``self``'s dtype and device by default."
+new_empty = _new_filled(0)
+new_empty.__doc__ = "``Tensor.new_empty(*size)``: like ``new_zeros`` (the values are zeros)."
+
+
+def new_full(self: Tensor, size, fill_value, dtype=None, device=None,
+             requires_grad: bool = False) -> Tensor:
+    """``Tensor.new_full``: ``fill_value`` everywhere, ``self``'s dtype and device by default."""
+    return _filled(fill_value, (size,), self.dtype if dtype is None else dtype,
+                   self.device if device is None else device, requires_grad)
+
+
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """[start, end) in steps of ``step``; int64 when all three are ints, else the default dtype."""
     if end is None:
@@ -227,3 +255,8 @@ def numel(t: Tensor) -> int:
 
 
 del get_xp
+
+
+# Tensor's ``new_*`` methods are these factories (bound here: this module imports Tensor).
+Tensor.new_tensor, Tensor.new_full = new_tensor, new_full
+Tensor.new_zeros, Tensor.new_ones, Tensor.new_empty = new_zeros, new_ones, new_empty

@@ -752,6 +752,7 @@ Tensor.arctan, Tensor.arcsin, Tensor.arccos = Tensor.atan, Tensor.asin, Tensor.a
 Tensor.arctan2, Tensor.moveaxis = Tensor.atan2, Tensor.movedim
 Tensor.swapaxes = Tensor.swapdims = _ops.transpose
 Tensor.mm = _ops.matmul
+Tensor.type_as = lambda self, other: self.to(other.dtype)
 Tensor.__mod__ = _ops.remainder
 Tensor.__rmod__ = lambda self, other: _ops.remainder(other, self)
 Tensor.__rfloordiv__ = lambda self, other: _ops.floor_divide(other, self)

@@ -192,3 +192,24 @@ def test_top_level_save_and_load(tmp_path):
     back = nt.load(tmp_path / "s.safetensors")
     assert set(back) == {"w", "steps"} and back["steps"].item() == 4
     np.testing.assert_array_equal(back["w"].numpy(), state["w"].numpy())
+
+
+def _new_tensors(m):
+    x = m.tensor([1.0, 2.0], dtype=m.float64)
+    made = [x.new_zeros(2, 3), x.new_ones((2,)), x.new_full((2, 2), 7), x.new_tensor([1, 2]),
+            x.new_empty(3), x.new_zeros(2, dtype=m.int32), m.tensor([1, 2]).type_as(x),
+            x.new_ones(1, requires_grad=True)]
+    return [(str(t.dtype).split(".")[-1], tuple(t.shape), t.requires_grad,
+             t.tolist() if t is not made[4] else None) for t in made]
+
+
+def test_new_tensors_take_dtype_and_device_from_self():
+    assert _new_tensors(nt) == [
+        ("float64", (2, 3), False, [[0.0] * 3] * 2), ("float64", (2,), False, [1.0, 1.0]),
+        ("float64", (2, 2), False, [[7.0, 7.0], [7.0, 7.0]]), ("float64", (2,), False, [1.0, 2.0]),
+        ("float64", (3,), False, None), ("int32", (2,), False, [0, 0]),
+        ("float64", (2,), False, [1.0, 2.0]), ("float64", (1,), True, [1.0])]
+
+
+def test_new_tensors_match_pytorch(torch):
+    assert _new_tensors(nt) == _new_tensors(torch)
