@@ -158,9 +158,9 @@ def _new_filled(value):
 
 
 new_zeros = _new_filled(0)
-new_zeros.__doc__ = "``Tensor.new_zeros(*size)``: zeros with ``self``'s dtype and device by default."
+new_zeros.__doc__ = "``Tensor.new_zeros(*size)``: zeros, ``self``'s dtype and device by default."
 new_ones = _new_filled(1)
-new_ones.__doc__ = "``Tensor.new_ones(*size)``: ones with ``self``'s dtype and device by default."
+new_ones.__doc__ = "``Tensor.new_ones(*size)``: ones, ``self``'s dtype and device by default."
 new_empty = _new_filled(0)
 new_empty.__doc__ = "``Tensor.new_empty(*size)``: like ``new_zeros`` (the values are zeros)."
 

@@ -366,13 +366,25 @@ class Tensor:
         return _ops.ge(self, other)
 
     def __invert__(self):
-        return _ops.logical_not(self)
+        return _ops.bitwise_not(self)
 
     def __and__(self, other):
-        return _ops.logical_and(self, other)
+        return _ops.bitwise_and(self, other)
+
+    def __rand__(self, other):
+        return _ops.bitwise_and(other, self)
 
     def __or__(self, other):
-        return _ops.logical_or(self, other)
+        return _ops.bitwise_or(self, other)
+
+    def __ror__(self, other):
+        return _ops.bitwise_or(other, self)
+
+    def __xor__(self, other):
+        return _ops.bitwise_xor(self, other)
+
+    def __rxor__(self, other):
+        return _ops.bitwise_xor(other, self)
 
     # In-place arithmetic works on data; it is refused while autograd would need the old values.
     def _inplace(self, op, other):
@@ -746,7 +758,8 @@ for _name in ("reshape", "sum", "mean", "square", "reciprocal", "log2", "log10",
               "fmod", "floor_divide", "lerp", "isinf", "logical_xor", "isclose", "allclose",
               "equal", "all", "any", "count_nonzero", "sort", "argsort", "topk", "cumsum", "tril",
               "triu", "diagonal", "diag", "trace", "outer", "dot", "mv", "bmm", "roll", "movedim",
-              "narrow", "repeat_interleave", "masked_fill", "scatter_add"):
+              "narrow", "repeat_interleave", "masked_fill", "scatter_add", "bitwise_and",
+              "bitwise_or", "bitwise_xor", "bitwise_not"):
     setattr(Tensor, _name, getattr(_ops, _name))
 Tensor.arctan, Tensor.arcsin, Tensor.arccos = Tensor.atan, Tensor.asin, Tensor.acos
 Tensor.arctan2, Tensor.moveaxis = Tensor.atan2, Tensor.movedim

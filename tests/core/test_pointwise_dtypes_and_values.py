@@ -77,3 +77,28 @@ def test_integer_remainder_by_zero_raises():
         nt.tensor([3, 4]) % nt.tensor([1, 0])
     with pytest.raises(RuntimeError, match="integer division by zero"):
         nt.fmod(nt.tensor([3]), 0)
+
+
+def _bitwise(m):
+    a, b, t = m.tensor([5, 3]), m.tensor([1, 6]), m.tensor([True, False])
+    out = {"ints": ((a & b).tolist(), (a | b).tolist(), (a ^ b).tolist(), (~a).tolist()),
+           "bools": ((t ^ m.tensor([True, True])).tolist(), (t & 1).tolist(), (t | True).tolist(),
+                     (True ^ t).tolist(), (~t).tolist()),
+           "reflected": (3 & a).tolist()}
+    for name, fn in (("float &", lambda: m.ones(2) & m.ones(2)), ("float ~", lambda: ~m.ones(2))):
+        try:
+            fn()
+        except (RuntimeError, TypeError) as e:
+            out[name] = type(e).__name__
+    return out
+
+
+def test_bitwise_operators():
+    assert _bitwise(nt) == {
+        "ints": ([1, 2], [5, 7], [4, 5], [-6, -4]),
+        "bools": ([False, True], [1, 0], [True, True], [False, True], [False, True]),
+        "reflected": [1, 3], "float &": "NotImplementedError", "float ~": "TypeError"}
+
+
+def test_bitwise_operators_match_pytorch(torch):
+    assert _bitwise(nt) == _bitwise(torch)

@@ -10,8 +10,9 @@ from .linalg import einsum, linear, matmul
 from .matrix import bmm, diag, diagonal, dot, mv, outer, trace, tril, triu
 from .ordering import argsort, cumsum, sort, topk
 from .pointwise import (
-    acos, allclose, asin, atan, atan2, ceil, cosh, equal, erf, floor_divide, fmod, isclose,
-    isinf, lerp, log2, log10, logical_xor, reciprocal, remainder, sinh, square, tan, trunc,
+    acos, allclose, asin, atan, atan2, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, ceil,
+    cosh, equal, erf, floor_divide, fmod, isclose, isinf, lerp, log2, log10, logical_xor,
+    reciprocal, remainder, sinh, square, tan, trunc,
 )
 from .reduce import (
     all, amax, amin, any, argmax, argmin, count_nonzero, logsumexp, max, mean, min, norm, prod,

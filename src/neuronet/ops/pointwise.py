@@ -1,6 +1,7 @@
 """More element-wise math, as PyTorch defines it: powers and logs, trigonometric and hyperbolic
-functions, erf, rounding, atan2, remainders, lerp, and the predicates isinf, logical_xor and
-isclose (with allclose and equal, which answer with a Python bool).
+functions, erf, rounding, atan2, remainders, lerp, the bitwise ops of integers and bools
+(``&``, ``|``, ``^``, ``~``), and the predicates isinf, logical_xor and isclose (with allclose
+and equal, which answer with a Python bool).
 
 Float-valued ops give integer inputs the default float dtype, as PyTorch does. Each backward
 sits beside its forward and sums over broadcast dimensions with ``unbroadcast``.
@@ -205,3 +206,38 @@ def equal(a: Tensor, b: Tensor) -> bool:
     if tuple(a.data.shape) != tuple(b.data.shape):
         return False
     return bool((a.data == b.data).all())
+
+
+def _bitwise(a, b, name: str) -> Tensor:
+    a, b, x, y = _binary(a, b, name)
+    if x.dtype.kind not in "biu":
+        raise NotImplementedError(f"{name}: not implemented for {x.dtype} tensors (integers and "
+                                  "bools only)")
+    try:
+        return Tensor._make(getattr(get_xp(x), name)(x, y))
+    except ValueError:
+        raise broadcast_error(name, a, b) from None
+
+
+def bitwise_and(a, b) -> Tensor:
+    """``a & b``: bit by bit for integers, logical for bools."""
+    return _bitwise(a, b, "bitwise_and")
+
+
+def bitwise_or(a, b) -> Tensor:
+    """``a | b``: bit by bit for integers, logical for bools."""
+    return _bitwise(a, b, "bitwise_or")
+
+
+def bitwise_xor(a, b) -> Tensor:
+    """``a ^ b``: bit by bit for integers, logical for bools."""
+    return _bitwise(a, b, "bitwise_xor")
+
+
+def bitwise_not(a: Tensor) -> Tensor:
+    """``~a``: every bit flipped for integers, logical not for bools."""
+    x = a.data
+    if x.dtype.kind not in "biu":
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type "
+                        "tensors")
+    return Tensor._make(get_xp(x).invert(x))
