@@ -324,3 +324,14 @@ def test_linear_bias_gradient_for_changing_batch_sizes():
         g = np.arange(batch * 2, dtype=np.float32).reshape(batch, 2)
         (layer(nt.randn(batch, 3)) * nt.tensor(g)).sum().backward()
         np.testing.assert_array_equal(layer.bias.grad.numpy(), g.sum(axis=0))
+
+
+@pytest.mark.parametrize("loss", ["cross_entropy", "nll_loss"])
+def test_a_mean_loss_with_every_target_ignored_is_nan_with_zero_gradient(loss):
+    """0/0 as in PyTorch: the loss is NaN (quietly: the suite turns warnings into errors) and
+    the gradient is 0, not NaN."""
+    x = nt.tensor([[0.5, -1.0, 2.0], [0.1, 0.2, 0.3]], requires_grad=True)
+    out = getattr(F, loss)(x, nt.tensor([1, 1]), ignore_index=1)
+    assert np.isnan(out.item())
+    out.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.zeros((2, 3)))

@@ -84,6 +84,16 @@ def _mean_divisor(total, xp, dtype):
     return total if total != 0 else xp.asarray(xp.nan, dtype=dtype)
 
 
+def _row_scale(g, reduction: str, denom):
+    """The output gradient per row: ``g`` ('none', 'sum') or ``g / denom`` ('mean'), which is 0
+    when every element was ignored (the loss is NaN then; PyTorch's gradient is 0)."""
+    if reduction == "none":
+        return g.reshape(-1)
+    if denom is None:
+        return g
+    return g / denom if denom == denom else g * 0
+
+
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002
                   ignore_index: int = -100, reduction: str = "mean",
                   label_smoothing: float = 0.0) -> Tensor:
@@ -129,7 +139,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  
     inputs = (input,) if weight is None else (input, weight)
 
     def backward(g, needs):
-        s = g.reshape(-1) if reduction == "none" else (g / denom if denom is not None else g)
+        s = _row_scale(g, reduction, denom)
         s_rows = s[:, None] if reduction == "none" else s
         coef = xp.zeros_like(logp)
         coef[rows, safe] = (1 - eps) * w_rows
@@ -184,7 +194,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noq
         out = per_row.sum() / denom if denom is not None else per_row.sum()
 
     def backward(g, needs):
-        s = g.reshape(-1) if reduction == "none" else (g / denom if denom is not None else g)
+        s = _row_scale(g, reduction, denom)
         gx2 = xp.zeros_like(x2)
         gx2[rows, safe] = -w_rows * s
         return (_class_first(gx2, x.shape, xp),) + ((None,) if len(needs) == 2 else ())
