@@ -62,3 +62,15 @@ def test_kl_div_with_zero_targets_is_finite():
     logp = nt.log_softmax(nt.tensor([[1e4, 0.0, -1e4]], requires_grad=True), 1)
     loss = F.kl_div(logp, nt.tensor([[0.0, 1.0, 0.0]]), reduction="sum")
     assert np.isfinite(loss.item())
+
+
+@pytest.mark.parametrize("name,alpha,scale", [("elu", 1.0, 1.0), ("elu", 0.3, 1.0),
+                                              ("selu", 1.6732632423543772, 1.0507009873554805)])
+def test_elu_gradient_keeps_its_digits_far_below_zero(name, alpha, scale):
+    """The slope alpha * scale * exp(x) below zero is computed as such, not as the output plus
+    alpha (which cancels to a few digits once exp(x) is tiny)."""
+    x = nt.tensor([-5.0, -20.0, -30.0, -700.0], dtype=nt.float64, requires_grad=True)
+    y = F.elu(x, alpha) if name == "elu" else F.selu(x)
+    y.backward(nt.ones_like(y))
+    want = alpha * scale * np.exp(x.detach().numpy())
+    np.testing.assert_allclose(x.grad.numpy(), want, rtol=1e-14, atol=0)

@@ -71,8 +71,10 @@ def elu(a: Tensor, alpha: float = 1.0, scale: float = 1.0, name: str = "EluBackw
     if scale != 1:
         out = out * scale
 
-    def backward(g, needs):
-        return (g * xp.where(pos, scale, (neg_part + alpha) * scale).astype(x.dtype, copy=False),)
+    def backward(g, needs):  # alpha * exp(x) directly: expm1(x) + 1 loses digits for x << 0
+        slope = xp.exp(xp.minimum(x, 0))
+        slope *= alpha * scale
+        return (g * xp.where(pos, scale, slope).astype(x.dtype, copy=False),)
     return record(out, (a,), backward, name)
 
 
