@@ -36,6 +36,15 @@ ACTIVATION_SPECS = [
     OpSpec("prelu_shared", lambda F, m, x, w: F.prelu(x, w), ((3, 4), (1,)), "away"),
     OpSpec("prelu_channels", lambda F, m, x, w: F.prelu(x, w), ((2, 4, 3), (4,)), "away"),
     OpSpec("softmin", lambda F, m, x: F.softmin(x, 1), ((3, 4),)),
+    # PyTorch's float64 hardsigmoid gradient scales by 1/6 rounded to float32 (3e-8 off);
+    # ours is exact, as the gradient check shows.
+    OpSpec("hardsigmoid", lambda F, m, x: F.hardsigmoid(x * 3), ((3, 4),), "away",
+           kwargs={"grad_rtol": 1e-7}),
+    OpSpec("hardswish", lambda F, m, x: F.hardswish(x * 3), ((3, 4),), "away"),
+    OpSpec("threshold", lambda F, m, x: F.threshold(x, 0.1, -2.0), ((3, 4),), "away"),
+    OpSpec("hardshrink", lambda F, m, x: F.hardshrink(x, 0.05), ((3, 4),), "away"),
+    OpSpec("softshrink", lambda F, m, x: F.softshrink(x, 0.05), ((3, 4),), "away"),
+    OpSpec("tanhshrink", lambda F, m, x: F.tanhshrink(x), ((3, 4),)),
     # neuronet's own (no PyTorch counterpart), and random ones made repeatable by a fresh
     # generator per call: gradient-checked, not compared with PyTorch.
     OpSpec("maxout", lambda F, m, x: F.maxout(x, 3), ((2, 6),), kwargs={"ours": True}),

@@ -13,7 +13,8 @@ ACTIVATIONS = {
     "celu": F.celu, "gelu": F.gelu, "gelu_tanh": lambda x: F.gelu(x, approximate="tanh"),
     "silu": F.silu, "mish": F.mish, "softsign": F.softsign, "leaky_relu": F.leaky_relu,
     "binary_step": F.binary_step, "hardtanh": F.hardtanh, "rrelu": F.rrelu,
-    "softmin": lambda x: F.softmin(x, 0),
+    "softmin": lambda x: F.softmin(x, 0), "hardsigmoid": F.hardsigmoid,
+    "hardswish": F.hardswish, "tanhshrink": F.tanhshrink, "softshrink": F.softshrink,
 }
 
 

@@ -47,7 +47,8 @@ def test_matches_pytorch(spec, rng, torch, float64_default):
 
 def _compare_with_pytorch(spec, rng, torch, TF):
     assert_matches_pytorch(lambda *a: spec.fn(F, nt, *a), lambda *a: spec.fn(TF, torch, *a),
-                           make_inputs(spec, rng), torch, rng, rtol=1e-10, grad_rtol=1e-9)
+                           make_inputs(spec, rng), torch, rng, rtol=1e-10,
+                           grad_rtol=spec.kwargs.get("grad_rtol", 1e-9))
 
 
 @pytest.mark.parametrize("spec", ALL_SPECS, ids=IDS)

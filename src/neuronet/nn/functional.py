@@ -4,8 +4,9 @@ Every function here is the op itself from ``neuronet.ops`` (forward and VJP in o
 """
 from ..ops import log_softmax, relu, sigmoid, softmax, tanh  # noqa: F401
 from ..ops.activation import (  # noqa: F401
-    binary_step, celu, elu, gelu, hardtanh, leaky_relu, logsigmoid, maxout, mish, prelu, relu6,
-    rrelu, selu, silu, softmin, softplus, softsign,
+    binary_step, celu, elu, gelu, hardshrink, hardsigmoid, hardswish, hardtanh, leaky_relu,
+    logsigmoid, maxout, mish, prelu, relu6, rrelu, selu, silu, softmin, softplus, softshrink,
+    softsign, tanhshrink, threshold,
 )
 from ..ops.linalg import linear  # noqa: F401
 from ..ops.loss import (  # noqa: F401

@@ -149,6 +149,61 @@ def relu6(a: Tensor) -> Tensor:
     return hardtanh(a, 0.0, 6.0)
 
 
+def hardsigmoid(a: Tensor) -> Tensor:
+    """relu6(x + 3) / 6; gradient 1/6 strictly between -3 and 3 (PyTorch)."""
+    x = a.data
+    xp = get_xp(x)
+    inside = (x > -3) & (x < 3)
+    out = xp.clip(x + 3, 0, 6) / 6
+    return record(out, (a,), lambda g, needs: (g * inside / 6,), "HardsigmoidBackward0")
+
+
+def hardswish(a: Tensor) -> Tensor:
+    """x * relu6(x + 3) / 6; gradient 0 below -3, x / 3 + 1/2 on [-3, 3], 1 above (PyTorch)."""
+    x = a.data
+    xp = get_xp(x)
+    out = x * xp.clip(x + 3, 0, 6) / 6
+
+    def backward(g, needs):
+        slope = xp.where(x < -3, 0, xp.where(x <= 3, x / 3 + 0.5, 1)).astype(x.dtype, copy=False)
+        return (g * slope,)
+    return record(out, (a,), backward, "HardswishBackward0")
+
+
+def threshold(a: Tensor, threshold: float, value: float) -> Tensor:  # noqa: A002 - PyTorch's
+    """x where x > threshold, else ``value``; gradient 1 where x > threshold."""
+    x = a.data
+    above = x > threshold
+    out = get_xp(x).where(above, x, x.dtype.type(value))
+    return record(out, (a,), lambda g, needs: (g * above,), "ThresholdBackward0")
+
+
+def hardshrink(a: Tensor, lambd: float = 0.5) -> Tensor:
+    """x where |x| > lambd, else 0; gradient 1 where |x| > lambd."""
+    x = a.data
+    xp = get_xp(x)
+    keep = xp.abs(x) > lambd
+    return record(x * keep, (a,), lambda g, needs: (g * keep,), "HardshrinkBackward0")
+
+
+def softshrink(a: Tensor, lambd: float = 0.5) -> Tensor:
+    """x - lambd above lambd, x + lambd below -lambd, 0 between; gradient 1 outside."""
+    if lambd < 0:
+        raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
+    x = a.data
+    xp = get_xp(x)
+    keep = xp.abs(x) > lambd
+    out = (x - xp.sign(x) * x.dtype.type(lambd)) * keep
+    return record(out, (a,), lambda g, needs: (g * keep,), "SoftshrinkBackward0")
+
+
+def tanhshrink(a: Tensor) -> Tensor:
+    """x - tanh(x); gradient tanh(x)^2."""
+    x = a.data
+    t = get_xp(x).tanh(x)
+    return record(x - t, (a,), lambda g, needs: (g * (t * t),), "TanhshrinkBackward0")
+
+
 def softsign(a: Tensor) -> Tensor:
     """x / (1 + |x|); gradient 1 / (1 + |x|)^2."""
     x = a.data

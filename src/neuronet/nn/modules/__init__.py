@@ -1,8 +1,8 @@
 """Layer classes, one concept per file."""
 from .activation import (
-    ACTIVATIONS, CELU, ELU, GELU, SELU, BinaryStep, Hardtanh, LeakyReLU, LogSigmoid, LogSoftmax,
-    Mish, PReLU, ReLU, ReLU6, RReLU, Sigmoid, SiLU, Softmax, Softmin, Softplus, Softsign, Tanh,
-    get_activation,
+    ACTIVATIONS, CELU, ELU, GELU, SELU, BinaryStep, Hardshrink, Hardsigmoid, Hardswish, Hardtanh,
+    LeakyReLU, LogSigmoid, LogSoftmax, Mish, PReLU, ReLU, ReLU6, RReLU, Sigmoid, SiLU, Softmax,
+    Softmin, Softplus, Softshrink, Softsign, Tanh, Tanhshrink, Threshold, get_activation,
 )
 from .container import ModuleDict, ModuleList, Sequential
 from .dropout import Dropout
@@ -16,10 +16,12 @@ from .sparse import Embedding
 
 __all__ = [
     "ACTIVATIONS", "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d", "BinaryStep", "CELU",
-    "CrossEntropyLoss", "Dropout", "ELU", "Embedding", "Flatten", "GELU", "Hardtanh",
+    "CrossEntropyLoss", "Dropout", "ELU", "Embedding", "Flatten", "GELU", "Hardshrink",
+    "Hardsigmoid", "Hardswish", "Hardtanh",
     "HingeEmbeddingLoss", "HuberLoss", "Identity", "KLDivLoss", "L1Loss", "LayerNorm",
     "LeakyReLU", "Linear", "LogSigmoid", "LogSoftmax", "MSELoss", "MarginRankingLoss", "Maxout",
     "Mish", "ModuleDict", "ModuleList", "MultiMarginLoss", "NLLLoss", "PReLU", "RReLU", "ReLU",
     "ReLU6", "SELU", "Sequential", "SiLU", "Sigmoid", "SmoothL1Loss", "SoftMarginLoss",
-    "Softmax", "Softmin", "Softplus", "Softsign", "Tanh", "Unflatten", "get_activation",
+    "Softmax", "Softmin", "Softplus", "Softshrink", "Softsign", "Tanh", "Tanhshrink", "Threshold",
+    "Unflatten", "get_activation",
 ]

@@ -209,6 +209,68 @@ class ReLU6(Hardtanh):
         super().__init__(0.0, 6.0)
 
 
+class Hardsigmoid(Module):
+    """relu6(x + 3) / 6."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+
+    def forward(self, x):
+        return act.hardsigmoid(x)
+
+
+class Hardswish(Module):
+    """x * relu6(x + 3) / 6."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+
+    def forward(self, x):
+        return act.hardswish(x)
+
+
+class Threshold(Module):
+    """x where x > threshold, else ``value``."""
+
+    def __init__(self, threshold: float, value: float, inplace: bool = False) -> None:
+        super().__init__()
+        self.threshold, self.value = threshold, value
+
+    def forward(self, x):
+        return act.threshold(x, self.threshold, self.value)
+
+    def extra_repr(self) -> str:
+        return f"threshold={self.threshold}, value={self.value}"
+
+
+class Hardshrink(Module):
+    """x where |x| > lambd, else 0."""
+
+    def __init__(self, lambd: float = 0.5) -> None:
+        super().__init__()
+        self.lambd = lambd
+
+    def forward(self, x):
+        return act.hardshrink(x, self.lambd)
+
+    def extra_repr(self) -> str:
+        return f"{self.lambd}"
+
+
+class Softshrink(Hardshrink):
+    """x shrunk towards 0 by lambd (0 within lambd of it)."""
+
+    def forward(self, x):
+        return act.softshrink(x, self.lambd)
+
+
+class Tanhshrink(Module):
+    """x - tanh(x)."""
+
+    def forward(self, x):
+        return act.tanhshrink(x)
+
+
 class Softsign(Module):
     """x / (1 + |x|)."""
 
@@ -228,6 +290,8 @@ ACTIVATIONS = {
     "softplus": Softplus, "softmax": lambda: Softmax(dim=-1), "leaky_relu": LeakyReLU,
     "prelu": PReLU, "rrelu": RReLU, "elu": ELU, "selu": SELU, "gelu": GELU, "silu": SiLU,
     "hardtanh": Hardtanh, "softsign": Softsign, "logsigmoid": LogSigmoid, "mish": Mish,
+    "hardsigmoid": Hardsigmoid, "hardswish": Hardswish, "tanhshrink": Tanhshrink,
+    "hardshrink": Hardshrink, "softshrink": Softshrink, "relu6": ReLU6, "celu": CELU,
     "identity": None,
 }
 """Activation modules by name (``maxout`` is a layer of its own: ``Maxout``)."""
