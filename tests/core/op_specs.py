@@ -153,6 +153,12 @@ SPECS = [
     OpSpec("getitem_repeated", lambda m, a: a[_idx(m, [0, 2, 0, 0])], ((3, 4),)),
     OpSpec("getitem_mask", lambda m, a: a[a > 0], ((3, 4),), "away"),
     OpSpec("getitem_2d_index", lambda m, a: a[_idx(m, [0, 1, 1]), _idx(m, [2, 2, 0])], ((3, 4),)),
+    # integers are applied before index arrays (NumPy would move the dims): PyTorch's shapes
+    OpSpec("getitem_int_none_index", lambda m, a: a[1, None, _idx(m, [2, 0, 2])], ((2, 3),)),
+    OpSpec("getitem_index_int_index", lambda m, a: a[_idx(m, [0, 1, 1]), 2, _idx(m, [3, 0, 3])],
+           ((2, 3, 4),)),
+    OpSpec("getitem_slice_int_index", lambda m, a: a[1:, -1, None, _idx(m, [[0], [1]])],
+           ((3, 2, 2),)),
     OpSpec("index_select", lambda m, a: m.index_select(a, 1, _idx(m, [3, 0, 3])), ((2, 4),)),
     OpSpec("gather", lambda m, a: m.gather(a, 1, _idx(m, [[0, 0], [1, 0], [3, 3]])), ((3, 4),)),
     OpSpec("gather_dim0", lambda m, a: m.gather(a, 0, _idx(m, [[2, 0, 1]])), ((3, 4),)),

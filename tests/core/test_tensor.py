@@ -213,3 +213,11 @@ def test_new_tensors_take_dtype_and_device_from_self():
 
 def test_new_tensors_match_pytorch(torch):
     assert _new_tensors(nt) == _new_tensors(torch)
+
+
+def test_integers_among_index_arrays_are_applied_first():
+    """PyTorch's rule (NumPy moves the dims of an integer mixed with index arrays)."""
+    x = nt.arange(24).reshape(2, 3, 4)
+    assert tuple(x[1, None, nt.tensor([2, 0])].shape) == (1, 2, 4)
+    assert x[nt.tensor([0, 1]), 2, nt.tensor([3, 0])].tolist() == [11, 20]
+    assert tuple(x[:, 1, None, nt.tensor([0, 3])].shape) == (2, 1, 2)

@@ -6,6 +6,8 @@ an index repeats.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from ..backend import get_xp
 from ..backend import scatter_add as _add_at
 from ..tensor import Tensor, record
@@ -30,14 +32,37 @@ def _array_key(key, xp):
     return key
 
 
+def _ints_first(key) -> tuple | None:
+    """PyTorch applies integer indices before index arrays (NumPy treats an integer among index
+    arrays as one of them, which moves the result's dims): ``(basic, advanced)`` such that
+    ``x[basic][advanced]`` is PyTorch's ``x[key]``, or None when ``key`` mixes no integer with
+    an index array."""
+    parts = key if isinstance(key, tuple) else (key,)
+    if not any(isinstance(p, (int, np.integer)) and not isinstance(p, bool) for p in parts):
+        return None
+    basic, advanced = [], []
+    for p in parts:
+        if isinstance(p, (int, np.integer)) and not isinstance(p, bool):
+            basic.append(p)  # selects: leaves no dim behind
+        elif p is None or p is Ellipsis or isinstance(p, slice):
+            basic.append(p)
+            advanced.append(Ellipsis if p is Ellipsis else slice(None))
+        else:  # an index array (a bool mask spans as many dims as it has)
+            basic.extend([slice(None)] * (p.ndim if p.dtype.kind == "b" else 1))
+            advanced.append(p)
+    return tuple(basic), tuple(advanced)
+
+
 def getitem(a: Tensor, key) -> Tensor:
     x = a.data
     xp = get_xp(x)
     basic = _is_basic(key)
+    split = None
     if not basic:
         key = _array_key(key, xp)
+        split = _ints_first(key)
     try:
-        out = x[key]
+        out = x[key] if split is None else x[split[0]][split[1]]
     except IndexError as err:
         raise IndexError(f"index {key!r} is invalid for a tensor of shape {tuple(x.shape)}: "
                          f"{err}") from None
@@ -46,8 +71,10 @@ def getitem(a: Tensor, key) -> Tensor:
         grad = xp.zeros_like(x)
         if basic:
             grad[key] = g
-        else:
+        elif split is None:
             _add_at(xp, grad, key, g)
+        else:
+            _add_at(xp, grad[split[0]], split[1], g)  # (grad[split[0]] is a view of grad)
         return (grad,)
     return record(out, (a,), backward, "IndexBackward0" if not basic else "SliceBackward0")
 
