@@ -341,11 +341,19 @@ class Tensor:
     def __setitem__(self, key, value) -> None:
         """In-place assignment into the data (``x[x < 0] = 0``); like every in-place op it is
         refused on a tensor that autograd is tracking."""
-        from .ops.indexing import _array_key, _is_basic  # noqa: PLC0415
+        from .ops.indexing import _array_key, _ints_first, _is_basic  # noqa: PLC0415
 
+        split = None
         if not _is_basic(key):
             key = _array_key(key, get_xp(self.data))
-        self._inplace(lambda x, v: _assign_at(x, key, v), value)
+            split = _ints_first(key)
+
+        def assign(x, v):
+            if split is None:
+                return _assign_at(x, key, v)
+            _assign_at(x[split[0]], split[1], v)  # (x[split[0]] is a view of x)
+            return x
+        self._inplace(assign, value)
 
     def __eq__(self, other):  # noqa: D105
         return _ops.eq(self, other)

@@ -221,3 +221,9 @@ def test_integers_among_index_arrays_are_applied_first():
     assert tuple(x[1, None, nt.tensor([2, 0])].shape) == (1, 2, 4)
     assert x[nt.tensor([0, 1]), 2, nt.tensor([3, 0])].tolist() == [11, 20]
     assert tuple(x[:, 1, None, nt.tensor([0, 3])].shape) == (2, 1, 2)
+
+
+def test_assignment_through_integers_and_index_arrays():
+    x = nt.zeros(2, 3, 4)
+    x[1, None, nt.tensor([2, 0])] = nt.arange(4, dtype=nt.float32)  # broadcast over (1, 2, 4)
+    assert x[1].tolist() == [[0, 1, 2, 3], [0, 0, 0, 0], [0, 1, 2, 3]] and x[0].sum().item() == 0
