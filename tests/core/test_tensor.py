@@ -225,5 +225,5 @@ def test_integers_among_index_arrays_are_applied_first():
 
 def test_assignment_through_integers_and_index_arrays():
     x = nt.zeros(2, 3, 4)
-    x[1, None, nt.tensor([2, 0])] = nt.arange(4, dtype=nt.float32)  # broadcast over (1, 2, 4)
-    assert x[1].tolist() == [[0, 1, 2, 3], [0, 0, 0, 0], [0, 1, 2, 3]] and x[0].sum().item() == 0
+    x[1, None, nt.tensor([2, 0])] = nt.arange(8, dtype=nt.float32).reshape(1, 2, 4)
+    assert x[1].tolist() == [[4, 5, 6, 7], [0, 0, 0, 0], [0, 1, 2, 3]] and x[0].sum().item() == 0
