@@ -126,3 +126,17 @@ def test_var_needs_enough_elements():
 def test_bad_dim_names_the_range():
     with pytest.raises(IndexError, match=r"range of \[-2, 1\], but got 2"):
         nt.zeros(2, 3).sum(2)
+
+
+def test_reductions_refuse_the_dtypes_pytorch_refuses():
+    ints, bools = nt.tensor([[1, 2], [3, 4]]), nt.tensor([True, False])
+    for fn, pattern in [(lambda: nt.var(ints), "std and var only support floating point"),
+                        (lambda: ints.std(0), "std and var only support floating point"),
+                        (lambda: nt.norm(ints), "norm: expected a floating point"),
+                        (lambda: nt.argmax(bools), "argmax\\(\\): does not support bool"),
+                        (lambda: bools.argmin(), "argmin\\(\\): does not support bool")]:
+        with pytest.raises(RuntimeError, match=pattern):
+            fn()
+    out = nt.logsumexp(ints, 0)
+    assert out.dtype == nt.float32
+    np.testing.assert_allclose(out.numpy(), np.log(np.exp([1, 2]) + np.exp([3, 4])), rtol=1e-6)

@@ -12,7 +12,7 @@ from ..backend import get_xp
 from ..tensor import Tensor, record
 from ._util import normalize_dim, normalize_dims
 from .elementwise import abs as _abs
-from .elementwise import maximum, minimum, sqrt
+from .elementwise import floating, maximum, minimum, sqrt
 
 MaxMin = namedtuple("MaxMin", ["values", "indices"])
 
@@ -184,6 +184,8 @@ def argmin(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
 
 def _arg(a: Tensor, dim, keepdim: bool, which: str) -> Tensor:
     x = a.data
+    if x.dtype.kind == "b":
+        raise RuntimeError(f"{which}(): does not support bool input")
     xp = get_xp(x)
     if dim is None:
         idx = getattr(xp, which)(x.reshape(-1))
@@ -225,6 +227,9 @@ def var(a: Tensor, dim=None, *, correction: float = 1, keepdim: bool = False,
     if unbiased is not None:
         correction = 1 if unbiased else 0
     x = a.data
+    if x.dtype.kind not in "fc":
+        raise RuntimeError(f"std and var only support floating point and complex dtypes, got "
+                           f"{x.dtype}")
     axes = normalize_dims(dim, x.ndim)
     n = _count(x.shape, axes)
     mu = x.mean(axis=axes, keepdims=True)
@@ -248,8 +253,10 @@ def std(a: Tensor, dim=None, *, correction: float = 1, keepdim: bool = False,
 def logsumexp(a: Tensor, dim, keepdim: bool = False) -> Tensor:
     """log(sum(exp(a), dim)), computed as m + log(sum(exp(a - m))) with m = max (a constant).
 
-    Finite for any finite input; the gradient is softmax(a) = exp(a - out).
+    Finite for any finite input; the gradient is softmax(a) = exp(a - out). Integers give the
+    default float dtype.
     """
+    a = floating(a)
     x = a.data
     xp = get_xp(x)
     axes = normalize_dims(dim, x.ndim)
@@ -266,6 +273,9 @@ def logsumexp(a: Tensor, dim, keepdim: bool = False) -> Tensor:
 def norm(a: Tensor, p="fro", dim=None, keepdim: bool = False) -> Tensor:
     """Vector p-norm over ``dim`` (all elements when None): (sum |a|^p)^(1/p); p may be inf."""
     x = a.data
+    if x.dtype.kind not in "fc":
+        raise RuntimeError(f"norm: expected a floating point or complex tensor as input, got "
+                           f"{x.dtype}")
     xp = get_xp(x)
     axes = normalize_dims(dim, x.ndim)
     if p == "fro":
