@@ -227,3 +227,14 @@ def test_assignment_through_integers_and_index_arrays():
     x = nt.zeros(2, 3, 4)
     x[1, None, nt.tensor([2, 0])] = nt.arange(8, dtype=nt.float32).reshape(1, 2, 4)
     assert x[1].tolist() == [[4, 5, 6, 7], [0, 0, 0, 0], [0, 1, 2, 3]] and x[0].sum().item() == 0
+
+
+def test_zero_dim_tensors_take_dim_0_and_calls_without_dims_are_refused():
+    x = nt.tensor(3.0, requires_grad=True)
+    y = x.flip(0) * 2 + x.movedim(-1, 0)
+    y.backward()
+    assert y.item() == 9.0 and x.grad.item() == 3.0
+    with pytest.raises(TypeError, match="permute\\(\\) missing"):
+        nt.ones(2, 3).permute()
+    with pytest.raises(TypeError, match="repeat\\(\\) missing"):
+        nt.ones(2).repeat()

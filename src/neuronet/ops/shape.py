@@ -74,6 +74,8 @@ def unflatten(a: Tensor, dim: int, sizes) -> Tensor:
 
 
 def permute(a: Tensor, *dims) -> Tensor:
+    if not dims:
+        raise TypeError('permute() missing 1 required positional arguments: "dims"')
     nd = a.data.ndim
     dims = tuple(normalize_dim(d, nd) for d in _sizes(dims))
     if sorted(dims) != list(range(nd)):
@@ -149,6 +151,8 @@ def broadcast_to(a: Tensor, shape) -> Tensor:
 
 def repeat(a: Tensor, *repeats) -> Tensor:
     """Tile the tensor ``repeats[i]`` times along each dim (PyTorch's ``repeat``)."""
+    if not repeats:
+        raise TypeError('repeat() missing 1 required positional arguments: "repeats"')
     reps = _sizes(repeats)
     shape = a.data.shape
     if len(reps) < len(shape):
@@ -269,6 +273,8 @@ def unbind(a: Tensor, dim: int = 0) -> tuple:
 def flip(a: Tensor, dims) -> Tensor:
     xp = get_xp(a.data)
     axes = tuple(normalize_dim(d, a.data.ndim) for d in ((dims,) if isinstance(dims, int) else dims))
+    if a.data.ndim == 0:  # a 0-d tensor takes dim 0 (or -1) and stays as it is
+        axes = ()
 
     def backward(g, needs):
         return (xp.flip(g, axes),)
@@ -304,6 +310,8 @@ def movedim(a: Tensor, source, destination) -> Tensor:
         raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(src)} "
                            f"dims) should contain the same number of dims as destination "
                            f"({list(dst)} dims)")
+    if n == 0:  # a 0-d tensor takes dim 0 (or -1) and stays as it is
+        src = dst = ()
     return record(xp.moveaxis(a.data, src, dst), (a,),
                   lambda g, needs: (xp.moveaxis(g, dst, src),), "MovedimBackward0")
 
