@@ -44,8 +44,9 @@ def _values(m):
         "square int": (m.square(a).tolist(), str(m.square(a).dtype).split(".")[-1]),
         "trunc int": (m.trunc(a).tolist(), str(m.trunc(a).dtype).split(".")[-1]),
         "ceil": m.tensor([1.2, -1.2, 2.0]).ceil().tolist(),
-        "atan2 quadrants": [round(v, 6) for v in m.atan2(m.tensor([1.0, 1.0, -1.0, -1.0]),
-                                                         m.tensor([1.0, -1.0, -1.0, 1.0])).tolist()],
+        "atan2 quadrants": [round(v, 6) for v in
+                            m.atan2(m.tensor([1.0, 1.0, -1.0, -1.0]),
+                                    m.tensor([1.0, -1.0, -1.0, 1.0])).tolist()],
     }
     return out
 
@@ -102,3 +103,36 @@ def test_bitwise_operators():
 
 def test_bitwise_operators_match_pytorch(torch):
     assert _bitwise(nt) == _bitwise(torch)
+
+
+def _promotions(m):
+    ints = m.tensor([3, 1])
+    out = {"clamp by 2.5": (m.clamp(ints, min=2.5).tolist(),
+                            str(m.clamp(ints, min=2.5).dtype).split(".")[-1]),
+           "clamp by a float64 tensor": str(m.clamp(m.ones(2), max=m.tensor([0.5, 2.0],
+                                                                          dtype=m.float64)).dtype)
+           .split(".")[-1],
+           "clamp bool by 2": str(m.clamp(m.tensor([True, False]), min=2).dtype).split(".")[-1],
+           "atan2 with a 0-d float64": str(m.atan2(ints, m.tensor(2.0, dtype=m.float64)).dtype)
+           .split(".")[-1]}
+    wide = m.ones(2, dtype=m.float64)
+    for name, fn in (("lerp of integers", lambda: m.lerp(ints, ints, 0.5)),
+                     ("lerp of two dtypes", lambda: m.lerp(m.ones(2), wide, 0.5)),
+                     ("isclose of two dtypes", lambda: m.isclose(ints, m.ones(2)))):
+        try:
+            fn()
+        except RuntimeError:
+            out[name] = "error"
+    return out
+
+
+def test_bounds_and_operands_take_part_in_the_result_dtype():
+    assert _promotions(nt) == {
+        "clamp by 2.5": ([3.0, 2.5], "float32"), "clamp by a float64 tensor": "float64",
+        "clamp bool by 2": "int64", "atan2 with a 0-d float64": "float64",
+        "lerp of integers": "error", "lerp of two dtypes": "error",
+        "isclose of two dtypes": "error"}
+
+
+def test_promotions_match_pytorch(torch):
+    assert _promotions(nt) == _promotions(torch)

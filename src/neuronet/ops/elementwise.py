@@ -361,22 +361,22 @@ def clamp(a: Tensor, min=None, max=None) -> Tensor:  # noqa: A002
                       "ClampMinBackward0")
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
-    xp = get_xp(a.data)
-    inputs = [a]
+    # The bounds take part in the result's dtype, as in PyTorch (integers clamped at 2.5 become
+    # floats); number bounds are constants.
+    lo_t = None if min is None else min if isinstance(min, Tensor) else constant(min, a)
+    hi_t = None if max is None else max if isinstance(max, Tensor) else constant(max, a)
+    for bound in (lo_t, hi_t):
+        if bound is not None:
+            a = operands(a, bound, "clamp")[0]
+    lo_t = None if lo_t is None else operands(a, lo_t, "clamp")[1]
+    hi_t = None if hi_t is None else operands(a, hi_t, "clamp")[1]
     x = a.data
-    lo = hi = None
-    if min is not None:
-        lo_t = min if isinstance(min, Tensor) else None
-        if lo_t is not None:
-            _, lo_t = operands(a, lo_t, "clamp")
-            inputs.append(lo_t)
-        lo = lo_t.data if lo_t is not None else min
-    if max is not None:
-        hi_t = max if isinstance(max, Tensor) else None
-        if hi_t is not None:
-            _, hi_t = operands(a, hi_t, "clamp")
-            inputs.append(hi_t)
-        hi = hi_t.data if hi_t is not None else max
+    if x.dtype.kind == "b" and not (isinstance(min, Tensor) or isinstance(max, Tensor)):
+        raise NotImplementedError("clamp: not implemented for bool tensors with number bounds")
+    xp = get_xp(x)
+    inputs = [a] + [t for t in (lo_t, hi_t) if t is not None]
+    lo = None if lo_t is None else lo_t.data
+    hi = None if hi_t is None else hi_t.data
     below = x < lo if lo is not None else None
     out = xp.maximum(x, lo) if lo is not None else x
     above = out > hi if hi is not None else None
@@ -385,8 +385,7 @@ def clamp(a: Tensor, min=None, max=None) -> Tensor:  # noqa: A002
     if out is x:
         out = x.copy()
     out = out.astype(x.dtype, copy=False)
-    lo_is_t = lo is not None and isinstance(min, Tensor)
-    hi_is_t = hi is not None and isinstance(max, Tensor)
+    lo_is_t, hi_is_t = lo_t is not None, hi_t is not None
 
     def backward(g, needs):
         keep = True

@@ -121,8 +121,9 @@ def ceil(a: Tensor) -> Tensor:
 def atan2(a, b) -> Tensor:
     """The angle of the point (b, a), in (-pi, pi]. Gradients: b / r^2 for a, -a / r^2 for b,
     with r^2 = a^2 + b^2."""
-    a, b, x, y = _binary(floating(a) if isinstance(a, Tensor) else a,
-                         floating(b) if isinstance(b, Tensor) else b, "atan2")
+    a, b, _, _ = _binary(a, b, "atan2")  # promoted first: a 0-d float64 makes float64
+    a, b = floating(a), floating(b)
+    x, y = a.data, b.data
     xp = get_xp(x)
     try:
         out = xp.arctan2(x, y)
@@ -175,9 +176,16 @@ def floor_divide(a, b) -> Tensor:
 
 def lerp(start: Tensor, end: Tensor, weight) -> Tensor:
     """start + weight * (end - start), for a number or tensor ``weight``. Gradients: (1 - w),
-    w and (end - start)."""
+    w and (end - start). As in PyTorch, ``start`` is floating and tensors share its dtype."""
     from .elementwise import add, mul, sub  # noqa: PLC0415
 
+    dtype = start.data.dtype
+    if dtype.kind not in "fc":
+        raise RuntimeError(f"lerp: only implemented for floating point tensors, got {dtype}")
+    for name, t in (("end", end), ("weight", weight)):
+        if isinstance(t, Tensor) and t.data.dtype != dtype:
+            raise RuntimeError(f"lerp: expected dtype {dtype} for `{name}` but got dtype "
+                               f"{t.data.dtype}")
     return add(start, mul(weight, sub(end, start)))
 
 
@@ -191,7 +199,11 @@ def logical_xor(a, b) -> Tensor:
 
 
 def isclose(a, b, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
-    """|a - b| <= atol + rtol * |b|, element by element (a bool tensor)."""
+    """|a - b| <= atol + rtol * |b|, element by element (a bool tensor); two tensors must share
+    a dtype, as in PyTorch."""
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and a.data.dtype != b.data.dtype:
+        raise RuntimeError(f"isclose(): expected both tensors to have same dtype, but got "
+                           f"{a.data.dtype} and {b.data.dtype}")
     a, b, x, y = _binary(a, b, "isclose")
     return Tensor._make(get_xp(x).isclose(x, y, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
