@@ -63,7 +63,8 @@ def topk(a: Tensor, k: int, dim: int = -1, largest: bool = True,
     if a.data.ndim == 0:
         return TopkResult(a, argsort(a))
     order = _order(a.data, d, largest)
-    idx = Tensor._make(get_xp(order).take(order, range(k), axis=d).astype("int64", copy=False))
+    xp = get_xp(order)
+    idx = Tensor._make(xp.take(order, xp.arange(k), axis=d).astype("int64", copy=False))
     return TopkResult(take_along_dim(a, idx, d), idx)
 
 
