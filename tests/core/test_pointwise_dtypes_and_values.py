@@ -42,6 +42,7 @@ def _values(m):
         "isinf": m.isinf(x).tolist(),
         "logical_xor": m.logical_xor(m.tensor([True, True, False]), m.tensor([1, 0, 0])).tolist(),
         "square int": (m.square(a).tolist(), str(m.square(a).dtype).split(".")[-1]),
+        "square bool": str(m.square(m.tensor([True])).dtype).split(".")[-1],
         "trunc int": (m.trunc(a).tolist(), str(m.trunc(a).dtype).split(".")[-1]),
         "ceil": m.tensor([1.2, -1.2, 2.0]).ceil().tolist(),
         "atan2 quadrants": [round(v, 6) for v in
@@ -62,6 +63,7 @@ def test_remainders_rounding_and_predicates():
         "isinf": [False, True, True, False, False],
         "logical_xor": [False, True, False],
         "square int": ([49, 49, 49, 49, 36], "int64"),
+        "square bool": "int64",
         "trunc int": ([7, -7, 7, -7, 6], "int64"),
         "ceil": [2.0, -1.0, 2.0],
         "atan2 quadrants": [round(math.pi / 4, 6), round(3 * math.pi / 4, 6),

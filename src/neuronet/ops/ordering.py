@@ -34,7 +34,8 @@ def _order(x, d: int, descending: bool):
 
 
 def argsort(a: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
-    """The indices (int64) that sort ``a`` along ``dim``."""
+    """The indices (int64) that sort ``a`` along ``dim``. Always stable (``stable`` is there for
+    PyTorch's signature)."""
     d = normalize_dim(dim, max(a.data.ndim, 1))
     if a.data.ndim == 0:
         return Tensor._make(get_xp(a.data).zeros((), dtype="int64"))

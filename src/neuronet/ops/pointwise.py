@@ -35,7 +35,9 @@ def _zero_grad(a: Tensor, forward, name: str) -> Tensor:
 
 
 def square(a: Tensor) -> Tensor:
-    """a * a; integers stay integers."""
+    """a * a; integers stay integers, bools become int64 (as ``a ** 2``)."""
+    if a.data.dtype.kind == "b":
+        a = a.long()
     x = a.data
     return record(x * x, (a,), lambda g, needs: (g * (2 * x),), "PowBackward0")
 
