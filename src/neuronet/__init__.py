@@ -19,14 +19,14 @@ from .ops import (
     abs, acos, add, all, allclose, amax, amin, any, argmax, argmin, argsort, asin, atan, atan2,
     bitwise_and, bitwise_not, bitwise_or, bitwise_xor, bmm, broadcast_to, cat, ceil, chunk, clamp,
     clamp_max, clamp_min, clone, concat, cos, cosh, count_nonzero, cumsum, diag, diagonal, div,
-    dot, einsum, eq, equal, erf, exp, expm1, flatten, flip, floor_divide, fmod, gather, ge, gt,
-    index_select, isclose, isfinite, isinf, isnan, le, lerp, log, log10, log1p, log2, log_softmax,
-    logical_and, logical_not, logical_or, logical_xor, logsumexp, lt, masked_fill, matmul, max,
-    maximum, mean, min, minimum, movedim, mul, mv, narrow, ne, neg, norm, outer, permute, pow,
-    prod, reciprocal, relu, remainder, repeat, repeat_interleave, reshape, roll, round, rsqrt,
-    scatter_add, sigmoid, sign, sin, sinh, softmax, sort, split, sqrt, square, squeeze, stack, std,
-    sub, sum, take_along_dim, tan, tanh, topk, trace, transpose, tril, triu, trunc, unbind,
-    unflatten, unsqueeze, var, where,
+    dot, einsum, eq, equal, erf, exp, exp2, expm1, flatten, flip, floor, floor_divide, fmod,
+    gather, ge, gt, index_select, isclose, isfinite, isinf, isnan, le, lerp, log, log10, log1p,
+    log2, log_softmax, logical_and, logical_not, logical_or, logical_xor, logsumexp, lt,
+    masked_fill, matmul, max, maximum, mean, min, minimum, movedim, mul, mv, narrow, ne, neg, norm,
+    outer, permute, pow, prod, reciprocal, relu, remainder, repeat, repeat_interleave, reshape,
+    roll, round, rsqrt, scatter_add, sigmoid, sign, sin, sinh, softmax, sort, split, sqrt, square,
+    squeeze, stack, std, sub, sum, take_along_dim, tan, tanh, topk, trace, transpose, tril, triu,
+    trunc, unbind, unflatten, unsqueeze, var, where,
 )
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .serialization import save

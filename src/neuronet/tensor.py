@@ -767,7 +767,7 @@ for _name in ("reshape", "sum", "mean", "square", "reciprocal", "log2", "log10",
               "equal", "all", "any", "count_nonzero", "sort", "argsort", "topk", "cumsum", "tril",
               "triu", "diagonal", "diag", "trace", "outer", "dot", "mv", "bmm", "roll", "movedim",
               "narrow", "repeat_interleave", "masked_fill", "scatter_add", "bitwise_and",
-              "bitwise_or", "bitwise_xor", "bitwise_not"):
+              "bitwise_or", "bitwise_xor", "bitwise_not", "exp2"):
     setattr(Tensor, _name, getattr(_ops, _name))
 Tensor.arctan, Tensor.arcsin, Tensor.arccos = Tensor.atan, Tensor.asin, Tensor.acos
 Tensor.arctan2, Tensor.moveaxis = Tensor.atan2, Tensor.movedim

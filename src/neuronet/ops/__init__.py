@@ -11,7 +11,7 @@ from .matrix import bmm, diag, diagonal, dot, mv, outer, trace, tril, triu
 from .ordering import argsort, cumsum, sort, topk
 from .pointwise import (
     acos, allclose, asin, atan, atan2, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, ceil,
-    cosh, equal, erf, floor_divide, fmod, isclose, isinf, lerp, log2, log10, logical_xor,
+    cosh, equal, erf, exp2, floor_divide, fmod, isclose, isinf, lerp, log2, log10, logical_xor,
     reciprocal, remainder, sinh, square, tan, trunc,
 )
 from .reduce import (

@@ -27,6 +27,11 @@ def floating(a: Tensor) -> Tensor:
     return a.to(dtypes.get_default_dtype())
 
 
+def _no_bools(a: Tensor, name: str) -> None:
+    if a.data.dtype.kind == "b":
+        raise NotImplementedError(f"{name}: not implemented for bool tensors")
+
+
 def _is_bool(v) -> bool:
     """A Python bool or a bool tensor."""
     return type(v) is bool or isinstance(v, Tensor) and v.data.dtype.kind == "b"
@@ -272,6 +277,7 @@ def rsqrt(a: Tensor) -> Tensor:
 
 def abs(a: Tensor) -> Tensor:  # noqa: A001
     """|a|; gradient sign(a) (0 at 0, as PyTorch)."""
+    _no_bools(a, "abs")
     xp = get_xp(a.data)
     x = a.data
     return record(xp.abs(x), (a,), lambda g, needs: (g * xp.sign(x),), "AbsBackward0")
@@ -336,6 +342,7 @@ def sigmoid(a: Tensor) -> Tensor:
 
 def relu(a: Tensor) -> Tensor:
     """max(a, 0); gradient 0 at a == 0 (PyTorch's threshold_backward)."""
+    _no_bools(a, "relu")
     x = a.data
     out = get_xp(x).maximum(x, 0)
 
@@ -347,8 +354,10 @@ def relu(a: Tensor) -> Tensor:
 
 
 def sign(a: Tensor) -> Tensor:
-    """sign(a); its gradient is zero."""
+    """sign(a); its gradient is zero. A bool tensor is its own sign."""
     xp = get_xp(a.data)
+    if a.data.dtype.kind == "b":
+        return Tensor._make(a.data.copy())
     return record(xp.sign(a.data), (a,), lambda g, needs: (xp.zeros_like(g),), "SignBackward0")
 
 
@@ -500,10 +509,12 @@ def isfinite(a: Tensor) -> Tensor:
 
 
 def floor(a: Tensor) -> Tensor:
+    _no_bools(a, "floor")
     xp = get_xp(a.data)
     return record(xp.floor(a.data), (a,), lambda g, needs: (xp.zeros_like(g),), "FloorBackward0")
 
 
 def round(a: Tensor) -> Tensor:  # noqa: A001
+    _no_bools(a, "round")
     xp = get_xp(a.data)
     return record(xp.round(a.data), (a,), lambda g, needs: (xp.zeros_like(g),), "RoundBackward0")

@@ -29,7 +29,10 @@ def _unary(a: Tensor, forward, derivative, name: str) -> Tensor:
 def _zero_grad(a: Tensor, forward, name: str) -> Tensor:
     """A piecewise-constant op: its gradient is zero (integers pass through unchanged)."""
     x = a.data
-    if x.dtype.kind in "iub":
+    if x.dtype.kind == "b":
+        raise NotImplementedError(f"{name.replace('Backward0', '').lower()}: not implemented "
+                                  "for bool tensors")
+    if x.dtype.kind in "iu":
         return Tensor._make(x.copy())
     return record(forward(x), (a,), lambda g, needs: (get_xp(g).zeros_like(g),), name)
 
@@ -87,6 +90,12 @@ def sinh(a: Tensor) -> Tensor:
 def cosh(a: Tensor) -> Tensor:
     return _unary(a, lambda x: get_xp(x).cosh(x), lambda x, out: get_xp(x).sinh(x),
                   "CoshBackward0")
+
+
+def exp2(a: Tensor) -> Tensor:
+    """2 ** a; gradient ln(2) * 2 ** a."""
+    return _unary(a, lambda x: get_xp(x).exp2(x), lambda x, out: out * math.log(2),
+                  "Exp2Backward0")
 
 
 def erf_array(x):

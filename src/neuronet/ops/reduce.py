@@ -80,9 +80,12 @@ def mean(a: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
 
 
 def prod(a: Tensor, dim: int | None = None, keepdim: bool = False, *, dtype=None) -> Tensor:
-    """Product; the gradient of each element is the product of all the others (exact with zeros)."""
+    """Product; the gradient of each element is the product of all the others (exact with zeros).
+    Integers and bools multiply as int64, as in PyTorch."""
     if dtype is not None:
         a = a.to(dtype)
+    elif a.data.dtype.kind in "bui":
+        a = a.long()
     x = a.data
     xp = get_xp(x)
     if dim is None:

@@ -26,6 +26,9 @@ def softmax(a: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     if dtype is not None:
         a = a.to(dtype)
     x = a.data
+    if x.dtype.kind not in "fc":
+        raise RuntimeError(f"softmax and log_softmax: expected a floating point tensor, got "
+                           f"{x.dtype} (pass dtype=)")
     xp = get_xp(x)
     d = _dim_or_error(dim, "softmax", x.ndim) if x.ndim else None
     e = xp.exp(_shifted(x, d, xp))
@@ -44,6 +47,9 @@ def log_softmax(a: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     if dtype is not None:
         a = a.to(dtype)
     x = a.data
+    if x.dtype.kind not in "fc":
+        raise RuntimeError(f"softmax and log_softmax: expected a floating point tensor, got "
+                           f"{x.dtype} (pass dtype=)")
     xp = get_xp(x)
     d = _dim_or_error(dim, "log_softmax", x.ndim) if x.ndim else None
     z = _shifted(x, d, xp)
