@@ -27,9 +27,17 @@ def floating(a: Tensor) -> Tensor:
     return a.to(dtypes.get_default_dtype())
 
 
-def _no_bools(a: Tensor, name: str) -> None:
-    if a.data.dtype.kind == "b":
+def _no_bools(dtype, name: str) -> None:
+    if dtype.kind == "b":
         raise NotImplementedError(f"{name}: not implemented for bool tensors")
+
+
+def check_integer_division(x, y, name: str) -> None:
+    """PyTorch's refusals for a rounded quotient or a remainder of the promoted arrays ``x``,
+    ``y``: bools, and integers divided by zero."""
+    _no_bools(x.dtype, name)
+    if x.dtype.kind in "iu" and not get_xp(y).all(y):
+        raise RuntimeError("ZeroDivisionError: integer division by zero")
 
 
 def _is_bool(v) -> bool:
@@ -139,11 +147,7 @@ def div(a, b, *, rounding_mode=None) -> Tensor:
     a, b, x, y = _binary(a, b, "div")
     if rounding_mode is not None:
         xp = get_xp(x)
-        if x.dtype.kind == "b":
-            raise NotImplementedError(f"div: rounding_mode={rounding_mode!r} is not "
-                                      "implemented for bool tensors")
-        if x.dtype.kind in "iu" and not xp.all(y):
-            raise RuntimeError("ZeroDivisionError: integer division by zero")
+        check_integer_division(x, y, f"div(rounding_mode={rounding_mode!r})")
         if rounding_mode == "floor":
             return Tensor._make(xp.floor_divide(x, y))
         if rounding_mode == "trunc":
@@ -277,7 +281,7 @@ def rsqrt(a: Tensor) -> Tensor:
 
 def abs(a: Tensor) -> Tensor:  # noqa: A001
     """|a|; gradient sign(a) (0 at 0, as PyTorch)."""
-    _no_bools(a, "abs")
+    _no_bools(a.data.dtype, "abs")
     xp = get_xp(a.data)
     x = a.data
     return record(xp.abs(x), (a,), lambda g, needs: (g * xp.sign(x),), "AbsBackward0")
@@ -342,7 +346,7 @@ def sigmoid(a: Tensor) -> Tensor:
 
 def relu(a: Tensor) -> Tensor:
     """max(a, 0); gradient 0 at a == 0 (PyTorch's threshold_backward)."""
-    _no_bools(a, "relu")
+    _no_bools(a.data.dtype, "relu")
     x = a.data
     out = get_xp(x).maximum(x, 0)
 
@@ -508,13 +512,20 @@ def isfinite(a: Tensor) -> Tensor:
     return Tensor._make(get_xp(a.data).isfinite(a.data))
 
 
+def _zero_grad(a: Tensor, forward, name: str) -> Tensor:
+    """A piecewise-constant op ``name``: its gradient is zero (integers pass through unchanged,
+    bools are refused)."""
+    _no_bools(a.data.dtype, name)
+    x = a.data
+    if x.dtype.kind in "iu":
+        return Tensor._make(x.copy())
+    return record(forward(x), (a,), lambda g, needs: (get_xp(g).zeros_like(g),),
+                  name.capitalize() + "Backward0")
+
+
 def floor(a: Tensor) -> Tensor:
-    _no_bools(a, "floor")
-    xp = get_xp(a.data)
-    return record(xp.floor(a.data), (a,), lambda g, needs: (xp.zeros_like(g),), "FloorBackward0")
+    return _zero_grad(a, lambda x: get_xp(x).floor(x), "floor")
 
 
 def round(a: Tensor) -> Tensor:  # noqa: A001
-    _no_bools(a, "round")
-    xp = get_xp(a.data)
-    return record(xp.round(a.data), (a,), lambda g, needs: (xp.zeros_like(g),), "RoundBackward0")
+    return _zero_grad(a, lambda x: get_xp(x).round(x), "round")

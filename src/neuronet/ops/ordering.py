@@ -12,6 +12,7 @@ import numpy as np
 from ..backend import get_xp
 from ..tensor import Tensor, record
 from ._util import normalize_dim
+from .reduce import accumulating
 
 SortResult = namedtuple("SortResult", ["values", "indices"])  # torch.return_types.sort
 TopkResult = namedtuple("TopkResult", ["values", "indices"])
@@ -72,10 +73,7 @@ def topk(a: Tensor, k: int, dim: int = -1, largest: bool = True,
 def cumsum(a: Tensor, dim: int, *, dtype=None) -> Tensor:
     """Running sums along ``dim``; integers and bools sum as int64. The gradient of each input
     is the sum of the output's gradient from its position to the end."""
-    if dtype is not None:
-        a = a.to(dtype)
-    elif a.data.dtype.kind in "biu":
-        a = a.long()
+    a = accumulating(a, dtype)
     x = a.data
     xp = get_xp(x)
     d = normalize_dim(dim, max(x.ndim, 1))

@@ -15,7 +15,7 @@ import numpy as np
 from ..backend import get_xp
 from ..tensor import Tensor, record
 from ._util import broadcast_error, unbroadcast
-from .elementwise import _binary, div, floating
+from .elementwise import _binary, _zero_grad, check_integer_division, div, floating
 
 
 def _unary(a: Tensor, forward, derivative, name: str) -> Tensor:
@@ -24,17 +24,6 @@ def _unary(a: Tensor, forward, derivative, name: str) -> Tensor:
     x = a.data
     out = forward(x)
     return record(out, (a,), lambda g, needs: (g * derivative(x, out),), name)
-
-
-def _zero_grad(a: Tensor, forward, name: str) -> Tensor:
-    """A piecewise-constant op: its gradient is zero (integers pass through unchanged)."""
-    x = a.data
-    if x.dtype.kind == "b":
-        raise NotImplementedError(f"{name.replace('Backward0', '').lower()}: not implemented "
-                                  "for bool tensors")
-    if x.dtype.kind in "iu":
-        return Tensor._make(x.copy())
-    return record(forward(x), (a,), lambda g, needs: (get_xp(g).zeros_like(g),), name)
 
 
 def square(a: Tensor) -> Tensor:
@@ -121,12 +110,12 @@ def erf(a: Tensor) -> Tensor:
 
 def trunc(a: Tensor) -> Tensor:
     """Rounds toward zero; its gradient is zero."""
-    return _zero_grad(a, lambda x: get_xp(x).trunc(x), "TruncBackward0")
+    return _zero_grad(a, lambda x: get_xp(x).trunc(x), "trunc")
 
 
 def ceil(a: Tensor) -> Tensor:
     """Rounds up; its gradient is zero."""
-    return _zero_grad(a, lambda x: get_xp(x).ceil(x), "CeilBackward0")
+    return _zero_grad(a, lambda x: get_xp(x).ceil(x), "ceil")
 
 
 def atan2(a, b) -> Tensor:
@@ -152,10 +141,7 @@ def _remainder_like(a, b, name: str, quotient_rounding: str, numpy_name: str) ->
     """a - q * b with q the quotient rounded by ``quotient_rounding``; gradients 1 and -q."""
     a, b, x, y = _binary(a, b, name)
     xp = get_xp(x)
-    if x.dtype.kind == "b":
-        raise NotImplementedError(f"{name}: not implemented for bool tensors")
-    if x.dtype.kind in "iu" and not xp.all(y):
-        raise RuntimeError("ZeroDivisionError: integer division by zero")
+    check_integer_division(x, y, name)
     try:
         out = getattr(xp, numpy_name)(x, y)
     except ValueError:

@@ -44,14 +44,17 @@ def _count(shape: tuple, axes) -> int:
     return math.prod(shape[a] for a in axes)
 
 
-def sum(a: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:  # noqa: A001
-    x = a.data
+def accumulating(a: Tensor, dtype=None) -> Tensor:
+    """``a`` in the dtype a sum or product runs in: ``dtype`` when given, int64 for integers and
+    bools (PyTorch's rule), else its own."""
     if dtype is not None:
-        a = a.to(dtype)
-        x = a.data
-    elif x.dtype.kind in "bui":
-        a = a.long()
-        x = a.data
+        return a.to(dtype)
+    return a.long() if a.data.dtype.kind in "bui" else a
+
+
+def sum(a: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:  # noqa: A001
+    a = accumulating(a, dtype)
+    x = a.data
     axes = normalize_dims(dim, x.ndim)
     out = x.sum(axis=axes, keepdims=keepdim)
     xp = get_xp(x)
@@ -82,10 +85,7 @@ def mean(a: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
 def prod(a: Tensor, dim: int | None = None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Product; the gradient of each element is the product of all the others (exact with zeros).
     Integers and bools multiply as int64, as in PyTorch."""
-    if dtype is not None:
-        a = a.to(dtype)
-    elif a.data.dtype.kind in "bui":
-        a = a.long()
+    a = accumulating(a, dtype)
     x = a.data
     xp = get_xp(x)
     if dim is None:
