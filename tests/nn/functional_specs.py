@@ -30,6 +30,7 @@ ACTIVATION_SPECS = [
     OpSpec("silu", lambda F, m, x: F.silu(x), ((3, 4),)),
     OpSpec("mish", lambda F, m, x: F.mish(x), ((3, 4),)),
     OpSpec("hardtanh", lambda F, m, x: F.hardtanh(x * 2), ((3, 4),), "away"),
+    OpSpec("relu6", lambda F, m, x: F.relu6(x * 4), ((3, 4),), "away"),
     OpSpec("softsign", lambda F, m, x: F.softsign(x), ((3, 4),)),
     OpSpec("logsigmoid", lambda F, m, x: F.logsigmoid(x), ((3, 4),)),
     OpSpec("rrelu_eval", lambda F, m, x: F.rrelu(x), ((3, 4),), "away"),
@@ -114,19 +115,22 @@ LOSS_SPECS = [
                                                   weight=_f64(m, [0.2, 1.0, 3.0])), ((4, 3),)),
     OpSpec("nll_loss_none", lambda F, m, x: F.nll_loss(x, _long(m, LABELS), reduction="none"),
            ((4, 3),)),
-    OpSpec("mse", lambda F, m, x, t: F.mse_loss(x, t), ((3, 4), (3, 4))),
-    OpSpec("mse_sum", lambda F, m, x, t: F.mse_loss(x, t, reduction="sum"), ((3, 4), (3, 4))),
-    OpSpec("l1", lambda F, m, x, t: F.l1_loss(x, t), ((3, 4), (3, 4)), "away"),
-    OpSpec("huber", lambda F, m, x, t: F.huber_loss(x * 2, t, delta=0.7), ((3, 4), (3, 4))),
-    OpSpec("smooth_l1", lambda F, m, x, t: F.smooth_l1_loss(x * 2, t, beta=0.5), ((3, 4), (3, 4))),
-    OpSpec("bce", lambda F, m, x, t: F.binary_cross_entropy(m.sigmoid(x), m.sigmoid(t)),
+    OpSpec("mse_loss", lambda F, m, x, t: F.mse_loss(x, t), ((3, 4), (3, 4))),
+    OpSpec("mse_loss_sum", lambda F, m, x, t: F.mse_loss(x, t, reduction="sum"), ((3, 4), (3, 4))),
+    OpSpec("l1_loss", lambda F, m, x, t: F.l1_loss(x, t), ((3, 4), (3, 4)), "away"),
+    OpSpec("huber_loss", lambda F, m, x, t: F.huber_loss(x * 2, t, delta=0.7), ((3, 4), (3, 4))),
+    OpSpec("smooth_l1_loss", lambda F, m, x, t: F.smooth_l1_loss(x * 2, t, beta=0.5),
            ((3, 4), (3, 4))),
-    OpSpec("bce_weight", lambda F, m, x: F.binary_cross_entropy(
+    OpSpec("binary_cross_entropy",
+           lambda F, m, x, t: F.binary_cross_entropy(m.sigmoid(x), m.sigmoid(t)),
+           ((3, 4), (3, 4))),
+    OpSpec("binary_cross_entropy_weight", lambda F, m, x: F.binary_cross_entropy(
         m.sigmoid(x), _f64(m, [[0.0, 1.0, 1.0, 0.0]] * 3), weight=_f64(m, [0.5, 1.0, 2.0, 0.1]),
         reduction="sum"), ((3, 4),)),
-    OpSpec("bce_logits", lambda F, m, x, t: F.binary_cross_entropy_with_logits(x, m.sigmoid(t)),
+    OpSpec("binary_cross_entropy_with_logits",
+           lambda F, m, x, t: F.binary_cross_entropy_with_logits(x, m.sigmoid(t)),
            ((3, 4), (3, 4))),
-    OpSpec("bce_logits_pos_weight",
+    OpSpec("binary_cross_entropy_with_logits_pos_weight",
            lambda F, m, x, t: F.binary_cross_entropy_with_logits(
                x, m.sigmoid(t), pos_weight=_f64(m, [0.5, 1.0, 2.0, 3.0]), reduction="none"),
            ((3, 4), (3, 4))),
@@ -136,14 +140,15 @@ LOSS_SPECS = [
            lambda F, m, x, t: F.kl_div(m.log_softmax(x, 1), m.log_softmax(t, 1), log_target=True,
                                        reduction="sum"),
            ((3, 4), (3, 4))),
-    OpSpec("margin_ranking", lambda F, m, a, b: F.margin_ranking_loss(
+    OpSpec("margin_ranking_loss", lambda F, m, a, b: F.margin_ranking_loss(
         a, b, _f64(m, [1.0, -1.0, 1.0, 1.0]), margin=1.0), ((4,), (4,))),
-    OpSpec("hinge_embedding", lambda F, m, x: F.hinge_embedding_loss(
+    OpSpec("hinge_embedding_loss", lambda F, m, x: F.hinge_embedding_loss(
         x, _f64(m, [1.0, -1.0, -1.0, 1.0])), ((4,),), "away"),
-    OpSpec("soft_margin", lambda F, m, x: F.soft_margin_loss(x, _f64(m, [1.0, -1.0, -1.0, 1.0])),
-           ((4,),)),
-    OpSpec("multi_margin", lambda F, m, x: F.multi_margin_loss(x, _long(m, LABELS)), ((4, 3),)),
-    OpSpec("multi_margin_p2_weight", lambda F, m, x: F.multi_margin_loss(
+    OpSpec("soft_margin_loss",
+           lambda F, m, x: F.soft_margin_loss(x, _f64(m, [1.0, -1.0, -1.0, 1.0])), ((4,),)),
+    OpSpec("multi_margin_loss", lambda F, m, x: F.multi_margin_loss(x, _long(m, LABELS)),
+           ((4, 3),)),
+    OpSpec("multi_margin_loss_p2_weight", lambda F, m, x: F.multi_margin_loss(
         x, _long(m, LABELS), p=2, margin=0.5, weight=_f64(m, [0.2, 1.0, 3.0]), reduction="sum"),
         ((4, 3),)),
 ]
