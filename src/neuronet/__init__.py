@@ -28,6 +28,7 @@ from .ops import (
     squeeze, stack, std, sub, sum, take_along_dim, tan, tanh, topk, trace, transpose, tril, triu,
     trunc, unbind, unflatten, unsqueeze, var, where,
 )
+from . import tensor_methods  # noqa: F401 - binds Tensor's methods and operators
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .serialization import save
 from .tensor import Tensor

@@ -15,35 +15,7 @@ from .backend import device as _device
 from .backend import get_xp, import_cupy, to_device
 from .random import numpy_generator
 from .tensor import Tensor
-
-
-def _to_array(data, dtype=None, copy: bool = True):
-    """An array from tensors, arrays or (nested) Python data, with PyTorch's default dtypes."""
-    if isinstance(data, Tensor):
-        arr = data.data
-    elif hasattr(data, "__cuda_array_interface__") and type(data).__module__.startswith("cupy"):
-        arr = data
-    elif isinstance(data, np.ndarray):
-        arr = data
-    else:
-        if isinstance(data, (list, tuple)) and any(isinstance(v, Tensor) for v in data):
-            data = [v.data if isinstance(v, Tensor) else v for v in data]
-        arr = np.array(data)
-        if arr.dtype.kind not in "biufc":
-            raise TypeError(f"data: expected numbers, arrays or tensors, got {type(data).__name__} "
-                            f"holding {arr.dtype}")
-        if dtype is not None:
-            return np.asarray(data, dtype=_dt.to_dtype(dtype))
-        if arr.dtype.kind == "f" and not isinstance(data, np.generic):
-            arr = arr.astype(_dt.get_default_dtype())
-        elif arr.dtype.kind == "i" and not isinstance(data, np.generic):
-            arr = arr.astype(np.int64)
-        copy = False
-    if dtype is not None:
-        arr = arr.astype(_dt.to_dtype(dtype), copy=copy)
-    elif copy:
-        arr = arr.copy()
-    return arr
+from .tensor import as_array as _to_array
 
 
 def _place(arr, device):
@@ -255,8 +227,3 @@ def numel(t: Tensor) -> int:
 
 
 del get_xp
-
-
-# Tensor's ``new_*`` methods are these factories (bound here: this module imports Tensor).
-Tensor.new_tensor, Tensor.new_full = new_tensor, new_full
-Tensor.new_zeros, Tensor.new_ones, Tensor.new_empty = new_zeros, new_ones, new_empty

@@ -7,13 +7,18 @@ arrays. They are used for CuPy arrays only, and only while enabled (the default)
 path in ``ops`` and ``optim`` stays the reference, and ``tests/gpu`` checks each kernel against
 it. CuPy builds a kernel on first use and caches it.
 
+This module is the one place where the choice is made: ``fused(name, reference)`` wraps a
+reference function (an activation's backward, an optimizer's update, written as its formula
+alone) so that CuPy arrays run the kernel ``name`` and everything else runs the reference.
+
 Every kernel computes the same formula as its plain path, in the same order, so the two agree
 to rounding.
 """
 from __future__ import annotations
 
 import contextlib
-from typing import Iterator
+import functools
+from typing import Any, Callable, Iterator, TypeVar
 
 import numpy as np
 
@@ -21,7 +26,7 @@ import numpy as np
 # the arrays; scalar parameters declared as ``T`` are cast to it. Outputs passed in by the
 # caller are updated in place (they are references in the body).
 SPECS: dict[str, tuple[str, str, str]] = {
-    # exp(min(x, 0)) / (1 + exp(-|x|)): the values of ops.elementwise.sigmoid_array
+    # exp(min(x, 0)) / (1 + exp(-|x|)): the values of ops.activation.sigmoid_array
     "sigmoid": ("T x", "T y", "y = exp(fmin(x, (T)0)) / ((T)1 + exp(-fabs(x)))"),
     "sigmoid_backward": ("T g, T y", "T gx", "gx = ((T)1 - y) * y * g"),
     "tanh_backward": ("T g, T y", "T gx", "gx = g * ((T)1 - y * y)"),
@@ -42,6 +47,9 @@ SPECS: dict[str, tuple[str, str, str]] = {
 
 _enabled = [True]
 _built: dict = {}
+_NUMPY = np.ndarray  # the CPU path pays one type test for the GPU's kernels
+_SCALARS = (int, float)
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def usable(*arrays) -> bool:
@@ -73,3 +81,27 @@ def kernel(name: str):
         inputs, outputs, body = SPECS[name]
         k = _built[name] = cupy.ElementwiseKernel(inputs, outputs, body, f"neuronet_{name}")
     return k
+
+
+def fused(name: str, reference: F) -> F:
+    """``reference``, run as the fused kernel ``name`` where the kernel applies.
+
+    The kernel takes the reference's leading arguments (its inputs, then the arrays it updates
+    in place: the parameters of ``SPECS[name]`` in order); a reference may take trailing work
+    arrays that the kernel does not need. A call whose array arguments are NumPy arrays (one
+    type test), or that ``usable`` refuses, runs ``reference`` itself, which stays reachable as
+    ``.reference``.
+    """
+    inputs, outputs, _ = SPECS[name]
+    count = inputs.count(",") + outputs.count(",") + 2
+
+    @functools.wraps(reference)
+    def dispatch(*args):
+        if type(args[0]) is _NUMPY:
+            return reference(*args)
+        given = args[:count]
+        if usable(*[a for a in given if not isinstance(a, _SCALARS)]):
+            return kernel(name)(*given)
+        return reference(*args)
+    dispatch.reference = reference  # type: ignore[attr-defined]
+    return dispatch  # type: ignore[return-value]

@@ -1,9 +1,11 @@
 """``Tensor``: an array, and what autograd needs to know about it.
 
 A tensor holds ``data`` (a NumPy or CuPy array), ``requires_grad``, the ``grad_fn`` node of
-the op that made it (``None`` for leaves) and, for leaves, the accumulated ``grad``. Every
-operator and method delegates to a function in ``neuronet.ops``, where the op's forward and
-its vector-Jacobian product sit side by side.
+the op that made it (``None`` for leaves) and, for leaves, the accumulated ``grad``. This
+module holds what a tensor is (its array, its properties, its place in the graph, ``backward``)
+and ``record``, which every op calls to make its output. The operators and op methods
+(``x + y``, ``x.sum()``, ...) are the ops of ``neuronet.ops`` themselves, bound to the class by
+one table in ``neuronet.tensor_methods``.
 """
 from __future__ import annotations
 
@@ -11,13 +13,42 @@ import numpy as np
 
 from . import dtypes as _dt
 from .autograd import grad_mode as _grad_mode
+from .autograd import graph as _graph
 from .autograd.graph import Node, run_backward
 from .autograd.graph import _sequence as _graph_sequence
-from .backend import device as _device
 from .backend import device_of, get_xp, to_device
 
 _enabled = _grad_mode._enabled
 _generic = np.generic
+
+
+def as_array(data, dtype=None, copy: bool = True):
+    """An array from tensors, arrays or (nested) Python data, with PyTorch's default dtypes."""
+    if isinstance(data, Tensor):
+        arr = data.data
+    elif hasattr(data, "__cuda_array_interface__") and type(data).__module__.startswith("cupy"):
+        arr = data
+    elif isinstance(data, np.ndarray):
+        arr = data
+    else:
+        if isinstance(data, (list, tuple)) and any(isinstance(v, Tensor) for v in data):
+            data = [v.data if isinstance(v, Tensor) else v for v in data]
+        arr = np.array(data)
+        if arr.dtype.kind not in "biufc":
+            raise TypeError(f"data: expected numbers, arrays or tensors, got {type(data).__name__} "
+                            f"holding {arr.dtype}")
+        if dtype is not None:
+            return np.asarray(data, dtype=_dt.to_dtype(dtype))
+        if arr.dtype.kind == "f" and not isinstance(data, np.generic):
+            arr = arr.astype(_dt.get_default_dtype())
+        elif arr.dtype.kind == "i" and not isinstance(data, np.generic):
+            arr = arr.astype(np.int64)
+        copy = False
+    if dtype is not None:
+        arr = arr.astype(_dt.to_dtype(dtype), copy=copy)
+    elif copy:
+        arr = arr.copy()
+    return arr
 
 
 class Tensor:
@@ -31,9 +62,7 @@ class Tensor:
     __array_priority__ = 1000  # ``ndarray * Tensor`` calls Tensor.__rmul__
 
     def __init__(self, data=None, requires_grad: bool = False, dtype=None) -> None:
-        from .factories import _to_array  # noqa: PLC0415
-
-        self.data = _to_array([] if data is None else data, dtype)
+        self.data = as_array([] if data is None else data, dtype)
         self.grad = None
         self.grad_fn = None
         self._hooks = None
@@ -82,21 +111,8 @@ class Tensor:
         """The array module (NumPy or CuPy) that holds this tensor's data."""
         return get_xp(self.data)
 
-    @property
-    def T(self) -> Tensor:  # noqa: N802
-        return _ops.permute(self, tuple(range(self.data.ndim - 1, -1, -1)))
-
-    @property
-    def mT(self) -> Tensor:  # noqa: N802
-        return _ops.transpose(self, -2, -1)
-
     def dim(self) -> int:
         return self.data.ndim
-
-    def size(self, dim: int | None = None):
-        if dim is None:
-            return self.data.shape
-        return self.data.shape[_ops.normalize_dim(dim, self.data.ndim, "dim")]
 
     def numel(self) -> int:
         return int(self.data.size)
@@ -167,66 +183,6 @@ class Tensor:
         self.requires_grad = False
         return self
 
-    def clone(self) -> Tensor:
-        return _ops.clone(self)
-
-    def contiguous(self) -> Tensor:
-        return self
-
-    def to(self, *args, **kwargs) -> Tensor:
-        """``to(dtype)``, ``to(device)``, ``to(device, dtype)`` or ``to(other_tensor)``."""
-        dtype = kwargs.pop("dtype", None)
-        dev = kwargs.pop("device", None)
-        kwargs.pop("non_blocking", None)
-        copy = kwargs.pop("copy", False)
-        if kwargs:
-            raise TypeError(f"to(): unexpected arguments {sorted(kwargs)}")
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype, dev = a.dtype, a.device
-            elif isinstance(a, (str, _device)):
-                dev = a
-            else:
-                dtype = a
-        out = self
-        if dev is not None:
-            out = _ops.to_device(out, dev)
-        if dtype is not None:
-            out = _ops.cast(out, _dt.to_dtype(dtype))
-        if copy and out is self:
-            out = self.clone()
-        return out
-
-    def type(self, dtype=None):
-        if dtype is None:
-            return _dt.dtype_name(self.data.dtype)
-        return self.to(dtype)
-
-    def float(self) -> Tensor:
-        return _ops.cast(self, _dt.float32)
-
-    def double(self) -> Tensor:
-        return _ops.cast(self, _dt.float64)
-
-    def half(self) -> Tensor:
-        return _ops.cast(self, _dt.float16)
-
-    def long(self) -> Tensor:
-        return _ops.cast(self, _dt.int64)
-
-    def int(self) -> Tensor:
-        return _ops.cast(self, _dt.int32)
-
-    def bool(self) -> Tensor:
-        return _ops.cast(self, _dt.bool_)
-
-    def cpu(self) -> Tensor:
-        return _ops.to_device(self, "cpu")
-
-    def cuda(self, device=None) -> Tensor:
-        return _ops.to_device(self, "cuda" if device is None else
-                              (f"cuda:{device}" if isinstance(device, int) else device))
-
     # ----------------------------------------------------------------- autograd
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if not self.is_leaf:
@@ -270,397 +226,23 @@ class Tensor:
             raise RuntimeError("element 0 of tensors does not require grad and does not have a "
                                "grad_fn: backward() needs a tensor computed from tensors with "
                                "requires_grad=True")
-        g = _root_gradient(self, gradient, "gradient")
-        if inputs is not None:
-            from .autograd.functional import grad as _grad  # noqa: PLC0415
-
-            inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-            grads = _grad([self], inputs, [Tensor._make(g)], retain_graph=retain_graph,
-                          allow_unused=True, materialize=False)
-            for t, gi in zip(inputs, grads):
-                if gi is not None:  # accumulate into the same .grad, as backward() does
-                    if t.grad is None:
-                        t.grad = gi
-                    else:
-                        t.grad.data = t.grad.data + gi.data
+        g = root_gradient(self, gradient, "gradient")
+        if inputs is None:
+            run_backward([self], [g], bool(retain_graph))
             return
-        run_backward([self], [g], bool(retain_graph))
-
-    # ----------------------------------------------------------------- operators
-    def __add__(self, other):
-        return _ops.add(self, other)
-
-    def __radd__(self, other):
-        return _ops.add(other, self)
-
-    def __sub__(self, other):
-        return _ops.sub(self, other)
-
-    def __rsub__(self, other):
-        return _ops.sub(other, self)
-
-    def __mul__(self, other):
-        return _ops.mul(self, other)
-
-    def __rmul__(self, other):
-        return _ops.mul(other, self)
-
-    def __truediv__(self, other):
-        return _ops.div(self, other)
-
-    def __rtruediv__(self, other):
-        return _ops.div(other, self)
-
-    def __floordiv__(self, other):
-        return _ops.div(self, other, rounding_mode="floor")
-
-    def __pow__(self, other):
-        return _ops.pow(self, other)
-
-    def __rpow__(self, other):
-        return _ops.rpow(self, other)
-
-    def __matmul__(self, other):
-        return _ops.matmul(self, other)
-
-    def __rmatmul__(self, other):
-        return _ops.matmul(other, self)
-
-    def __neg__(self):
-        return _ops.neg(self)
-
-    def __pos__(self):
-        return self
-
-    def __abs__(self):
-        return _ops.abs(self)
-
-    def __getitem__(self, key):
-        return _ops.getitem(self, key)
-
-    def __setitem__(self, key, value) -> None:
-        """In-place assignment into the data (``x[x < 0] = 0``); like every in-place op it is
-        refused on a tensor that autograd is tracking."""
-        from .ops.indexing import _array_key, _ints_first, _is_basic  # noqa: PLC0415
-
-        split = None
-        if not _is_basic(key):
-            key = _array_key(key, get_xp(self.data))
-            split = _ints_first(key)
-
-        def assign(x, v):
-            if split is None:
-                return _assign_at(x, key, v)
-            _assign_at(x[split[0]], split[1], v)  # (x[split[0]] is a view of x)
-            return x
-        self._inplace(assign, value)
-
-    def __eq__(self, other):  # noqa: D105
-        return _ops.eq(self, other)
-
-    def __ne__(self, other):
-        return _ops.ne(self, other)
-
-    def __lt__(self, other):
-        return _ops.lt(self, other)
-
-    def __le__(self, other):
-        return _ops.le(self, other)
-
-    def __gt__(self, other):
-        return _ops.gt(self, other)
-
-    def __ge__(self, other):
-        return _ops.ge(self, other)
-
-    def __invert__(self):
-        return _ops.bitwise_not(self)
-
-    def __and__(self, other):
-        return _ops.bitwise_and(self, other)
-
-    def __rand__(self, other):
-        return _ops.bitwise_and(other, self)
-
-    def __or__(self, other):
-        return _ops.bitwise_or(self, other)
-
-    def __ror__(self, other):
-        return _ops.bitwise_or(other, self)
-
-    def __xor__(self, other):
-        return _ops.bitwise_xor(self, other)
-
-    def __rxor__(self, other):
-        return _ops.bitwise_xor(other, self)
-
-    # In-place arithmetic works on data; it is refused while autograd would need the old values.
-    def _inplace(self, op, other):
-        if self.requires_grad and _enabled[0]:
-            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
-                               "operation: wrap it in neuronet.no_grad()" if self.is_leaf else
-                               "in-place operation on a tensor that is part of a graph")
-        value = other.data if isinstance(other, Tensor) else other
-        self.data = op(self.data, value)
-        return self
-
-    def __iadd__(self, other):
-        return self._inplace(lambda x, v: _assign(x, x + v), other)
-
-    def __isub__(self, other):
-        return self._inplace(lambda x, v: _assign(x, x - v), other)
-
-    def __imul__(self, other):
-        return self._inplace(lambda x, v: _assign(x, x * v), other)
-
-    def __itruediv__(self, other):
-        return self._inplace(lambda x, v: _assign(x, x / v), other)
-
-    def add_(self, other, alpha=1):
-        return self._inplace(lambda x, v: _assign(x, x + alpha * v), other)
-
-    def sub_(self, other, alpha=1):
-        return self._inplace(lambda x, v: _assign(x, x - alpha * v), other)
-
-    def mul_(self, other):
-        return self._inplace(lambda x, v: _assign(x, x * v), other)
-
-    def div_(self, other):
-        return self._inplace(lambda x, v: _assign(x, x / v), other)
-
-    def copy_(self, src):
-        return self._inplace(lambda x, v: _assign(x, get_xp(x).asarray(v)), src)
-
-    def fill_(self, value):
-        return self._inplace(lambda x, v: _assign(x, v), value)
-
-    def zero_(self):
-        return self.fill_(0)
-
-    def clamp_(self, min=None, max=None):  # noqa: A002
-        return self._inplace(lambda x, v: _assign(x, get_xp(x).clip(x, min, max)), None)
-
-    def uniform_(self, a: float = 0.0, b: float = 1.0, generator=None):
-        from .nn import init  # noqa: PLC0415
-
-        return init.uniform_(self, a, b, generator=generator)
-
-    def normal_(self, mean: float = 0.0, std: float = 1.0, generator=None):
-        from .nn import init  # noqa: PLC0415
-
-        return init.normal_(self, mean, std, generator=generator)
-
-    # ----------------------------------------------------------------- op methods
-    def add(self, other, alpha=1):
-        return _ops.add(self, other, alpha=alpha)
-
-    def sub(self, other, alpha=1):
-        return _ops.sub(self, other, alpha=alpha)
-
-    def mul(self, other):
-        return _ops.mul(self, other)
-
-    def div(self, other, rounding_mode=None):
-        return _ops.div(self, other, rounding_mode=rounding_mode)
-
-    def pow(self, exponent):
-        return _ops.pow(self, exponent)
-
-    def matmul(self, other):
-        return _ops.matmul(self, other)
-
-    def neg(self):
-        return _ops.neg(self)
-
-    def exp(self):
-        return _ops.exp(self)
-
-    def log(self):
-        return _ops.log(self)
-
-    def log1p(self):
-        return _ops.log1p(self)
-
-    def expm1(self):
-        return _ops.expm1(self)
-
-    def sqrt(self):
-        return _ops.sqrt(self)
-
-    def rsqrt(self):
-        return _ops.rsqrt(self)
-
-    def abs(self):
-        return _ops.abs(self)
-
-    def sin(self):
-        return _ops.sin(self)
-
-    def cos(self):
-        return _ops.cos(self)
-
-    def tanh(self):
-        return _ops.tanh(self)
-
-    def sigmoid(self):
-        return _ops.sigmoid(self)
-
-    def relu(self):
-        return _ops.relu(self)
-
-    def sign(self):
-        return _ops.sign(self)
-
-    def floor(self):
-        return _ops.floor(self)
-
-    def round(self):
-        return _ops.round(self)
-
-    def clamp(self, min=None, max=None):  # noqa: A002
-        return _ops.clamp(self, min, max)
-
-    clip = clamp
-
-    def clamp_min(self, min):  # noqa: A002
-        return _ops.clamp(self, min=min)
-
-    def clamp_max(self, max):  # noqa: A002
-        return _ops.clamp(self, max=max)
-
-    def maximum(self, other):
-        return _ops.maximum(self, other)
-
-    def minimum(self, other):
-        return _ops.minimum(self, other)
-
-    def eq(self, other):
-        return _ops.eq(self, other)
-
-    def ne(self, other):
-        return _ops.ne(self, other)
-
-    def lt(self, other):
-        return _ops.lt(self, other)
-
-    def le(self, other):
-        return _ops.le(self, other)
-
-    def gt(self, other):
-        return _ops.gt(self, other)
-
-    def ge(self, other):
-        return _ops.ge(self, other)
-
-    def isnan(self):
-        return _ops.isnan(self)
-
-    def isfinite(self):
-        return _ops.isfinite(self)
-
-    def prod(self, dim=None, keepdim=False, dtype=None):
-        return _ops.prod(self, dim, keepdim, dtype=dtype)
-
-    def max(self, dim=None, keepdim=False):
-        return _ops.max(self, dim, keepdim)
-
-    def min(self, dim=None, keepdim=False):
-        return _ops.min(self, dim, keepdim)
-
-    def amax(self, dim=(), keepdim=False):
-        return _ops.amax(self, dim, keepdim)
-
-    def amin(self, dim=(), keepdim=False):
-        return _ops.amin(self, dim, keepdim)
-
-    def argmax(self, dim=None, keepdim=False):
-        return _ops.argmax(self, dim, keepdim)
-
-    def argmin(self, dim=None, keepdim=False):
-        return _ops.argmin(self, dim, keepdim)
-
-    def var(self, dim=None, *, correction=1, keepdim=False, unbiased=None):
-        return _ops.var(self, dim, correction=correction, keepdim=keepdim, unbiased=unbiased)
-
-    def std(self, dim=None, *, correction=1, keepdim=False, unbiased=None):
-        return _ops.std(self, dim, correction=correction, keepdim=keepdim, unbiased=unbiased)
-
-    def logsumexp(self, dim, keepdim=False):
-        return _ops.logsumexp(self, dim, keepdim)
-
-    def norm(self, p="fro", dim=None, keepdim=False):
-        return _ops.norm(self, p, dim, keepdim)
-
-    def softmax(self, dim, dtype=None):
-        return _ops.softmax(self, dim, dtype)
-
-    def log_softmax(self, dim, dtype=None):
-        return _ops.log_softmax(self, dim, dtype)
-
-    def view(self, *shape):
-        if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list)):
-            return self.to(shape[0])
-        return _ops.reshape(self, *shape)
-
-    def view_as(self, other):
-        return _ops.reshape(self, other.shape)
-
-    def reshape_as(self, other):
-        return _ops.reshape(self, other.shape)
-
-    def flatten(self, start_dim=0, end_dim=-1):
-        return _ops.flatten(self, start_dim, end_dim)
-
-    def unflatten(self, dim, sizes):
-        return _ops.unflatten(self, dim, sizes)
-
-    def transpose(self, dim0, dim1):
-        return _ops.transpose(self, dim0, dim1)
-
-    def t(self):
-        return _ops.t(self)
-
-    def permute(self, *dims):
-        return _ops.permute(self, *dims)
-
-    def unsqueeze(self, dim):
-        return _ops.unsqueeze(self, dim)
-
-    def squeeze(self, dim=None):
-        return _ops.squeeze(self, dim)
-
-    def expand(self, *sizes):
-        return _ops.expand(self, *sizes)
-
-    def expand_as(self, other):
-        return _ops.broadcast_to(self, other.shape)
-
-    def broadcast_to(self, shape):
-        return _ops.broadcast_to(self, shape)
-
-    def repeat(self, *repeats):
-        return _ops.repeat(self, *repeats)
-
-    def split(self, split_size, dim=0):
-        return _ops.split(self, split_size, dim)
-
-    def chunk(self, chunks, dim=0):
-        return _ops.chunk(self, chunks, dim)
-
-    def unbind(self, dim=0):
-        return _ops.unbind(self, dim)
-
-    def flip(self, dims):
-        return _ops.flip(self, dims)
-
-    def index_select(self, dim, index):
-        return _ops.index_select(self, dim, index)
-
-    def gather(self, dim, index):
-        return _ops.gather(self, dim, index)
-
-    def take_along_dim(self, indices, dim=None):
-        return _ops.take_along_dim(self, indices, dim)
+        inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+        for i, t in enumerate(inputs):
+            if not isinstance(t, Tensor) or not t.requires_grad:
+                raise RuntimeError(f"inputs[{i}]: one of the differentiated Tensors does not "
+                                   "require grad")
+        captured = run_backward([self], [g], bool(retain_graph), capture=inputs)
+        for t in inputs:
+            gi = captured[id(t)]
+            if gi is not None:  # accumulate into the same .grad, as backward() does
+                if t.grad is None:
+                    t.grad = Tensor._make(gi)
+                else:
+                    t.grad.data = t.grad.data + gi
 
     # ----------------------------------------------------------------- repr
     def __repr__(self) -> str:
@@ -686,7 +268,7 @@ class Tensor:
     __str__ = __repr__
 
 
-def _root_gradient(t: Tensor, gradient, argname: str):
+def root_gradient(t: Tensor, gradient, argname: str):
     """The seed gradient for backward from ``t``: ``gradient``, or 1 for a scalar."""
     if gradient is None:
         if t.data.size != 1:
@@ -700,17 +282,6 @@ def _root_gradient(t: Tensor, gradient, argname: str):
         raise RuntimeError(f"{argname}: expected shape {tuple(t.data.shape)} (the output's), "
                            f"got {tuple(g.shape)}")
     return g.astype(t.data.dtype, copy=True)
-
-
-def _assign_at(target, key, value):
-    target[key] = value
-    return target
-
-
-def _assign(target, value):
-    """Write ``value`` into ``target`` in place and return ``target``."""
-    target[...] = value
-    return target
 
 
 def record(data, inputs: tuple, backward, name: str) -> Tensor:
@@ -755,25 +326,4 @@ _next_seq = _graph_sequence.__next__
 _NEEDS_ONE = (True,)
 
 
-from .autograd import graph as _graph  # noqa: E402
-
-_graph.Tensor = Tensor
-from . import ops as _ops  # noqa: E402 - ops import Tensor from this module
-
-# Methods that take exactly their op's arguments are the op itself: no forwarding call.
-for _name in ("reshape", "sum", "mean", "square", "reciprocal", "log2", "log10", "tan", "atan",
-              "asin", "acos", "sinh", "cosh", "erf", "trunc", "ceil", "atan2", "remainder",
-              "fmod", "floor_divide", "lerp", "isinf", "logical_xor", "isclose", "allclose",
-              "equal", "all", "any", "count_nonzero", "sort", "argsort", "topk", "cumsum", "tril",
-              "triu", "diagonal", "diag", "trace", "outer", "dot", "mv", "bmm", "roll", "movedim",
-              "narrow", "repeat_interleave", "masked_fill", "scatter_add", "bitwise_and",
-              "bitwise_or", "bitwise_xor", "bitwise_not", "exp2"):
-    setattr(Tensor, _name, getattr(_ops, _name))
-Tensor.arctan, Tensor.arcsin, Tensor.arccos = Tensor.atan, Tensor.asin, Tensor.acos
-Tensor.arctan2, Tensor.moveaxis = Tensor.atan2, Tensor.movedim
-Tensor.swapaxes = Tensor.swapdims = _ops.transpose
-Tensor.mm = _ops.matmul
-Tensor.type_as = lambda self, other: self.to(other.dtype)
-Tensor.__mod__ = _ops.remainder
-Tensor.__rmod__ = lambda self, other: _ops.remainder(other, self)
-Tensor.__rfloordiv__ = lambda self, other: _ops.floor_divide(other, self)
+_graph.Tensor = Tensor  # (the engine makes tensors for hooks; it cannot import this module)

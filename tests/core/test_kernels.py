@@ -54,7 +54,8 @@ ACTIVATION_CASES = [("sigmoid", nt.sigmoid), ("tanh", nt.tanh), ("relu", nt.relu
 
 @pytest.fixture
 def numpy_kernels(monkeypatch):
-    """Route every fused call site to the NumPy reading of its kernel."""
+    """Route every fused call site (``kernels.fused``, the one dispatch place) to the NumPy
+    reading of its kernel."""
     used = set()
 
     def kernel(name):
@@ -62,12 +63,7 @@ def numpy_kernels(monkeypatch):
         return _numpy_kernel(name)
     monkeypatch.setattr(kernels, "kernel", kernel)
     monkeypatch.setattr(kernels, "usable", lambda *a: kernels._enabled[0])
-    for module in ("sgd", "adagrad", "adam"):  # their one-type-test guard of the CPU path
-        monkeypatch.setattr(f"neuronet.optim.{module}._NUMPY", type(None))
-    import neuronet.ops.elementwise as elementwise
-    monkeypatch.setattr(elementwise, "kernel", kernel)
-    monkeypatch.setattr(elementwise, "usable", lambda *a: kernels._enabled[0])
-    monkeypatch.setattr(elementwise, "_NUMPY", type(None))
+    monkeypatch.setattr(kernels, "_NUMPY", type(None))  # the one-type-test guard of the CPU path
     return used
 
 

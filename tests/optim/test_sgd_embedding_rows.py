@@ -1,5 +1,5 @@
-"""Plain SGD on an embedding's unread gradient writes only the looked-up rows, with the numbers
-of the full update; any reader sees the usual dense gradient."""
+"""Plain SGD on an embedding's row gradient writes only the looked-up rows, with the numbers of
+the full update; every reader sees the usual dense gradient, and reading it changes nothing."""
 import numpy as np
 import pytest
 
@@ -18,14 +18,17 @@ def row_updates(monkeypatch):
     calls = []
 
     def counting(*args):
-        calls.append(1)
-        return original(*args)
-    original = sgd._update_entries
-    monkeypatch.setattr(sgd, "_update_entries", counting)
+        taken = original(*args)
+        if taken:
+            calls.append(1)
+        return taken
+    original = sgd.sgd_rows_step
+    monkeypatch.setattr(sgd, "sgd_rows_step", counting)
     return calls
 
 
-def _train(steps, dtype, read_grad=False, fortran=False, vocab=1000, **sgd_options):
+def _train(steps, dtype, dense_grad=False, read_grad=False, fortran=False, vocab=1000,
+           **sgd_options):
     """Lookups of ids below 40 (96 per step: many repeats) in a table of ``vocab`` rows."""
     rng = np.random.default_rng(7)
     nt.manual_seed(7)
@@ -41,16 +44,18 @@ def _train(steps, dtype, read_grad=False, fortran=False, vocab=1000, **sgd_optio
         e, c = emb(windows), emb(corrupt)
         ((e * e).sum() + e.sum() * 0.5 - (c * c).sum()).backward()
         if read_grad:
-            emb.weight.grad.numpy()  # read before the step: the whole table is updated
+            emb.weight.grad.numpy()  # reading the gradient changes nothing
+        if dense_grad:  # a new array, of the same values: the whole table is updated
+            emb.weight.grad.data = emb.weight.grad.data.copy()
         opt.step()
     return emb
 
 
 @pytest.mark.parametrize("dtype", [nt.float32, nt.float64])
 def test_rows_only_update_equals_the_full_update_bit_for_bit(dtype, row_updates):
-    full = _train(12, dtype, read_grad=True).weight.data
+    full = _train(12, dtype, dense_grad=True).weight.data
     assert not row_updates
-    rows_only = _train(12, dtype).weight.data
+    rows_only = _train(12, dtype, read_grad=True).weight.data
     assert len(row_updates) == 12
     np.testing.assert_array_equal(_bits(rows_only), _bits(full))
     assert np.signbit(rows_only[-1]).all()
@@ -59,7 +64,7 @@ def test_rows_only_update_equals_the_full_update_bit_for_bit(dtype, row_updates)
 def test_rows_covering_more_than_an_eighth_of_the_table_take_the_full_update(row_updates):
     unread = _train(3, nt.float32, vocab=60).weight.data  # 576 entries written of 360
     assert not row_updates
-    full = _train(3, nt.float32, vocab=60, read_grad=True).weight.data
+    full = _train(3, nt.float32, vocab=60, dense_grad=True).weight.data
     np.testing.assert_array_equal(unread, full)
 
 
@@ -84,7 +89,7 @@ def test_the_gradient_reads_as_the_dense_gradient_after_the_rows_only_step(row_u
                                      dict(maximize=True)])
 def test_momentum_weight_decay_and_maximize_update_the_whole_table(options, row_updates):
     rows_only = _train(3, nt.float64, **options).weight.data
-    full = _train(3, nt.float64, read_grad=True, **options).weight.data
+    full = _train(3, nt.float64, dense_grad=True, **options).weight.data
     assert not row_updates
     np.testing.assert_array_equal(rows_only, full)
 
@@ -92,7 +97,7 @@ def test_momentum_weight_decay_and_maximize_update_the_whole_table(options, row_
 def test_a_non_contiguous_table_takes_the_full_update(row_updates):
     unread = _train(3, nt.float32, fortran=True).weight.data
     assert not row_updates
-    np.testing.assert_array_equal(unread, _train(3, nt.float32, read_grad=True).weight.data)
+    np.testing.assert_array_equal(unread, _train(3, nt.float32, dense_grad=True).weight.data)
 
 
 def test_zero_grad_in_place_and_accumulation_see_the_dense_gradient():
@@ -106,3 +111,28 @@ def test_zero_grad_in_place_and_accumulation_see_the_dense_gradient():
     want = np.zeros((5, 2))
     want[[1, 3]] = [[2.0, 2.0], [1.0, 1.0]]
     np.testing.assert_array_equal(emb.weight.grad.numpy(), want)
+
+
+def test_an_in_place_write_into_the_gradient_takes_the_full_update(row_updates):
+    emb = nn.Embedding(64, 2, dtype=nt.float64)
+    opt = optim.SGD(emb.parameters(), lr=0.5)
+    before = emb.weight.data.copy()
+    emb(nt.tensor([1, 4])).sum().backward()
+    emb.weight.grad.add_(1.0)  # nonzero everywhere now: the rows alone would be wrong
+    opt.step()
+    assert not row_updates
+    want = np.ones((64, 2))
+    want[[1, 4]] += 1.0
+    np.testing.assert_array_equal(emb.weight.data, before - 0.5 * want)
+
+
+def test_the_gradient_is_a_plain_tensor_whose_data_reads_without_effect():
+    emb = nn.Embedding(8, 3, dtype=nt.float64)
+    emb(nt.tensor([2, 2, 5])).sum().backward()
+    grad = emb.weight.grad
+    assert type(grad) is nt.Tensor
+    first = grad.data
+    assert grad.data is first  # the same array on every read: nothing is made on a read
+    want = np.zeros((8, 3))
+    want[2], want[5] = 2.0, 1.0
+    np.testing.assert_array_equal(first, want)

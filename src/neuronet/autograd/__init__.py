@@ -1,8 +1,30 @@
-"""Reverse-mode automatic differentiation: the engine, grad modes, ``grad``, ``gradcheck``."""
-from .function import Function, FunctionCtx
-from .functional import grad
+"""Reverse-mode automatic differentiation: the engine, grad modes, ``grad``, ``gradcheck``.
+
+The engine (``graph``, ``grad_mode``, ``rows``) sits below ``neuronet.tensor``; the user-facing
+tools built on tensors (``Function``, ``grad``, ``gradcheck``) are loaded on first use, so that
+importing the engine never imports the tensor module back.
+"""
+from __future__ import annotations
+
+import importlib
+
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .gradcheck import GradcheckError, gradcheck
+
+_ON_TENSORS = {"Function": "function", "FunctionCtx": "function", "grad": "functional",
+               "GradcheckError": "gradient_check", "gradcheck": "gradient_check"}
 
 __all__ = ["Function", "FunctionCtx", "GradcheckError", "enable_grad", "grad", "gradcheck",
            "is_grad_enabled", "no_grad", "set_grad_enabled"]
+
+
+def __getattr__(name: str):
+    module = _ON_TENSORS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'neuronet.autograd' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(__all__)

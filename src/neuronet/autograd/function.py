@@ -14,6 +14,7 @@
 """
 from __future__ import annotations
 
+from ..tensor import Tensor, record
 from .grad_mode import no_grad
 
 
@@ -41,8 +42,6 @@ class Function:
 
     @classmethod
     def apply(cls, *args):
-        from ..tensor import Tensor, record  # noqa: PLC0415
-
         ctx = FunctionCtx()
         tensor_pos = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
         inputs = tuple(args[i] for i in tensor_pos)

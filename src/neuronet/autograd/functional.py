@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from ..tensor import Tensor, root_gradient
 from .graph import run_backward
 
 
@@ -14,8 +15,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
     Nothing accumulates into any ``.grad``. An input the outputs do not depend on raises,
     unless ``allow_unused=True`` (then its gradient is ``None``).
     """
-    from ..tensor import Tensor, _root_gradient  # noqa: PLC0415
-
     if create_graph:
         raise NotImplementedError("grad(create_graph=True): higher-order gradients are not "
                                   "supported")
@@ -35,7 +34,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
         if not out.requires_grad:
             raise RuntimeError(f"outputs[{i}]: element {i} of tensors does not require grad and "
                                "does not have a grad_fn")
-    seeds = [_root_gradient(o, g, f"grad_outputs[{i}]")
+    seeds = [root_gradient(o, g, f"grad_outputs[{i}]")
              for i, (o, g) in enumerate(zip(outputs, grad_outputs))]
     captured = run_backward(outputs, seeds, bool(retain_graph), capture=inputs)
     result = []

@@ -10,12 +10,18 @@ consumer of a node runs before it: when a node runs, its gradient (the notes' de
 and it is computed once and reused by everything below. The walk is iterative, so depth is
 limited by memory, never by Python's recursion limit, and it needs no separate pass to count
 consumers (PyTorch's engine orders its ready queue by sequence number the same way).
+
+Gradients are arrays, or row gradients (``rows.RowsGrad``, from embedding lookups): only
+``_LeafGrads`` handles those, adding them into leaves and making them dense for nodes.
 """
 from __future__ import annotations
 
 import heapq
 import itertools
 from typing import Sequence
+
+from ..backend import get_xp
+from .rows import RowsGrad, remember_rows, written_rows
 
 _sequence = itertools.count()
 
@@ -33,15 +39,6 @@ class Node:
 
     def __repr__(self) -> str:
         return f"<{self.name}>"
-
-
-class SparseGrad:
-    """Base of the gradients that are not arrays (an embedding's row gradient): the engine adds
-    them into leaves at the end of the pass (``as_grad(others)`` for a leaf without ``.grad``,
-    ``add_into(array, others)`` for one with it) and makes them dense (``dense()``) before a
-    node receives one."""
-
-    __slots__ = ()
 
 
 Tensor = None  # neuronet.tensor.Tensor, set by that module (the two refer to each other)
@@ -75,7 +72,7 @@ def run_backward(tensors: Sequence, grads: Sequence, retain_graph: bool,
         for t, root_grad in zip(tensors, grads):
             if visit is None or t.grad_fn is None or t.grad_fn in visit:
                 _send(t, root_grad, pending, heap, leaves)
-    push, pop, deliver = heapq.heappush, heapq.heappop, leaves.deliver
+    push, pop, deliver, for_node = heapq.heappush, heapq.heappop, leaves.deliver, leaves.for_node
     accumulate, plain = leaves.accumulate, captured is None
     while node is not None or heap:
         if node is None:
@@ -106,7 +103,7 @@ def run_backward(tensors: Sequence, grads: Sequence, retain_graph: bool,
             fn = t.grad_fn
             if fn is None:
                 if t.requires_grad:
-                    if plain and t._hooks is None and not isinstance(ig, SparseGrad):
+                    if plain and t._hooks is None and type(ig) is not RowsGrad:
                         accumulate(t, ig)  # the common case: a dense gradient, no hooks
                     else:
                         deliver(t, ig)
@@ -117,8 +114,8 @@ def run_backward(tensors: Sequence, grads: Sequence, retain_graph: bool,
             else:
                 if visit is not None and fn not in visit:
                     continue  # (autograd.grad: no captured tensor below it)
-                if isinstance(ig, SparseGrad):
-                    ig = ig.dense()
+                if type(ig) is RowsGrad:
+                    ig = for_node(ig)
                 if nxt is not None:
                     pending[nxt] = nxt_g
                     push(heap, (-nxt.seq, nxt))
@@ -165,7 +162,7 @@ def _send(t, g, pending: dict, heap: list, leaves) -> None:
     elif fn in pending:
         pending[fn] = pending[fn] + g
     else:
-        pending[fn] = g.dense() if isinstance(g, SparseGrad) else g
+        pending[fn] = leaves.for_node(g) if type(g) is RowsGrad else g
         heapq.heappush(heap, (-fn.seq, fn))
 
 
@@ -194,8 +191,9 @@ class _LeafGrads:
     """Accumulation into leaves' ``.grad`` during one backward pass.
 
     Out of place, so no array seen elsewhere is ever modified: a gradient array is stored as a
-    leaf's ``.grad`` only if nothing else can hold it (otherwise a copy is). Sparse row
-    gradients (embedding lookups) are collected and added in one scatter per leaf at the end.
+    leaf's ``.grad`` only if nothing else can hold it (otherwise a copy is). This is the one
+    place that handles row gradients (``RowsGrad``, embedding lookups): a leaf's are collected
+    and added in one scatter at the end (``flush``), and a node gets one dense (``for_node``).
     A leaf with hooks, or one whose gradient is captured (``autograd.grad``), gets its whole
     gradient at the end: the hooks run once, on the sum of every path's contribution, as
     PyTorch runs them.
@@ -211,7 +209,7 @@ class _LeafGrads:
         """Hand a leaf its gradient: into ``.grad``, or kept to the end for hooks or the caller."""
         if g.dtype != t.data.dtype:
             g = g.astype(t.data.dtype)
-        sparse = isinstance(g, SparseGrad)
+        sparse = type(g) is RowsGrad
         if self.captured is None and not t._hooks:
             if sparse:
                 self.rows.setdefault(id(t), (t, []))[1].append(g)
@@ -228,6 +226,11 @@ class _LeafGrads:
             self.summed[key] = [t, g]
         else:
             entry[1] = entry[1] + g
+
+    @staticmethod
+    def for_node(g: RowsGrad):
+        """A row gradient as the dense array a node's VJP receives."""
+        return g.dense()
 
     def capture(self, key: int, g) -> None:
         """Hand ``g`` to ``autograd.grad``'s caller as the gradient of tensor ``id`` ``key``."""
@@ -255,8 +258,9 @@ class _LeafGrads:
 
     def flush(self) -> None:
         """Hand each leaf what was kept for the end: its summed gradient through its hooks (to
-        ``.grad`` or the caller), and its row gradients, as a new ``.grad`` that is made dense
-        when first read or added into the existing one by one scatter."""
+        ``.grad`` or the caller), and its row gradients, added by one scatter into a new dense
+        ``.grad`` or into a copy of the existing one. What the scatter wrote is remembered
+        beside that ``.grad`` (``rows.remember_rows``) while it is zero everywhere else."""
         for t, g in self.summed.values():
             for hook in t._hooks or ():
                 new = hook(Tensor._make(g))
@@ -268,9 +272,17 @@ class _LeafGrads:
                 self.accumulate(t, g)
         for t, parts in self.rows.values():
             first, others = parts[0], parts[1:]
-            if t.grad is None:
-                t.grad = first.as_grad(others)  # dense when first read
-            else:  # a new array: the old one may be held elsewhere
-                total = t.grad.data.copy()
-                first.add_into(total, others)
-                t.grad.data = total
+            grad = t.grad
+            if grad is None:
+                dense, rows, positions = first.dense_and_written(others)
+                t.grad = grad = Tensor._make(dense)
+                remember_rows(grad, rows, positions)
+                continue
+            before = written_rows(grad)
+            total = grad.data.copy()  # a new array: the old one may be held elsewhere
+            rows, positions = first.add_into(total, others)
+            grad.data = total
+            if before is not None:  # still zero outside the rows written by both passes
+                xp = get_xp(total)
+                remember_rows(grad, xp.concatenate((before[0], rows)),
+                              xp.concatenate((before[1], positions)))

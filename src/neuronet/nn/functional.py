@@ -15,7 +15,8 @@ from ..ops.loss import (  # noqa: F401
     smooth_l1_loss, soft_margin_loss,
 )
 from ..ops.normalization import batch_norm, layer_norm  # noqa: F401
-from ..ops.sparse import dropout, embedding  # noqa: F401
+from ..ops.dropout import dropout  # noqa: F401
+from ..ops.embedding import embedding  # noqa: F401
 
 
 def one_hot(tensor, num_classes: int = -1):

@@ -65,14 +65,12 @@ def _fan(tensor: Tensor, mode: str) -> int:
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
     """Fill from U(a, b)."""
-    values = numpy_generator(generator).uniform(a, b, tensor.shape)
-    return _fill(tensor, values)
+    return tensor.uniform_(a, b, generator=generator)
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
     """Fill from N(mean, std^2)."""
-    values = numpy_generator(generator).normal(mean, std, tensor.shape)
-    return _fill(tensor, values)
+    return tensor.normal_(mean, std, generator=generator)
 
 
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,

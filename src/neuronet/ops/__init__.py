@@ -1,26 +1,58 @@
-"""Differentiable primitives, grouped by family; each forward sits beside its VJP."""
-from ._util import cast, clone, normalize_dim, normalize_dims, to_device, unbroadcast
-from .elementwise import (
-    abs, add, clamp, clamp_max, clamp_min, cos, div, eq, exp, expm1, floor, ge, gt, isfinite,
-    isnan, le, log, log1p, logical_and, logical_not, logical_or, lt, maximum, minimum, mul, ne,
-    neg, pow, relu, round, rpow, rsqrt, sigmoid, sign, sin, sqrt, sub, tanh, where,
+"""Differentiable primitives, grouped by concept; each op's forward sits beside its VJP.
+
+- ``arithmetic``: + - * /, rounded division, pow, remainders, atan2, lerp, max/min, clamp, where
+- ``unary``: exp, log, sqrt, trigonometric and hyperbolic functions, erf (one table of
+  forward/backward pairs), abs, sign, square and the rounding ops
+- ``compare``: comparisons, predicates, logical and bitwise ops (no gradients)
+- ``activation``: relu, sigmoid, tanh and the other activations; ``dropout`` beside them
+- ``softmax``, ``normalization`` (batch and layer norm), ``loss``
+- ``reduce``: sum, mean, prod, max/min, var/std, logsumexp, norm, all/any
+- ``linalg``: matmul, linear, einsum, the named products and matrix structure
+- structure: ``shape`` (reshape, permute, cat, split, ...), ``indexing`` (getitem, gather,
+  setitem, ...), ``ordering`` (sort, topk, cumsum)
+- ``embedding``: the row lookup, whose gradient is a row gradient (``autograd.rows``)
+- ``inplace``: the ``_`` methods and augmented assignments; ``conversion``: cast, device, clone
+
+This package exports the tensor ops (``neuronet.ops.add``, ...); the activations, losses,
+dropout and embedding are reached through ``neuronet.nn.functional``, the in-place ops as
+``Tensor`` methods. ``COMPOSITES`` names the ops (of either set) built from other ops: their
+gradients come from those ops' VJPs. Every other differentiable op owns its VJP.
+"""
+from ._util import normalize_dim, normalize_dims, unbroadcast
+from .activation import relu, sigmoid, tanh
+from .arithmetic import (
+    add, atan2, clamp, clamp_max, clamp_min, div, floor_divide, fmod, lerp, maximum, minimum, mul,
+    neg, pow, remainder, rpow, sub, where,
 )
-from .indexing import gather, getitem, index_select, masked_fill, scatter_add, take_along_dim
-from .linalg import einsum, linear, matmul
-from .matrix import bmm, diag, diagonal, dot, mv, outer, trace, tril, triu
+from .compare import (
+    allclose, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, eq, equal, ge, gt, isclose,
+    isfinite, isinf, isnan, le, logical_and, logical_not, logical_or, logical_xor, lt, ne,
+)
+from .conversion import cast, clone, to_device
+from .indexing import gather, getitem, index_select, masked_fill, scatter_add
+from .linalg import bmm, diag, diagonal, dot, einsum, linear, matmul, mv, outer, trace, tril, triu
 from .ordering import argsort, cumsum, sort, topk
-from .pointwise import (
-    acos, allclose, asin, atan, atan2, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, ceil,
-    cosh, equal, erf, exp2, floor_divide, fmod, isclose, isinf, lerp, log2, log10, logical_xor,
-    reciprocal, remainder, sinh, square, tan, trunc,
-)
 from .reduce import (
     all, amax, amin, any, argmax, argmin, count_nonzero, logsumexp, max, mean, min, norm, prod,
     std, sum, var,
 )
 from .shape import (
     broadcast_to, cat, chunk, concat, expand, flatten, flip, movedim, narrow, permute, repeat,
-    repeat_interleave, reshape, roll, split, squeeze, stack, t, transpose, unbind, unflatten,
-    unsqueeze, view,
+    repeat_interleave, reshape, roll, split, squeeze, stack, t, take_along_dim, transpose, unbind,
+    unflatten, unsqueeze, view,
 )
 from .softmax import log_softmax, softmax
+from .unary import (
+    abs, acos, asin, atan, ceil, cos, cosh, erf, exp, exp2, expm1, floor, log, log1p, log2, log10,
+    reciprocal, round, rsqrt, sign, sin, sinh, sqrt, square, tan, trunc,
+)
+
+# Public ops whose forward is written with other ops (and whose gradient is theirs).
+COMPOSITES = frozenset({
+    "allclose", "bmm", "celu", "chunk", "clamp_max", "clamp_min", "dot", "equal", "expand",
+    "flatten", "floor_divide", "hinge_embedding_loss", "huber_loss", "kl_div", "l1_loss",
+    "lerp", "margin_ranking_loss", "masked_fill", "mish", "mse_loss", "mv", "narrow", "outer",
+    "relu6", "repeat_interleave", "rpow", "selu", "smooth_l1_loss", "soft_margin_loss",
+    "softmin", "sort", "split", "squeeze", "stack", "std", "take_along_dim", "trace", "unbind",
+    "unflatten", "unsqueeze",
+})

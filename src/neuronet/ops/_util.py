@@ -1,4 +1,5 @@
-"""Shared helpers for ops: operands, dtype promotion, broadcasting, dims."""
+"""Shared helpers for ops: operands and dtype promotion, broadcasting, dims, and the dtype
+rules that many ops share (float results for integer inputs, refusals for bools)."""
 from __future__ import annotations
 
 import numbers
@@ -7,7 +8,8 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..backend import device_of, get_xp
-from ..tensor import Tensor, record
+from ..tensor import Tensor
+from .conversion import cast
 
 _SCALARS = (numbers.Number, np.bool_)
 
@@ -94,35 +96,25 @@ def normalize_dims(dim, ndim: int, name: str = "dim"):
     return axes
 
 
-def cast(x: Tensor, dtype: np.dtype) -> Tensor:
-    """``x`` as ``dtype``; the gradient is cast back to ``x``'s dtype."""
-    if x.data.dtype == dtype:
-        return x
-    src = x.data.dtype
-
-    def backward(g, needs):
-        return (g.astype(src),)
-    out = record(x.data.astype(dtype), (x,), backward, "ToCopyBackward0")
-    if dtype.kind not in "fc" and out.requires_grad:
-        out.requires_grad, out.grad_fn = False, None
-    return out
+def floating(a: Tensor) -> Tensor:
+    """``a``, in the default float dtype if it holds integers or bools: PyTorch's dtype for
+    float-valued ops (exp, sin, sqrt, ...) of integer tensors."""
+    if a.data.dtype.kind in "fc":
+        return a
+    return cast(a, _dt.get_default_dtype())
 
 
-def to_device(x: Tensor, dev) -> Tensor:
-    """``x`` on device ``dev``; the gradient moves back to ``x``'s device."""
-    from ..backend import device as _device, to_device as _move  # noqa: PLC0415
-
-    target = _device(dev)
-    if device_of(x.data) == target:
-        return x
-    src = device_of(x.data)
-
-    def backward(g, needs):
-        return (_move(g, src),)
-    return record(_move(x.data, target), (x,), backward, "ToCopyBackward0")
+def no_bools(dtype, name: str) -> None:
+    """PyTorch's refusal of ``name`` for bool tensors."""
+    if dtype.kind == "b":
+        raise NotImplementedError(f"{name}: not implemented for bool tensors")
 
 
-def clone(x: Tensor) -> Tensor:
-    def backward(g, needs):
-        return (g,)
-    return record(x.data.copy(), (x,), backward, "CloneBackward0")
+def binary(a, b, name: str) -> tuple:
+    """``a, b`` as tensors of one dtype on one device, and their arrays."""
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        x, y = a.data, b.data
+        if x.dtype == y.dtype and type(x) is type(y):  # nothing to convert: the usual case
+            return a, b, x, y
+    a, b = operands(a, b, name)
+    return a, b, a.data, b.data

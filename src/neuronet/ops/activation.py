@@ -1,19 +1,88 @@
-"""Activation functions beyond the element-wise basics (relu, sigmoid and tanh live in
-``elementwise``). Each is written to stay finite and warning-free for any finite input, with
-PyTorch's formulas and its gradients at the kinks."""
+"""Activation functions, the notes' and PyTorch's. Each is written to stay finite and
+warning-free for any finite input, with PyTorch's formulas and its gradients at the kinks.
+
+The backward of relu, sigmoid and tanh (and sigmoid's forward) are written as their formulas;
+``kernels.fused`` runs them as one GPU kernel on CuPy arrays. ``celu``, ``mish`` and ``softmin``
+are composites of other ops; every other activation owns its VJP.
+"""
 from __future__ import annotations
 
 import math
 
 from ..backend import get_xp
+from ..kernels import fused
 from ..random import numpy_generator
 from ..tensor import Tensor, record
-from ._util import normalize_dim, unbroadcast
-from .elementwise import sigmoid_array
-from .pointwise import erf_array
+from ._util import floating, no_bools, normalize_dim, unbroadcast
+from .arithmetic import div, mul, neg
+from .indexing import open_grid
+from .softmax import softmax
+from .unary import erf_array
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _sigmoid_reference(x):
+    """Overflow-free logistic function: with m = min(x, 0), exp(m) / (exp(m) + exp(m - x)).
+
+    Neither exponent is positive, so nothing overflows, and each sign gets its exact form:
+    1 / (1 + e^-x) for x >= 0 and e^x / (e^x + 1) for x < 0.
+    """
+    xp = get_xp(x)
+    m = xp.minimum(x, 0)
+    out = xp.exp(m)
+    den = xp.subtract(m, x, out=m)
+    xp.exp(den, out=den)
+    den += out
+    out /= den
+    return out
+
+
+def _sigmoid_backward(g, y):
+    """g * y * (1 - y), from the output y."""
+    slope = 1 - y
+    slope *= y
+    slope *= g
+    return slope
+
+
+def _tanh_backward(g, y):
+    """g * (1 - y ** 2), from the output y."""
+    return g * (1 - y * y)
+
+
+def _relu_backward(g, y):
+    """g where the output is positive, else 0 (PyTorch's threshold_backward)."""
+    return g * (y > 0)
+
+
+sigmoid_array = fused("sigmoid", _sigmoid_reference)
+sigmoid_backward = fused("sigmoid_backward", _sigmoid_backward)
+tanh_backward = fused("tanh_backward", _tanh_backward)
+relu_backward = fused("relu_backward", _relu_backward)
+
+
+def relu(a: Tensor) -> Tensor:
+    """max(a, 0); gradient 0 at a == 0 (PyTorch's threshold_backward)."""
+    no_bools(a.data.dtype, "relu")
+    x = a.data
+    out = get_xp(x).maximum(x, 0)
+    return record(out, (a,), lambda g, needs: (relu_backward(g, out),), "ReluBackward0")
+
+
+def sigmoid(a: Tensor) -> Tensor:
+    """1 / (1 + exp(-a)), computed without overflow; backward g * y * (1 - y)."""
+    a = floating(a)
+    out = sigmoid_array(a.data)
+    return record(out, (a,), lambda g, needs: (sigmoid_backward(g, out),), "SigmoidBackward0")
+
+
+def tanh(a: Tensor) -> Tensor:
+    """tanh(a); backward g * (1 - y**2) from the output y."""
+    a = floating(a)
+    out = get_xp(a.data).tanh(a.data)
+    return record(out, (a,), lambda g, needs: (tanh_backward(g, out),), "TanhBackward0")
 
 
 def _softplus_array(z, xp):
@@ -85,8 +154,6 @@ def selu(a: Tensor) -> Tensor:
 
 def celu(a: Tensor, alpha: float = 1.0) -> Tensor:
     """max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
-    from .elementwise import div, mul  # noqa: PLC0415
-
     return mul(elu(div(a, alpha)), alpha) if alpha != 1 else elu(a)
 
 
@@ -128,8 +195,6 @@ def silu(a: Tensor) -> Tensor:
 
 def mish(a: Tensor) -> Tensor:
     """x * tanh(softplus(x))."""
-    from .elementwise import mul, tanh  # noqa: PLC0415
-
     return mul(a, tanh(softplus(a)))
 
 
@@ -294,16 +359,11 @@ def maxout(a: Tensor, pieces: int, dim: int = -1) -> Tensor:
     out = xp.take_along_axis(grouped, idx, axis=d + 1).squeeze(d + 1)
 
     def backward(g, needs):
-        from .indexing import _open_grid  # noqa: PLC0415
-
         gg = xp.zeros(grouped_shape, dtype=g.dtype)
-        gg[_open_grid(idx.shape, d + 1, idx, xp)] = xp.expand_dims(g, d + 1)
+        gg[open_grid(idx.shape, d + 1, idx, xp)] = xp.expand_dims(g, d + 1)
         return (gg.reshape(x.shape),)
     return record(out, (a,), backward, "MaxoutBackward0")
 
 
 def softmin(a: Tensor, dim: int | None = None) -> Tensor:
-    from .elementwise import neg  # noqa: PLC0415
-    from .softmax import softmax  # noqa: PLC0415
-
     return softmax(neg(a), dim)

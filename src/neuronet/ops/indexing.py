@@ -1,5 +1,5 @@
-"""Indexing: ``__getitem__``, ``index_select``, ``gather``, ``take_along_dim``, and the writes
-``masked_fill`` and ``scatter_add`` (out of place).
+"""Indexing: ``__getitem__``, ``index_select``, ``gather``, the writes ``masked_fill`` and
+``scatter_add`` (out of place), and ``__setitem__`` (in place).
 
 Each VJP scatters the output's gradient back to the positions that were read, adding where
 an index repeats.
@@ -11,7 +11,10 @@ import numpy as np
 from ..backend import get_xp
 from ..backend import scatter_add as _add_at
 from ..tensor import Tensor, record
-from ._util import normalize_dim
+from ._util import constant, normalize_dim, operands
+from .arithmetic import where
+from .conversion import cast
+from .inplace import apply_inplace
 
 
 def _is_basic(key) -> bool:
@@ -79,6 +82,24 @@ def getitem(a: Tensor, key) -> Tensor:
     return record(out, (a,), backward, "IndexBackward0" if not basic else "SliceBackward0")
 
 
+
+def setitem(a: Tensor, key, value) -> None:
+    """``a[key] = value``, in place (``x[x < 0] = 0``), with PyTorch's placement of integers
+    mixed with index arrays; like every in-place op it is refused on a tensor that autograd is
+    tracking."""
+    split = None
+    if not _is_basic(key):
+        key = _array_key(key, get_xp(a.data))
+        split = _ints_first(key)
+
+    def assign(x, v):
+        if split is None:
+            x[key] = v
+        else:
+            x[split[0]][split[1]] = v  # (x[split[0]] is a view of x)
+        return x
+    apply_inplace(a, assign, value)
+
 def index_select(a: Tensor, dim: int, index: Tensor) -> Tensor:
     x = a.data
     xp = get_xp(x)
@@ -96,7 +117,7 @@ def index_select(a: Tensor, dim: int, index: Tensor) -> Tensor:
     return record(out, (a,), backward, "IndexSelectBackward0")
 
 
-def _open_grid(shape: tuple, d: int, idx, xp) -> tuple:
+def open_grid(shape: tuple, d: int, idx, xp) -> tuple:
     """The advanced-index tuple that reads ``x[..., idx[...], ...]`` along dim ``d``."""
     grid = []
     for axis, n in enumerate(shape):
@@ -122,7 +143,7 @@ def gather(a: Tensor, dim: int, index: Tensor) -> Tensor:
         if axis != d and idx.shape[axis] > x.shape[axis]:
             raise RuntimeError(f"gather(): size of index {tuple(idx.shape)} exceeds the input "
                                f"{tuple(x.shape)} at dim {axis}")
-    key = _open_grid(idx.shape, d, idx, xp)
+    key = open_grid(idx.shape, d, idx, xp)
     out = x[key]
 
     def backward(g, needs):
@@ -132,31 +153,9 @@ def gather(a: Tensor, dim: int, index: Tensor) -> Tensor:
     return record(out, (a,), backward, "GatherBackward0")
 
 
-def take_along_dim(a: Tensor, indices: Tensor, dim: int | None = None) -> Tensor:
-    """Values of ``a`` at ``indices`` along ``dim``, with ``a`` and ``indices`` broadcast in the
-    other dims (flattened when ``dim`` is None). Composite: broadcast_to, then gather."""
-    from .shape import broadcast_to, reshape  # noqa: PLC0415
-
-    idx = indices.data if isinstance(indices, Tensor) else indices
-    if dim is None:
-        return gather(reshape(a, -1), 0, Tensor._make(idx.reshape(-1)))
-    d = normalize_dim(dim, a.data.ndim)
-    xp = get_xp(a.data)
-    a_shape = list(a.data.shape)
-    i_shape = list(idx.shape)
-    a_shape[d] = i_shape[d] = 1
-    common = list(xp.broadcast_shapes(tuple(a_shape), tuple(i_shape)))
-    a_target, i_target = common.copy(), common.copy()
-    a_target[d], i_target[d] = a.data.shape[d], idx.shape[d]
-    return gather(broadcast_to(a, a_target), d, Tensor._make(xp.broadcast_to(idx, i_target)))
-
-
 def masked_fill(a: Tensor, mask, value) -> Tensor:
     """``a`` with ``value`` (a number or a 0-d tensor, cast to ``a``'s dtype) where the bool
     ``mask`` (broadcast to ``a``) is True. Composite: ``where``."""
-    from ._util import cast, constant  # noqa: PLC0415
-    from .elementwise import where  # noqa: PLC0415
-
     m = mask.data if isinstance(mask, Tensor) else get_xp(a.data).asarray(mask)
     if m.dtype.kind != "b":
         raise RuntimeError(f"masked_fill only supports boolean masks, but got mask with dtype "
@@ -182,8 +181,6 @@ def scatter_add(a: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     """A copy of ``a`` with ``src[i][j][k]`` added at ``[index[i][j][k]][j][k]`` (dim 0), and
     so on; repeated indices add up. Gradients: ``g`` for ``a``, ``g`` gathered at ``index``
     for ``src``."""
-    from ._util import operands  # noqa: PLC0415
-
     x = a.data
     xp = get_xp(x)
     d = normalize_dim(dim, x.ndim)
@@ -198,7 +195,7 @@ def scatter_add(a: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
             raise RuntimeError(f"scatter_add(): index {tuple(idx.shape)} is larger than src "
                                f"{tuple(s.shape)} or than the input {tuple(x.shape)} at dim "
                                f"{axis}")
-    key = _open_grid(idx.shape, d, idx, xp)
+    key = open_grid(idx.shape, d, idx, xp)
     picked = s[tuple(slice(0, n) for n in idx.shape)]
     out = x.copy()
     _add_at(xp, out, key, picked)

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from ..backend import get_xp
 from ..tensor import Tensor, record
-from . import elementwise as ew
+from . import arithmetic as arith
 from . import reduce as rd
+from . import unary
 from ._util import constant, operands
+from .activation import relu, sigmoid_array, softplus
+from .indexing import gather
 from .softmax import log_softmax
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -163,13 +166,13 @@ def _cross_entropy_probs(input, target, weight, reduction, eps):
     c = input.shape[class_dim]
     logp = log_softmax(input, class_dim)
     if eps:
-        target = ew.add(ew.mul(target, 1 - eps), eps / c)
-    terms = ew.mul(logp, target)
+        target = arith.add(arith.mul(target, 1 - eps), eps / c)
+    terms = arith.mul(logp, target)
     if weight is not None:
         shape = [1] * input.ndim
         shape[class_dim] = c
-        terms = ew.mul(terms, weight.reshape(shape))
-    per = ew.neg(rd.sum(terms, class_dim))
+        terms = arith.mul(terms, weight.reshape(shape))
+    per = arith.neg(rd.sum(terms, class_dim))
     if reduction == "mean":
         return rd.sum(per) / max(per.numel(), 1) if input.ndim > 1 else rd.sum(per)
     return reduce_loss(per, reduction)
@@ -204,34 +207,34 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noq
 
 def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:  # noqa: A002
     """(input - target)^2, reduced."""
-    d = ew.sub(input, target)
-    return reduce_loss(ew.mul(d, d), reduction)
+    d = arith.sub(input, target)
+    return reduce_loss(arith.mul(d, d), reduction)
 
 
 def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:  # noqa: A002
     """|input - target|, reduced."""
-    return reduce_loss(ew.abs(ew.sub(input, target)), reduction)
+    return reduce_loss(unary.abs(arith.sub(input, target)), reduction)
 
 
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",  # noqa: A002
                delta: float = 1.0) -> Tensor:
     """0.5 d^2 where |d| < delta, else delta * (|d| - 0.5 delta), with d = input - target."""
-    d = ew.sub(input, target)
-    ad = ew.abs(d)
-    quad = ew.mul(ew.mul(d, d), 0.5)
-    lin = ew.mul(ew.sub(ad, 0.5 * delta), delta)
-    return reduce_loss(ew.where(ad < delta, quad, lin), reduction)
+    d = arith.sub(input, target)
+    ad = unary.abs(d)
+    quad = arith.mul(arith.mul(d, d), 0.5)
+    lin = arith.mul(arith.sub(ad, 0.5 * delta), delta)
+    return reduce_loss(arith.where(ad < delta, quad, lin), reduction)
 
 
 def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean",  # noqa: A002
                    beta: float = 1.0) -> Tensor:
     """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (L1 when beta = 0)."""
-    d = ew.sub(input, target)
-    ad = ew.abs(d)
+    d = arith.sub(input, target)
+    ad = unary.abs(d)
     if beta == 0:
         return reduce_loss(ad, reduction)
-    quad = ew.mul(ew.mul(d, d), 0.5 / beta)
-    return reduce_loss(ew.where(ad < beta, quad, ew.sub(ad, 0.5 * beta)), reduction)
+    quad = arith.mul(arith.mul(d, d), 0.5 / beta)
+    return reduce_loss(arith.where(ad < beta, quad, arith.sub(ad, 0.5 * beta)), reduction)
 
 
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002
@@ -304,7 +307,6 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,  # noqa: A00
         s = g if reduction == "none" else (g / n if reduction == "mean" else g)
         if w is not None:
             s = s * w
-        from .elementwise import sigmoid_array  # noqa: PLC0415
 
         gx = s * ((1 - t) - lw * sigmoid_array(-x)) if needs[0] else None
         gt = None
@@ -319,11 +321,11 @@ def kl_div(input: Tensor, target: Tensor, reduction: str = "mean",  # noqa: A002
     """target * (log(target) - input) with 0 where target = 0 (input holds log-probabilities);
     ``log_target=True``: exp(target) * (target - input). 'batchmean' divides the sum by N."""
     if log_target:
-        loss = ew.mul(ew.exp(target), ew.sub(target, input))
+        loss = arith.mul(unary.exp(target), arith.sub(target, input))
     else:
         pos = target > 0
-        safe = ew.where(pos, target, 1.0)
-        loss = ew.where(pos, ew.mul(target, ew.sub(ew.log(safe), input)), 0.0)
+        safe = arith.where(pos, target, 1.0)
+        loss = arith.where(pos, arith.mul(target, arith.sub(unary.log(safe), input)), 0.0)
     if reduction == "batchmean":
         return rd.sum(loss) / (input.shape[0] if input.ndim else 1)
     return reduce_loss(loss, reduction)
@@ -337,16 +339,16 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: 
     """
     if not isinstance(target, Tensor):
         target = constant(target, input1)
-    z = ew.add(ew.mul(ew.neg(target), ew.sub(input1, input2)), margin)
-    return reduce_loss(ew.clamp_min(z, 0.0), reduction)
+    z = arith.add(arith.mul(arith.neg(target), arith.sub(input1, input2)), margin)
+    return reduce_loss(arith.clamp_min(z, 0.0), reduction)
 
 
 def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,  # noqa: A002
                          reduction: str = "mean") -> Tensor:
     """x where y = 1, max(0, margin - x) where y = -1."""
-    margin_part = ew.where(target != 1, ew.clamp_min(ew.sub(margin, input), 0.0), 0.0)
-    self_part = ew.where(target != -1, input, 0.0)
-    return reduce_loss(ew.add(margin_part, self_part), reduction)
+    margin_part = arith.where(target != 1, arith.clamp_min(arith.sub(margin, input), 0.0), 0.0)
+    self_part = arith.where(target != -1, input, 0.0)
+    return reduce_loss(arith.add(margin_part, self_part), reduction)
 
 
 def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float = 1.0,  # noqa: A002
@@ -355,21 +357,20 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
     number of classes C (PyTorch's definition); p is 1 or 2."""
     if p not in (1, 2):
         raise ValueError(f"multi_margin_loss: p must be 1 or 2, got {p}")
-    from .indexing import gather  # noqa: PLC0415
 
     x = input if input.ndim == 2 else input.reshape(1, -1)
     y = target.reshape(-1, 1)
     c = x.shape[1]
     xy = gather(x, 1, y)
-    z = ew.relu(ew.add(ew.sub(x, xy), margin))
+    z = relu(arith.add(arith.sub(x, xy), margin))
     if p == 2:
-        z = ew.mul(z, z)
+        z = arith.mul(z, z)
     xp = get_xp(x.data)
     not_target = Tensor._make(xp.arange(c)[None, :] != y.data)
-    z = ew.where(not_target, z, 0.0)
+    z = arith.where(not_target, z, 0.0)
     if weight is not None:
-        z = ew.mul(z, Tensor._make(weight.data[y.data]))
-    per = ew.div(rd.sum(z, 1), c)
+        z = arith.mul(z, Tensor._make(weight.data[y.data]))
+    per = arith.div(rd.sum(z, 1), c)
     if input.ndim == 1:
         per = per.reshape(())
     return reduce_loss(per, reduction)
@@ -377,6 +378,5 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
 
 def soft_margin_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:  # noqa: A002
     """log(1 + exp(-y x)) = softplus(-y x)."""
-    from .activation import softplus  # noqa: PLC0415
 
-    return reduce_loss(softplus(ew.neg(ew.mul(target, input)), 1.0, float("inf")), reduction)
+    return reduce_loss(softplus(arith.neg(arith.mul(target, input)), 1.0, float("inf")), reduction)

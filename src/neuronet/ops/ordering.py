@@ -13,6 +13,7 @@ from ..backend import get_xp
 from ..tensor import Tensor, record
 from ._util import normalize_dim
 from .reduce import accumulating
+from .shape import take_along_dim
 
 SortResult = namedtuple("SortResult", ["values", "indices"])  # torch.return_types.sort
 TopkResult = namedtuple("TopkResult", ["values", "indices"])
@@ -45,8 +46,6 @@ def argsort(a: Tensor, dim: int = -1, descending: bool = False, stable: bool = F
 
 def sort(a: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> SortResult:
     """``(values, indices)``: ``a`` sorted along ``dim`` and where each value came from."""
-    from .indexing import take_along_dim  # noqa: PLC0415
-
     if a.data.ndim == 0:
         return SortResult(a, argsort(a))
     idx = argsort(a, dim, descending)
@@ -56,8 +55,6 @@ def sort(a: Tensor, dim: int = -1, descending: bool = False, stable: bool = Fals
 def topk(a: Tensor, k: int, dim: int = -1, largest: bool = True,
          sorted: bool = True) -> TopkResult:  # noqa: A002
     """The ``k`` largest (or smallest) values along ``dim`` with their indices, largest first."""
-    from .indexing import take_along_dim  # noqa: PLC0415
-
     d = normalize_dim(dim, max(a.data.ndim, 1))
     n = a.data.shape[d] if a.data.ndim else 1
     if not 0 <= k <= n:

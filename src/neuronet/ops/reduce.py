@@ -11,8 +11,11 @@ from collections import namedtuple
 from ..backend import get_xp
 from ..tensor import Tensor, record
 from ._util import normalize_dim, normalize_dims
-from .elementwise import abs as _abs
-from .elementwise import floating, maximum, minimum, sqrt
+from ._util import floating
+from .arithmetic import maximum, minimum
+from .indexing import open_grid
+from .unary import abs as _abs
+from .unary import sqrt
 
 MaxMin = namedtuple("MaxMin", ["values", "indices"])
 
@@ -131,10 +134,8 @@ def _extreme(a: Tensor, dim, keepdim: bool, which: str):
         values = values.squeeze(ax)
 
     def backward(g, needs):
-        from .indexing import _open_grid  # noqa: PLC0415
-
         out = xp.zeros_like(x)
-        out[_open_grid(idx_k.shape, ax, idx_k, xp)] = g if keepdim else xp.expand_dims(g, ax)
+        out[open_grid(idx_k.shape, ax, idx_k, xp)] = g if keepdim else xp.expand_dims(g, ax)
         return (out,)
     name = "MaxBackward0" if which == "max" else "MinBackward0"
     v = record(values, (a,), backward, name)

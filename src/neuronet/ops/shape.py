@@ -8,7 +8,8 @@ import numpy as np
 
 from ..backend import get_xp
 from ..tensor import Tensor, record
-from ._util import normalize_dim
+from ._util import normalize_dim, operands, unbroadcast
+from .indexing import gather, getitem, index_select
 
 
 def _sizes(args) -> tuple:
@@ -133,8 +134,6 @@ def expand(a: Tensor, *sizes) -> Tensor:
 
 
 def broadcast_to(a: Tensor, shape) -> Tensor:
-    from ._util import unbroadcast  # noqa: PLC0415
-
     shape = tuple(shape)
     xp = get_xp(a.data)
     try:
@@ -183,8 +182,6 @@ def _check_joinable(tensors, name: str) -> list:
 
 
 def _promote_all(tensors: list) -> list:
-    from ._util import operands  # noqa: PLC0415
-
     first = tensors[0]
     out = []
     for t in tensors:
@@ -230,8 +227,6 @@ def stack(tensors, dim: int = 0) -> Tensor:
 
 
 def _slice_along(a: Tensor, d: int, start: int, stop: int) -> Tensor:
-    from .indexing import getitem  # noqa: PLC0415
-
     return getitem(a, (slice(None),) * d + (slice(start, stop),))
 
 
@@ -264,8 +259,6 @@ def chunk(a: Tensor, chunks: int, dim: int = 0) -> tuple:
 
 
 def unbind(a: Tensor, dim: int = 0) -> tuple:
-    from .indexing import getitem  # noqa: PLC0415
-
     d = normalize_dim(dim, a.data.ndim)
     return tuple(getitem(a, (slice(None),) * d + (i,)) for i in range(a.data.shape[d]))
 
@@ -330,8 +323,6 @@ def narrow(a: Tensor, dim: int, start: int, length: int) -> Tensor:
 def repeat_interleave(a: Tensor, repeats, dim: int | None = None) -> Tensor:
     """Each entry repeated ``repeats`` times (an int, or one count per entry) along ``dim``;
     the flattened tensor when ``dim`` is None. Composite: ``index_select``."""
-    from .indexing import index_select  # noqa: PLC0415
-
     if dim is None:
         a, dim = reshape(a, -1), 0
     xp = get_xp(a.data)
@@ -339,3 +330,20 @@ def repeat_interleave(a: Tensor, repeats, dim: int | None = None) -> Tensor:
     counts = repeats.data if isinstance(repeats, Tensor) else repeats
     positions = xp.repeat(xp.arange(a.data.shape[d]), counts)
     return index_select(a, d, Tensor._make(positions))
+
+
+def take_along_dim(a: Tensor, indices: Tensor, dim: int | None = None) -> Tensor:
+    """Values of ``a`` at ``indices`` along ``dim``, with ``a`` and ``indices`` broadcast in the
+    other dims (flattened when ``dim`` is None). Composite: broadcast_to, then gather."""
+    idx = indices.data if isinstance(indices, Tensor) else indices
+    if dim is None:
+        return gather(reshape(a, -1), 0, Tensor._make(idx.reshape(-1)))
+    d = normalize_dim(dim, a.data.ndim)
+    xp = get_xp(a.data)
+    a_shape = list(a.data.shape)
+    i_shape = list(idx.shape)
+    a_shape[d] = i_shape[d] = 1
+    common = list(xp.broadcast_shapes(tuple(a_shape), tuple(i_shape)))
+    a_target, i_target = common.copy(), common.copy()
+    a_target[d], i_target[d] = a.data.shape[d], idx.shape[d]
+    return gather(broadcast_to(a, a_target), d, Tensor._make(xp.broadcast_to(idx, i_target)))

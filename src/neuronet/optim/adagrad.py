@@ -1,14 +1,10 @@
 """AdaGrad: per-parameter learning rates from the accumulated squared gradients."""
 from __future__ import annotations
 
-import numpy as np
-
-from .. import kernels
+from ..backend import get_xp
+from ..kernels import fused
 from ..tensor import Tensor
 from .optimizer import Optimizer, check_non_negative
-
-
-_NUMPY = np.ndarray  # the CPU path pays one type test for the GPU's fused kernels
 
 
 class Adagrad(Optimizer):
@@ -61,15 +57,23 @@ class Adagrad(Optimizer):
             if wd:
                 g = g + wd * p.data
             clr = lr / (1 + (state["step"] - 1) * lr_decay)
-            acc = state["sum"].data
-            if type(g) is not _NUMPY and kernels.usable(g, p.data, acc):
-                kernels.kernel("adagrad_step")(g, clr, eps, p.data, acc)
-                continue
-            work, xp = self._buffer(p), p.xp
-            xp.multiply(g, g, out=work)
-            acc += work
-            xp.sqrt(acc, out=work)
-            work += eps
-            xp.divide(g, work, out=work)
-            work *= clr
-            p.data -= work
+            adagrad_step(g, clr, eps, p.data, state["sum"].data, self._buffer(p))
+
+
+def _adagrad_step(g, clr: float, eps: float, param, acc, work) -> None:
+    """One AdaGrad update in place (``work``: a scratch array)::
+
+        sum = sum + g * g
+        theta = theta - clr * g / (sqrt(sum) + eps)
+    """
+    xp = get_xp(g)
+    xp.multiply(g, g, out=work)
+    acc += work
+    xp.sqrt(acc, out=work)
+    work += eps
+    xp.divide(g, work, out=work)
+    work *= clr
+    param -= work
+
+
+adagrad_step = fused("adagrad_step", _adagrad_step)

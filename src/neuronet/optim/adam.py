@@ -3,13 +3,9 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
-from .. import kernels
+from ..backend import get_xp
+from ..kernels import fused
 from .optimizer import Optimizer, check_non_negative
-
-
-_NUMPY = np.ndarray  # the CPU path pays one type test for the GPU's fused kernels
 
 
 class Adam(Optimizer):
@@ -44,7 +40,6 @@ class Adam(Optimizer):
             if p.grad is None:
                 continue
             g = self._grad(p, group["maximize"])
-            xp = p.xp
             state = self._state(p, "exp_avg", "exp_avg_sq", *(["max_exp_avg_sq"] if amsgrad
                                                               else []))
             state["step"] += 1
@@ -55,30 +50,46 @@ class Adam(Optimizer):
                 else:
                     g = g + wd * p.data
             m, v = state["exp_avg"].data, state["exp_avg_sq"].data
-            if not amsgrad and type(g) is not _NUMPY and kernels.usable(g, p.data, m, v):
-                kernels.kernel("adam_step")(g, 1 - beta1, beta2, 1 - beta2, lr / (1 - beta1 ** t),
-                                            math.sqrt(1 - beta2 ** t), eps, p.data, m, v)
-                continue
-            work = self._buffer(p)
-            xp.subtract(g, m, out=work)
-            work *= 1 - beta1
-            m += work
-            v *= beta2
-            xp.multiply(g, g, out=work)
-            work *= 1 - beta2
-            v += work
-            if amsgrad:
-                v_hat = state["max_exp_avg_sq"].data
-                xp.maximum(v_hat, v, out=v_hat)
+            args = (g, 1 - beta1, beta2, 1 - beta2, lr / (1 - beta1 ** t),
+                    math.sqrt(1 - beta2 ** t), eps, p.data, m, v, self._buffer(p))
+            if amsgrad:  # (no fused kernel keeps the running maximum)
+                adam_step.reference(*args, v_max=state["max_exp_avg_sq"].data)
             else:
-                v_hat = v
-            step_size = lr / (1 - beta1 ** t)
-            xp.sqrt(v_hat, out=work)
-            work /= math.sqrt(1 - beta2 ** t)
-            work += eps
-            xp.divide(m, work, out=work)
-            work *= step_size
-            p.data -= work
+                adam_step(*args)
+
+
+def _adam_step(g, one_minus_beta1: float, beta2: float, one_minus_beta2: float,
+               step_size: float, bias2_sqrt: float, eps: float, param, m, v, work,
+               v_max=None) -> None:
+    """One Adam update in place, from g and the moments m, v (``work``: a scratch array)::
+
+        m = m + (1 - beta1) * (g - m)
+        v = beta2 * v + (1 - beta2) * g * g
+        v_hat = max(v_max, v) (kept in v_max)  if v_max is given (AMSGrad)  else  v
+        theta = theta - step_size * m / (sqrt(v_hat) / bias2_sqrt + eps)
+
+    with step_size = lr / (1 - beta1^t) and bias2_sqrt = sqrt(1 - beta2^t).
+    """
+    xp = get_xp(g)
+    xp.subtract(g, m, out=work)
+    work *= one_minus_beta1
+    m += work
+    v *= beta2
+    xp.multiply(g, g, out=work)
+    work *= one_minus_beta2
+    v += work
+    if v_max is not None:
+        xp.maximum(v_max, v, out=v_max)
+        v = v_max
+    xp.sqrt(v, out=work)
+    work /= bias2_sqrt
+    work += eps
+    xp.divide(m, work, out=work)
+    work *= step_size
+    param -= work
+
+
+adam_step = fused("adam_step", _adam_step)
 
 
 class AdamW(Adam):

@@ -5,15 +5,13 @@ import math
 
 import numpy as np
 
-from .. import kernels
+from ..autograd.rows import written_rows
 from ..backend import get_xp
-from ..ops.sparse import RowsGradTensor
+from ..kernels import fused
 from ..tensor import Tensor
 from .optimizer import Optimizer, check_non_negative
 
-
-_NUMPY = np.ndarray  # the CPU path pays one type test for the GPU's fused kernels
-_multiply = np.multiply
+_NUMPY = np.ndarray
 # The rows-only update indexes each entry it writes, which costs about as much as a pass over
 # 8-16 entries of the whole table: it is taken when the rows cover at most 1/8 of the table.
 _ROWS_ONLY_SHARE = 8
@@ -33,10 +31,10 @@ class SGD(Optimizer):
         theta = theta - lr * g
 
     The learning rate multiplies the whole buffer (so annealing it rescales past momentum too).
-    Plain SGD (no momentum, weight decay or maximize) given an embedding's gradient that nothing
-    has read yet, whose rows cover at most an eighth of the table, writes only the entries of
-    those rows: the same numbers as the update of the whole table, whose other entries would
-    have 0 subtracted.
+    Plain SGD (no momentum, weight decay or maximize) given an embedding's gradient whose rows
+    cover at most an eighth of the table writes only the entries of those rows
+    (``sgd_rows_step``): the same numbers as the update of the whole table, whose other entries
+    would have 0 subtracted.
     """
 
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
@@ -55,26 +53,12 @@ class SGD(Optimizer):
         for p in group["params"]:
             if p.grad is None:
                 continue
-            if (rows_only and type(p.grad) is RowsGradTensor and type(p.data) is _NUMPY
-                    and p.data.flags.c_contiguous):  # (so that reshape(-1) is a view)
-                unread = p.grad.dense_unread()
-                if unread is not None and len(unread[2]) * _ROWS_ONLY_SHARE <= p.data.size:
-                    _update_entries(p.data, *unread, lr)
-                    continue
+            if rows_only and sgd_rows_step(p, lr):
+                continue
             g = self._grad(p, maximize)
             if wd or mu:
                 g = self._direction(p, g, wd, mu, damp, nesterov)
-            data = p.data
-            if type(g) is _NUMPY:
-                step = self._buffer(p)
-                _multiply(g, lr, out=step)
-                data -= step
-            elif kernels.usable(g, data):
-                kernels.kernel("sgd_step")(g, lr, data)
-            else:
-                step = self._buffer(p)
-                get_xp(g).multiply(g, lr, out=step)
-                data -= step
+            sgd_step(g, lr, p.data, self._buffer(p))
 
     def _direction(self, p: Tensor, g, wd: float, mu: float, damp: float, nesterov: bool):
         """The gradient after weight decay and momentum (the update is lr times this)."""
@@ -93,13 +77,33 @@ class SGD(Optimizer):
         return g
 
 
-def _update_entries(data, grad, rows, positions, lr: float) -> None:
-    """``data -= lr * grad`` in the ``rows`` alone (flat ``positions``: their entries, row after
-    row), for a ``grad`` that is zero everywhere else (an embedding's rows): the numbers of the
-    full update, where the full update would subtract 0 from every other entry. Repeated rows
-    write the same values."""
-    step = grad.take(rows, axis=0)
+def _sgd_step(g, lr: float, param, work) -> None:
+    """theta = theta - lr * g, in place (``work``: an array shaped like theta)."""
+    get_xp(g).multiply(g, lr, out=work)
+    param -= work
+
+
+sgd_step = fused("sgd_step", _sgd_step)
+
+
+def sgd_rows_step(p: Tensor, lr: float) -> bool:
+    """theta = theta - lr * g in the rows alone of a row gradient (an embedding's), when its
+    rows cover at most 1/8 of a C-contiguous NumPy table; returns whether it did.
+
+    ``g`` is zero outside those rows (``autograd.rows.written_rows``), so this gives the numbers
+    of the full update, which would subtract 0 from every other entry. Repeated rows write the
+    same values.
+    """
+    data = p.data
+    if type(data) is not _NUMPY or not data.flags.c_contiguous:  # (reshape(-1) must be a view)
+        return False
+    written = written_rows(p.grad)
+    if written is None or len(written[1]) * _ROWS_ONLY_SHARE > data.size:
+        return False
+    rows, positions = written
+    step = p.grad.data.take(rows, axis=0)
     step *= lr
     new = data.take(rows, axis=0)
     new -= step
     data.reshape(-1)[positions] = new.reshape(-1)  # (faster than put or row assignment)
+    return True

@@ -1,7 +1,7 @@
 """Dropout: inverted dropout in training, identity in evaluation."""
 from __future__ import annotations
 
-from ...ops.sparse import dropout
+from ...ops.dropout import dropout
 from ..module import Module
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ...factories import empty
-from ...ops.sparse import embedding
+from ...ops.embedding import embedding
 from ...tensor import Tensor
 from .. import init
 from ..module import Module

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..tensor import Tensor
 from .functional import grad as _grad
 from .grad_mode import no_grad
 
@@ -35,8 +36,6 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
     Raises ``GradcheckError`` naming the input, the element, and both values (or returns
     False when ``raise_exception=False``).
     """
-    from ..tensor import Tensor  # noqa: PLC0415
-
     inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
     checked = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
     if not checked:

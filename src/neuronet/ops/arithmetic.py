@@ -1,41 +1,26 @@
-"""Element-wise ops with broadcasting: each forward beside its vector-Jacobian product.
+"""Arithmetic with broadcasting and PyTorch's type promotion: + - * / (and the rounded
+divisions), powers, remainders, atan2, lerp, the element-wise max and min, clamp and where.
 
 In every ``backward(g, needs)``, ``g`` is the gradient of the output and the result holds one
-gradient per input, summed back over broadcast dimensions by ``unbroadcast``.
+gradient per input (``None`` where ``needs[i]`` is False), summed back over broadcast
+dimensions by ``unbroadcast``. ``lerp`` is a composite of add, mul and sub; every other op
+here owns its VJP.
 """
 from __future__ import annotations
 
-import numpy as np
-
+from .. import dtypes
 from ..backend import get_xp
-from ..kernels import kernel, usable
 from ..tensor import Tensor, record
-from ._util import broadcast_error, constant, operands, unbroadcast
+from ._util import binary, broadcast_error, constant, floating, no_bools, operands, unbroadcast
 
 
 _PY_SCALARS = (int, float)
-_NUMPY = np.ndarray
-
-
-def floating(a: Tensor) -> Tensor:
-    """``a``, in the default float dtype if it holds integers or bools: PyTorch's dtype for
-    float-valued ops (exp, sin, sqrt, ...) of integer tensors."""
-    if a.data.dtype.kind in "fc":
-        return a
-    from .. import dtypes  # noqa: PLC0415
-
-    return a.to(dtypes.get_default_dtype())
-
-
-def _no_bools(dtype, name: str) -> None:
-    if dtype.kind == "b":
-        raise NotImplementedError(f"{name}: not implemented for bool tensors")
 
 
 def check_integer_division(x, y, name: str) -> None:
     """PyTorch's refusals for a rounded quotient or a remainder of the promoted arrays ``x``,
     ``y``: bools, and integers divided by zero."""
-    _no_bools(x.dtype, name)
+    no_bools(x.dtype, name)
     if x.dtype.kind in "iu" and not get_xp(y).all(y):
         raise RuntimeError("ZeroDivisionError: integer division by zero")
 
@@ -55,16 +40,6 @@ def _scalar_fast(a, b) -> bool:
     return type(b) in _PY_SCALARS and _float_tensor(a)
 
 
-def _binary(a, b, name: str):
-    """``a, b`` as tensors of one dtype on one device, and their arrays."""
-    if isinstance(a, Tensor) and isinstance(b, Tensor):
-        x, y = a.data, b.data
-        if x.dtype == y.dtype and type(x) is type(y):  # nothing to convert: the usual case
-            return a, b, x, y
-    a, b = operands(a, b, name)
-    return a, b, a.data, b.data
-
-
 def _identity_vjp(g, needs):
     return (g,)
 
@@ -82,7 +57,7 @@ def add(a, b, *, alpha=1) -> Tensor:
             return record(a.data + b, (a,), _identity_vjp, "AddBackward0")
     elif type(a) in _PY_SCALARS and _float_tensor(b):
         return record(a + b.data, (b,), _identity_vjp, "AddBackward0")
-    a, b, x, y = _binary(a, b, "add")
+    a, b, x, y = binary(a, b, "add")
     try:
         out = x + y
     except ValueError:
@@ -111,7 +86,7 @@ def sub(a, b, *, alpha=1) -> Tensor:
             "or `logical_xor()` operator instead." if bools == 2 else
             "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
             "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
-    a, b, x, y = _binary(a, b, "sub")
+    a, b, x, y = binary(a, b, "sub")
     try:
         out = x - y
     except ValueError:
@@ -129,7 +104,7 @@ def mul(a, b) -> Tensor:
         a, b = b, a
     if _scalar_fast(a, b):
         return record(a.data * b, (a,), lambda g, needs: (g * b,), "MulBackward0")
-    a, b, x, y = _binary(a, b, "mul")
+    a, b, x, y = binary(a, b, "mul")
     try:
         out = x * y
     except ValueError:
@@ -144,7 +119,7 @@ def mul(a, b) -> Tensor:
 def div(a, b, *, rounding_mode=None) -> Tensor:
     """a / b (true division); ``rounding_mode='trunc'|'floor'`` gives a result with no gradient.
     Rounded division of booleans, and of integers by zero, raises, as in PyTorch."""
-    a, b, x, y = _binary(a, b, "div")
+    a, b, x, y = binary(a, b, "div")
     if rounding_mode is not None:
         xp = get_xp(x)
         check_integer_division(x, y, f"div(rounding_mode={rounding_mode!r})")
@@ -160,8 +135,6 @@ def div(a, b, *, rounding_mode=None) -> Tensor:
     if _scalar_fast(a, b):
         return record(a.data / b, (a,), lambda g, needs: (g / b,), "DivBackward0")
     if x.dtype.kind in "iub":
-        from .. import dtypes  # noqa: PLC0415
-
         a, b = a.to(dtypes.get_default_dtype()), b.to(dtypes.get_default_dtype())
         x, y = a.data, b.data
     try:
@@ -193,7 +166,7 @@ def pow(a, b) -> Tensor:  # noqa: A001 - PyTorch's name
         return _pow_scalar(a, b)
     if _is_bool(a) and _is_bool(b):
         raise NotImplementedError("pow: not implemented for two bool tensors")
-    a, b, x, y = _binary(a, b, "pow")
+    a, b, x, y = binary(a, b, "pow")
     xp = get_xp(x)
     try:
         out = x ** y
@@ -242,127 +215,95 @@ def rpow(a: Tensor, base) -> Tensor:
     return pow(constant(base, a), a)
 
 
-def exp(a: Tensor) -> Tensor:
-    a = floating(a)
-    out = get_xp(a.data).exp(a.data)
-    return record(out, (a,), lambda g, needs: (g * out,), "ExpBackward0")
-
-
-def log(a: Tensor) -> Tensor:
-    a = floating(a)
-    x = a.data
-    return record(get_xp(x).log(x), (a,), lambda g, needs: (g / x,), "LogBackward0")
-
-
-def log1p(a: Tensor) -> Tensor:
-    a = floating(a)
-    x = a.data
-    return record(get_xp(x).log1p(x), (a,), lambda g, needs: (g / (1 + x),), "Log1PBackward0")
-
-
-def expm1(a: Tensor) -> Tensor:
-    a = floating(a)
-    out = get_xp(a.data).expm1(a.data)
-    return record(out, (a,), lambda g, needs: (g * (out + 1),), "Expm1Backward0")
-
-
-def sqrt(a: Tensor) -> Tensor:
-    a = floating(a)
-    out = get_xp(a.data).sqrt(a.data)
-    return record(out, (a,), lambda g, needs: (g / (2 * out),), "SqrtBackward0")
-
-
-def rsqrt(a: Tensor) -> Tensor:
-    """1 / sqrt(a); derivative -0.5 * a**-1.5 = -0.5 * out**3."""
-    a = floating(a)
-    out = 1 / get_xp(a.data).sqrt(a.data)
-    return record(out, (a,), lambda g, needs: (-0.5 * g * out * out * out,), "RsqrtBackward0")
-
-
-def abs(a: Tensor) -> Tensor:  # noqa: A001
-    """|a|; gradient sign(a) (0 at 0, as PyTorch)."""
-    _no_bools(a.data.dtype, "abs")
-    xp = get_xp(a.data)
-    x = a.data
-    return record(xp.abs(x), (a,), lambda g, needs: (g * xp.sign(x),), "AbsBackward0")
-
-
-def sin(a: Tensor) -> Tensor:
-    a = floating(a)
-    xp, x = get_xp(a.data), a.data
-    return record(xp.sin(x), (a,), lambda g, needs: (g * xp.cos(x),), "SinBackward0")
-
-
-def cos(a: Tensor) -> Tensor:
-    a = floating(a)
-    xp, x = get_xp(a.data), a.data
-    return record(xp.cos(x), (a,), lambda g, needs: (-g * xp.sin(x),), "CosBackward0")
-
-
-def tanh(a: Tensor) -> Tensor:
-    """tanh(a); backward g * (1 - y**2) from the output y."""
-    a = floating(a)
-    out = get_xp(a.data).tanh(a.data)
-
-    def backward(g, needs):
-        if type(g) is not _NUMPY and usable(g, out):
-            return (kernel("tanh_backward")(g, out),)
-        return (g * (1 - out * out),)
-    return record(out, (a,), backward, "TanhBackward0")
-
-
-def sigmoid_array(x):
-    """Overflow-free logistic function: with m = min(x, 0), exp(m) / (exp(m) + exp(m - x)).
-
-    Neither exponent is positive, so nothing overflows, and each sign gets its exact form:
-    1 / (1 + e^-x) for x >= 0 and e^x / (e^x + 1) for x < 0.
-    """
-    if type(x) is not _NUMPY and usable(x):  # (the CPU pays one type test)
-        return kernel("sigmoid")(x)
+def _remainder_like(a, b, name: str, quotient_rounding: str, numpy_name: str) -> Tensor:
+    """a - q * b with q the quotient rounded by ``quotient_rounding``; gradients 1 and -q."""
+    a, b, x, y = binary(a, b, name)
     xp = get_xp(x)
-    m = xp.minimum(x, 0)
-    out = xp.exp(m)
-    den = xp.subtract(m, x, out=m)
-    xp.exp(den, out=den)
-    den += out
-    out /= den
-    return out
-
-
-def sigmoid(a: Tensor) -> Tensor:
-    """1 / (1 + exp(-a)), computed without overflow; backward g * y * (1 - y)."""
-    a = floating(a)
-    out = sigmoid_array(a.data)
+    check_integer_division(x, y, name)
+    try:
+        out = getattr(xp, numpy_name)(x, y)
+    except ValueError:
+        raise broadcast_error(name, a, b) from None
 
     def backward(g, needs):
-        if type(g) is not _NUMPY and usable(g, out):
-            return (kernel("sigmoid_backward")(g, out),)
-        slope = 1 - out
-        slope *= out
-        slope *= g
-        return (slope,)
-    return record(out, (a,), backward, "SigmoidBackward0")
+        gb = None
+        if needs[1]:
+            q = div(Tensor._make(x), Tensor._make(y), rounding_mode=quotient_rounding).data
+            gb = unbroadcast(-g * q, y.shape)
+        return (unbroadcast(g, x.shape) if needs[0] else None, gb)
+    return record(out, (a, b), backward, name.capitalize() + "Backward0")
 
 
-def relu(a: Tensor) -> Tensor:
-    """max(a, 0); gradient 0 at a == 0 (PyTorch's threshold_backward)."""
-    _no_bools(a.data.dtype, "relu")
-    x = a.data
-    out = get_xp(x).maximum(x, 0)
+def remainder(a, b) -> Tensor:
+    """Python's modulus, ``a % b``: the result has the sign of ``b`` (a - floor(a / b) * b)."""
+    return _remainder_like(a, b, "remainder", "floor", "remainder")
+
+
+def fmod(a, b) -> Tensor:
+    """C's remainder: the result has the sign of ``a`` (a - trunc(a / b) * b)."""
+    return _remainder_like(a, b, "fmod", "trunc", "fmod")
+
+
+def floor_divide(a, b) -> Tensor:
+    """``a // b``: the quotient rounded down (no gradient)."""
+    return div(a, b, rounding_mode="floor")
+
+
+def atan2(a, b) -> Tensor:
+    """The angle of the point (b, a), in (-pi, pi]. Gradients: b / r^2 for a, -a / r^2 for b,
+    with r^2 = a^2 + b^2."""
+    a, b, _, _ = binary(a, b, "atan2")  # promoted first: a 0-d float64 makes float64
+    a, b = floating(a), floating(b)
+    x, y = a.data, b.data
+    xp = get_xp(x)
+    try:
+        out = xp.arctan2(x, y)
+    except ValueError:
+        raise broadcast_error("atan2", a, b) from None
 
     def backward(g, needs):
-        if type(g) is not _NUMPY and usable(g, out):
-            return (kernel("relu_backward")(g, out),)
-        return (g * (out > 0),)
-    return record(out, (a,), backward, "ReluBackward0")
+        scale = g / (x * x + y * y)
+        return (unbroadcast(scale * y, x.shape) if needs[0] else None,
+                unbroadcast(-scale * x, y.shape) if needs[1] else None)
+    return record(out, (a, b), backward, "Atan2Backward0")
 
 
-def sign(a: Tensor) -> Tensor:
-    """sign(a); its gradient is zero. A bool tensor is its own sign."""
-    xp = get_xp(a.data)
-    if a.data.dtype.kind == "b":
-        return Tensor._make(a.data.copy())
-    return record(xp.sign(a.data), (a,), lambda g, needs: (xp.zeros_like(g),), "SignBackward0")
+def lerp(start: Tensor, end: Tensor, weight) -> Tensor:
+    """start + weight * (end - start), for a number or tensor ``weight``. Gradients: (1 - w),
+    w and (end - start). As in PyTorch, ``start`` is floating and tensors share its dtype."""
+    dtype = start.data.dtype
+    if dtype.kind not in "fc":
+        raise RuntimeError(f"lerp: only implemented for floating point tensors, got {dtype}")
+    for name, t in (("end", end), ("weight", weight)):
+        if isinstance(t, Tensor) and t.data.dtype != dtype:
+            raise RuntimeError(f"lerp: expected dtype {dtype} for `{name}` but got dtype "
+                               f"{t.data.dtype}")
+    return add(start, mul(weight, sub(end, start)))
+
+
+def _tie_split(a, b, name: str, pick_a):
+    a, b, x, y = binary(a, b, name)
+    xp = get_xp(x)
+    try:
+        out = xp.where(pick_a(x, y), x, y)
+    except ValueError:
+        raise broadcast_error(name, a, b) from None
+
+    def backward(g, needs):
+        wa = xp.where(x == y, 0.5, pick_a(x, y)).astype(g.dtype, copy=False)
+        return (unbroadcast(g * wa, x.shape) if needs[0] else None,
+                unbroadcast(g * (1 - wa), y.shape) if needs[1] else None)
+    return record(out, (a, b), backward, name.capitalize() + "Backward0")
+
+
+def maximum(a, b) -> Tensor:
+    """Element-wise max; at ties each input gets half the gradient (PyTorch's rule)."""
+    return _tie_split(a, b, "maximum", lambda x, y: x >= y)
+
+
+def minimum(a, b) -> Tensor:
+    """Element-wise min; at ties each input gets half the gradient."""
+    return _tie_split(a, b, "minimum", lambda x, y: x <= y)
 
 
 def clamp(a: Tensor, min=None, max=None) -> Tensor:  # noqa: A002
@@ -426,37 +367,12 @@ def clamp_max(a: Tensor, max) -> Tensor:  # noqa: A002
     return clamp(a, max=max)
 
 
-def _tie_split(a, b, name: str, pick_a):
-    a, b, x, y = _binary(a, b, name)
-    xp = get_xp(x)
-    try:
-        out = xp.where(pick_a(x, y), x, y)
-    except ValueError:
-        raise broadcast_error(name, a, b) from None
-
-    def backward(g, needs):
-        wa = xp.where(x == y, 0.5, pick_a(x, y)).astype(g.dtype, copy=False)
-        return (unbroadcast(g * wa, x.shape) if needs[0] else None,
-                unbroadcast(g * (1 - wa), y.shape) if needs[1] else None)
-    return record(out, (a, b), backward, name.capitalize() + "Backward0")
-
-
-def maximum(a, b) -> Tensor:
-    """Element-wise max; at ties each input gets half the gradient (PyTorch's rule)."""
-    return _tie_split(a, b, "maximum", lambda x, y: x >= y)
-
-
-def minimum(a, b) -> Tensor:
-    """Element-wise min; at ties each input gets half the gradient."""
-    return _tie_split(a, b, "minimum", lambda x, y: x <= y)
-
-
 def where(condition, a, b) -> Tensor:
     """``a`` where ``condition`` else ``b`` (broadcast)."""
     cond = condition.data if isinstance(condition, Tensor) else condition
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         raise TypeError("where: at least one of the inputs must be a Tensor")
-    a, b, x, y = _binary(a, b, "where")
+    a, b, x, y = binary(a, b, "where")
     xp = get_xp(x)
     cond = xp.asarray(cond)
     if cond.dtype.kind != "b":
@@ -468,64 +384,3 @@ def where(condition, a, b) -> Tensor:
         return (unbroadcast(xp.where(cond, g, zero), x.shape) if needs[0] else None,
                 unbroadcast(xp.where(cond, zero, g), y.shape) if needs[1] else None)
     return record(out, (a, b), backward, "WhereBackward0")
-
-
-def _compare(fn_name: str):
-    def compare(a, b) -> Tensor:
-        a, b, x, y = _binary(a, b, fn_name)
-        try:
-            return Tensor._make(getattr(get_xp(x), fn_name)(x, y))
-        except ValueError:
-            raise broadcast_error(fn_name, a, b) from None
-    compare.__name__ = compare.__qualname__ = fn_name
-    compare.__doc__ = f"Element-wise ``{fn_name}`` comparison; a bool tensor with no gradient."
-    return compare
-
-
-eq = _compare("equal")
-ne = _compare("not_equal")
-lt = _compare("less")
-le = _compare("less_equal")
-gt = _compare("greater")
-ge = _compare("greater_equal")
-
-
-def logical_not(a: Tensor) -> Tensor:
-    return Tensor._make(get_xp(a.data).logical_not(a.data))
-
-
-def logical_and(a, b) -> Tensor:
-    a, b, x, y = _binary(a, b, "logical_and")
-    return Tensor._make(get_xp(x).logical_and(x, y))
-
-
-def logical_or(a, b) -> Tensor:
-    a, b, x, y = _binary(a, b, "logical_or")
-    return Tensor._make(get_xp(x).logical_or(x, y))
-
-
-def isnan(a: Tensor) -> Tensor:
-    return Tensor._make(get_xp(a.data).isnan(a.data))
-
-
-def isfinite(a: Tensor) -> Tensor:
-    return Tensor._make(get_xp(a.data).isfinite(a.data))
-
-
-def _zero_grad(a: Tensor, forward, name: str) -> Tensor:
-    """A piecewise-constant op ``name``: its gradient is zero (integers pass through unchanged,
-    bools are refused)."""
-    _no_bools(a.data.dtype, name)
-    x = a.data
-    if x.dtype.kind in "iu":
-        return Tensor._make(x.copy())
-    return record(forward(x), (a,), lambda g, needs: (get_xp(g).zeros_like(g),),
-                  name.capitalize() + "Backward0")
-
-
-def floor(a: Tensor) -> Tensor:
-    return _zero_grad(a, lambda x: get_xp(x).floor(x), "floor")
-
-
-def round(a: Tensor) -> Tensor:  # noqa: A001
-    return _zero_grad(a, lambda x: get_xp(x).round(x), "round")

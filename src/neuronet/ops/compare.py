@@ -1,0 +1,128 @@
+"""Comparisons and logic: ``==``-style comparisons, the predicates (isnan, isinf, isfinite,
+isclose, with allclose and equal answering with a Python bool), logical ops, and the bitwise
+ops of integers and bools (``&``, ``|``, ``^``, ``~``). None of them has a gradient: each
+returns a tensor that does not require grad.
+"""
+from __future__ import annotations
+
+from ..backend import get_xp
+from ..tensor import Tensor
+from ._util import binary, broadcast_error
+
+
+def _compare(fn_name: str):
+    def compare(a, b) -> Tensor:
+        a, b, x, y = binary(a, b, fn_name)
+        try:
+            return Tensor._make(getattr(get_xp(x), fn_name)(x, y))
+        except ValueError:
+            raise broadcast_error(fn_name, a, b) from None
+    compare.__name__ = compare.__qualname__ = fn_name
+    compare.__doc__ = f"Element-wise ``{fn_name}`` comparison; a bool tensor with no gradient."
+    return compare
+
+
+eq = _compare("equal")
+
+
+ne = _compare("not_equal")
+
+
+lt = _compare("less")
+
+
+le = _compare("less_equal")
+
+
+gt = _compare("greater")
+
+
+ge = _compare("greater_equal")
+
+
+def isnan(a: Tensor) -> Tensor:
+    return Tensor._make(get_xp(a.data).isnan(a.data))
+
+
+def isinf(a: Tensor) -> Tensor:
+    return Tensor._make(get_xp(a.data).isinf(a.data))
+
+
+def isfinite(a: Tensor) -> Tensor:
+    return Tensor._make(get_xp(a.data).isfinite(a.data))
+
+
+def isclose(a, b, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
+    """|a - b| <= atol + rtol * |b|, element by element (a bool tensor); two tensors must share
+    a dtype, as in PyTorch."""
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and a.data.dtype != b.data.dtype:
+        raise RuntimeError(f"isclose(): expected both tensors to have same dtype, but got "
+                           f"{a.data.dtype} and {b.data.dtype}")
+    a, b, x, y = binary(a, b, "isclose")
+    return Tensor._make(get_xp(x).isclose(x, y, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def allclose(a, b, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+    """Whether ``isclose`` holds everywhere."""
+    return bool(isclose(a, b, rtol, atol, equal_nan).data.all())
+
+
+def equal(a: Tensor, b: Tensor) -> bool:
+    """Whether the two tensors have one shape and equal entries."""
+    if tuple(a.data.shape) != tuple(b.data.shape):
+        return False
+    return bool((a.data == b.data).all())
+
+
+def logical_not(a: Tensor) -> Tensor:
+    return Tensor._make(get_xp(a.data).logical_not(a.data))
+
+
+def logical_and(a, b) -> Tensor:
+    a, b, x, y = binary(a, b, "logical_and")
+    return Tensor._make(get_xp(x).logical_and(x, y))
+
+
+def logical_or(a, b) -> Tensor:
+    a, b, x, y = binary(a, b, "logical_or")
+    return Tensor._make(get_xp(x).logical_or(x, y))
+
+
+def logical_xor(a, b) -> Tensor:
+    a, b, x, y = binary(a, b, "logical_xor")
+    return Tensor._make(get_xp(x).logical_xor(x, y))
+
+
+def _bitwise(a, b, name: str) -> Tensor:
+    a, b, x, y = binary(a, b, name)
+    if x.dtype.kind not in "biu":
+        raise NotImplementedError(f"{name}: not implemented for {x.dtype} tensors (integers and "
+                                  "bools only)")
+    try:
+        return Tensor._make(getattr(get_xp(x), name)(x, y))
+    except ValueError:
+        raise broadcast_error(name, a, b) from None
+
+
+def bitwise_and(a, b) -> Tensor:
+    """``a & b``: bit by bit for integers, logical for bools."""
+    return _bitwise(a, b, "bitwise_and")
+
+
+def bitwise_or(a, b) -> Tensor:
+    """``a | b``: bit by bit for integers, logical for bools."""
+    return _bitwise(a, b, "bitwise_or")
+
+
+def bitwise_xor(a, b) -> Tensor:
+    """``a ^ b``: bit by bit for integers, logical for bools."""
+    return _bitwise(a, b, "bitwise_xor")
+
+
+def bitwise_not(a: Tensor) -> Tensor:
+    """``~a``: every bit flipped for integers, logical not for bools."""
+    x = a.data
+    if x.dtype.kind not in "biu":
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type "
+                        "tensors")
+    return Tensor._make(get_xp(x).invert(x))

@@ -1,0 +1,44 @@
+"""Copies that change what holds the values: ``cast`` (dtype), ``to_device``, ``clone``.
+
+Each gradient goes back unchanged in value to the input's dtype or device.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..backend import device as _device
+from ..backend import device_of
+from ..backend import to_device as _move
+from ..tensor import Tensor, record
+
+
+def cast(x: Tensor, dtype: np.dtype) -> Tensor:
+    """``x`` as ``dtype``; the gradient is cast back to ``x``'s dtype."""
+    if x.data.dtype == dtype:
+        return x
+    src = x.data.dtype
+
+    def backward(g, needs):
+        return (g.astype(src),)
+    out = record(x.data.astype(dtype), (x,), backward, "ToCopyBackward0")
+    if dtype.kind not in "fc" and out.requires_grad:
+        out.requires_grad, out.grad_fn = False, None
+    return out
+
+
+def to_device(x: Tensor, dev) -> Tensor:
+    """``x`` on device ``dev``; the gradient moves back to ``x``'s device."""
+    target = _device(dev)
+    if device_of(x.data) == target:
+        return x
+    src = device_of(x.data)
+
+    def backward(g, needs):
+        return (_move(g, src),)
+    return record(_move(x.data, target), (x,), backward, "ToCopyBackward0")
+
+
+def clone(x: Tensor) -> Tensor:
+    def backward(g, needs):
+        return (g,)
+    return record(x.data.copy(), (x,), backward, "CloneBackward0")

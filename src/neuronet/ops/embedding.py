@@ -1,0 +1,41 @@
+"""Embedding lookup: rows of a weight table at integer ids.
+
+Its backward yields a ``RowsGrad`` (``autograd.rows``), the row gradient: only the rows looked
+up are written into the weight's gradient.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd.rows import RowsGrad
+from ..backend import get_xp
+from ..tensor import Tensor, record
+
+_smallest = np.minimum.reduce  # ids.min() without its Python-level wrapper
+
+
+def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> Tensor:  # noqa: A002
+    """Rows of ``weight`` (num_embeddings, D) at the integer ids in ``input``; the row at
+    ``padding_idx`` receives no gradient. The backward yields a ``RowsGrad``: only the rows
+    looked up are written."""
+    ids = input.data if isinstance(input, Tensor) else get_xp(weight.data).asarray(input)
+    w = weight.data
+    if ids.dtype.kind not in "iu":
+        raise TypeError(f"embedding: input must hold integer ids, got dtype {ids.dtype}")
+    n = w.shape[0]
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx += n
+    try:
+        if type(ids) is np.ndarray:  # take raises for ids >= n itself, not for negative ones
+            if ids.size and _smallest(ids, None) < 0:
+                raise IndexError
+        elif ids.size and (ids.min() < 0 or ids.max() >= n):  # (CuPy's take would wrap)
+            raise IndexError
+        out = w.take(ids, axis=0)  # a third of the time of w[ids] on NumPy
+    except IndexError:
+        bad = int(ids[(ids < 0) | (ids >= n)].reshape(-1)[0])
+        raise IndexError(f"embedding: id {bad} is out of range for {n} embeddings") from None
+
+    def backward(g, needs):
+        return (RowsGrad(ids, g, w.shape, padding_idx),)
+    return record(out, (weight,), backward, "EmbeddingBackward0")
