@@ -51,6 +51,8 @@ class device:  # noqa: N801 - PyTorch's name
     """Where a tensor's data lives: ``device("cpu")``, ``device("cuda")``, ``device("cuda:1")``."""
 
     __slots__ = ("type", "index")
+    type: str
+    index: int | None
 
     def __init__(self, type: str | device, index: int | None = None) -> None:  # noqa: A002
         if isinstance(type, device):
@@ -101,7 +103,7 @@ def device_of(array) -> device:
     return device("cuda", array.device.id)
 
 
-def to_device(array, dev: device):
+def to_device(array, dev: device | str):
     """``array`` on device ``dev`` (a copy when it moves, the same array when it does not)."""
     dev = device(dev) if not isinstance(dev, device) else dev
     current = device_of(array)

@@ -9,6 +9,9 @@ one table in ``neuronet.tensor_methods``.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from . import dtypes as _dt
@@ -60,6 +63,11 @@ class Tensor:
 
     __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_hooks", "__weakref__")
     __array_priority__ = 1000  # ``ndarray * Tensor`` calls Tensor.__rmul__
+    data: Any  # a NumPy or CuPy array
+    grad: Tensor | None
+    requires_grad: bool
+    grad_fn: Node | None
+    _hooks: list[Callable[[Tensor], Tensor | None]] | None
 
     def __init__(self, data=None, requires_grad: bool = False, dtype=None) -> None:
         self.data = as_array([] if data is None else data, dtype)
@@ -267,6 +275,36 @@ class Tensor:
 
     __str__ = __repr__
 
+    if TYPE_CHECKING:  # the methods and operators that neuronet.tensor_methods.bind() sets
+        def _bound(self, *args: Any, **kwargs: Any) -> Any: ...
+
+        add = sub = mul = div = pow = neg = remainder = fmod = floor_divide = atan2 = lerp = _bound
+        maximum = minimum = clamp = clamp_min = clamp_max = exp = exp2 = expm1 = log = log2 = _bound
+        log10 = log1p = sqrt = rsqrt = reciprocal = square = abs = sign = sin = cos = tan = _bound
+        asin = acos = atan = sinh = cosh = erf = floor = ceil = trunc = round = tanh = _bound
+        sigmoid = relu = softmax = log_softmax = eq = ne = lt = le = gt = ge = isnan = _bound
+        isinf = isfinite = isclose = allclose = equal = logical_xor = bitwise_and = _bound
+        bitwise_or = bitwise_xor = bitwise_not = sum = mean = prod = max = min = amax = _bound
+        amin = argmax = argmin = var = std = logsumexp = norm = all = any = count_nonzero = _bound
+        sort = argsort = topk = cumsum = matmul = outer = dot = mv = bmm = tril = triu = _bound
+        diagonal = diag = trace = reshape = flatten = unflatten = transpose = t = permute = _bound
+        unsqueeze = squeeze = expand = broadcast_to = repeat = chunk = unbind = flip = roll = _bound
+        movedim = narrow = repeat_interleave = index_select = gather = take_along_dim = _bound
+        masked_fill = scatter_add = clone = clip = mm = swapaxes = swapdims = arctan = _bound
+        arcsin = arccos = arctan2 = moveaxis = add_ = sub_ = mul_ = div_ = copy_ = fill_ = _bound
+        zero_ = clamp_ = new_tensor = new_zeros = new_ones = new_empty = new_full = _bound
+        __add__ = __sub__ = __mul__ = __truediv__ = __floordiv__ = __mod__ = __pow__ = _bound
+        __matmul__ = __and__ = __or__ = __xor__ = __radd__ = __rsub__ = __rmul__ = _bound
+        __rtruediv__ = __rfloordiv__ = __rmod__ = __rpow__ = __rmatmul__ = __rand__ = _bound
+        __ror__ = __rxor__ = __neg__ = __abs__ = __invert__ = __eq__ = __ne__ = __lt__ = _bound
+        __le__ = __gt__ = __ge__ = __getitem__ = __setitem__ = __iadd__ = __isub__ = _bound
+        __imul__ = __itruediv__ = _bound
+        size = contiguous = to = type = type_as = float = double = half = long = int = bool = _bound
+        cpu = cuda = view = view_as = reshape_as = expand_as = split = uniform_ = normal_ = _bound
+        __pos__ = _bound
+        T: Tensor  # (properties)
+        mT: Tensor
+
 
 def root_gradient(t: Tensor, gradient, argname: str):
     """The seed gradient for backward from ``t``: ``gradient``, or 1 for a scalar."""
@@ -326,4 +364,5 @@ _next_seq = _graph_sequence.__next__
 _NEEDS_ONE = (True,)
 
 
-_graph.Tensor = Tensor  # (the engine makes tensors for hooks; it cannot import this module)
+# (the engine makes tensors for hooks; it cannot import this module)
+_graph.Tensor = Tensor  # type: ignore[misc]

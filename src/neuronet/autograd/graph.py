@@ -18,10 +18,16 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from typing import Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, overload
 
 from ..backend import get_xp
 from .rows import RowsGrad, remember_rows, written_rows
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
+else:
+    Tensor = None  # neuronet.tensor.Tensor, set by that module (the two refer to each other)
 
 _sequence = itertools.count()
 
@@ -36,14 +42,24 @@ class Node:
     """
 
     __slots__ = ("name", "inputs", "backward", "needs", "seq", "retained", "hooks")
+    name: str
+    inputs: tuple[Tensor, ...]
+    backward: Callable[[Any, tuple[bool, ...]], Sequence[Any]] | None
+    needs: tuple[bool, ...]
+    seq: int
+    retained: Tensor | None
+    hooks: list[Callable[[Tensor], Tensor | None]] | None
 
     def __repr__(self) -> str:
         return f"<{self.name}>"
 
 
-Tensor = None  # neuronet.tensor.Tensor, set by that module (the two refer to each other)
-
-
+@overload
+def run_backward(tensors: Sequence, grads: Sequence, retain_graph: bool,
+                 capture: None = None) -> None: ...
+@overload
+def run_backward(tensors: Sequence, grads: Sequence, retain_graph: bool,
+                 capture: Sequence) -> dict: ...
 def run_backward(tensors: Sequence, grads: Sequence, retain_graph: bool,
                  capture: Sequence | None = None) -> dict | None:
     """Backpropagate ``grads`` (arrays) from ``tensors``.
@@ -55,11 +71,12 @@ def run_backward(tensors: Sequence, grads: Sequence, retain_graph: bool,
     path to them run (their hooks and retained ``.grad`` too, as in PyTorch); this is
     ``neuronet.autograd.grad``.
     """
-    captured = None if capture is None else {id(t): None for t in capture}
-    capture_nodes = {} if capture is None else {t.grad_fn: id(t) for t in capture
-                                                if t.grad_fn is not None}
+    captured: dict | None = None
+    capture_nodes: dict = {}
     run = visit = None  # all nodes, without capture
     if capture is not None:
+        captured = {id(t): None for t in capture}
+        capture_nodes = {t.grad_fn: id(t) for t in capture if t.grad_fn is not None}
         run, visit = _on_paths_to(tensors, capture_nodes, captured)
     leaves = _LeafGrads(captured)
     pending: dict = {}  # node -> the sum of the gradients its consumers have sent so far
@@ -234,6 +251,7 @@ class _LeafGrads:
 
     def capture(self, key: int, g) -> None:
         """Hand ``g`` to ``autograd.grad``'s caller as the gradient of tensor ``id`` ``key``."""
+        assert self.captured is not None  # (called only in autograd.grad's pass)
         self.captured[key] = g
         self.stored.add(id(g))  # the caller holds this array: no .grad may take it as well
 

@@ -79,8 +79,11 @@ _written: dict[int, tuple] = {}
 def remember_rows(grad, rows, positions) -> None:
     """Record that ``grad``'s array is zero but at ``rows`` (entries at flat ``positions``)."""
     key = id(grad)
-    _written[key] = (weakref.ref(grad, lambda _, key=key: _written.pop(key, None)), grad.data,
-                     rows, positions)
+
+    def forget(_: object) -> None:  # when ``grad`` is collected
+        _written.pop(key, None)
+
+    _written[key] = (weakref.ref(grad, forget), grad.data, rows, positions)
 
 
 def written_rows(grad) -> tuple | None:
