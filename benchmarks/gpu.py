@@ -75,16 +75,19 @@ def main(out_dir: str) -> None:
         theirs = _time(_mlp_step(torch, sizes, 4096, opt, "cuda", sync_t))
         results["workloads"][name] = {"neuronet_us": ours, "neuronet_plain_us": plain,
                                       "pytorch_us": theirs, "ratio": ours / theirs}
-    from neuronet.training.config import TrainConfig
-    from neuronet.training.recipes import prepare
+    from neuronet.tasks import get_task
+    from neuronet.tasks.config import make_config
+    from neuronet.training.builders import build_optimizer
     from neuronet.training.trainer import Trainer
 
     for device in ("cuda", "cpu"):
-        cfg = TrainConfig(epochs=1, device=device).validate()
-        model, opt, _, _, train, _, _, loss_fn = prepare(cfg)
-        trainer = Trainer(model, loss_fn, opt, device=None if device == "cpu" else device)
+        cfg = make_config({"epochs": 1, "device": device}).validate()
+        setup = get_task(cfg.task).prepare(cfg)
+        opt = build_optimizer(cfg, setup.model.parameters())
+        trainer = Trainer(setup.model, setup.loss_fn, opt,
+                          device=None if device == "cpu" else device)
         t0 = time.perf_counter()
-        trainer.fit(train, None, 1)
+        trainer.fit(setup.train_loader, None, 1)
         sync_nt()
         results[f"mnist_epoch_{device}_s"] = time.perf_counter() - t0
     (out / "gpu.json").write_text(json.dumps(results, indent=1))

@@ -170,16 +170,17 @@ def inference_latency() -> dict:
 
 def mnist_epoch() -> dict:
     """Seconds of one training epoch of the default `neuronet train` model on MNIST."""
-    from neuronet.training.config import TrainConfig  # noqa: PLC0415
-    from neuronet.training.recipes import prepare  # noqa: PLC0415
+    from neuronet.tasks import get_task  # noqa: PLC0415
+    from neuronet.tasks.config import make_config  # noqa: PLC0415
+    from neuronet.training.builders import build_optimizer  # noqa: PLC0415
     from neuronet.training.trainer import Trainer  # noqa: PLC0415
 
-    cfg = TrainConfig(epochs=1).validate()
-    model, opt, sched, interval, train, val, _, loss_fn = prepare(cfg)
-    trainer = Trainer(model, loss_fn, opt)
+    cfg = make_config({"epochs": 1}).validate()
+    setup = get_task(cfg.task).prepare(cfg)
+    trainer = Trainer(setup.model, setup.loss_fn, build_optimizer(cfg, setup.model.parameters()))
     t0 = time.perf_counter()
-    trainer.fit(train, None, 1)
-    return {"neuronet_s": time.perf_counter() - t0, "batches": len(train)}
+    trainer.fit(setup.train_loader, None, 1)
+    return {"neuronet_s": time.perf_counter() - t0, "batches": len(setup.train_loader)}
 
 
 def markdown(results: dict) -> str:

@@ -132,16 +132,6 @@ def test_data_fetch_reads_the_cache(data_env, capsys):
     assert "mnist train: 300 images" in out and "mnist test: 60 images" in out
 
 
-@pytest.mark.parametrize("name", ["mnist", "ner-window", "ner-scorer"])
-def test_shipped_configs_are_valid(name):
-    from pathlib import Path
-
-    from neuronet.training.config import TrainConfig
-
-    cfg = TrainConfig.from_toml(Path(__file__).resolve().parents[1] / "configs" / f"{name}.toml")
-    assert cfg.validate().task == ("classify" if name == "mnist" else name)
-
-
 @pytest.mark.skipif(neuronet.cuda.is_available(),
                     reason="a GPU is present: tests/gpu covers training there")
 def test_cuda_device_without_a_gpu_is_a_clear_error(data_env, capsys):

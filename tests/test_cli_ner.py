@@ -66,15 +66,3 @@ def test_data_fetch_text_sets(ner_env, capsys):
     assert main(["data", "fetch", "imagenet"]) == 2
     assert "also conll2003 and glove" in capsys.readouterr().err
 
-
-def test_ner_models_take_the_configured_initialisation(ner_env):
-    from neuronet.training.config import TrainConfig
-    from neuronet.training.ner import build_ner_model
-
-    cfg = TrainConfig.for_task("ner-window")
-    cfg.init = "xavier_uniform"
-    model = build_ner_model(cfg, 50, None)
-    assert model.hidden.bias.tolist() == [0.0] * 300  # re-initialised: zero biases
-    cfg.init = "nonsense"
-    with pytest.raises(ValueError, match="init: expected one of"):
-        build_ner_model(cfg, 50, None)

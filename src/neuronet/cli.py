@@ -10,8 +10,6 @@ import os
 import sys
 from pathlib import Path
 
-import numpy as np
-
 
 def _csv_ints(text: str) -> list:
     try:
@@ -21,8 +19,17 @@ def _csv_ints(text: str) -> list:
                                          f"got {text!r}") from None
 
 
+def _task_options() -> list[tuple[str, type, str]]:
+    """(flag, type, help) of each setting some task adds to the shared ones."""
+    from .tasks.config import task_settings  # noqa: PLC0415
+
+    return [(f"--{f.name.replace('_', '-')}", type(f.default), f.metadata.get("help", ""))
+            for f in task_settings()]
+
+
 def _parser() -> argparse.ArgumentParser:
     from . import __version__  # noqa: PLC0415
+    from .tasks import DEFAULT_TASK, TASKS  # noqa: PLC0415
 
     p = argparse.ArgumentParser(prog="neuronet", description="Train and use neural networks.")
     p.add_argument("--version", action="version", version=f"neuronet {__version__}")
@@ -32,12 +39,12 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--config", help="a TOML file of settings (command-line options win)")
     t.add_argument("--resume", action="store_true", help="continue the run named by --name")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
+    datasets = "; ".join(f"{name}: {', '.join(task.config().datasets())}"
+                         for name, task in TASKS.items())
     for flag, kind, text in [
-        ("--task", str, "classify (images), ner-window or ner-scorer (CoNLL-2003)"),
-        ("--dataset", str, "mnist or fashion-mnist (classify); conll2003 (NER tasks)"),
-        ("--window", int, "NER: words on each side of the centre word"),
-        ("--entity", str, "ner-scorer: the entity type to detect (LOC, PER, ORG, MISC)"),
-        ("--casing-dim", int, "ner-window: size of the casing embedding (0: none)"), ("--hidden", _csv_ints, "e.g. 512,256"),
+        ("--task", str, f"{', '.join(TASKS)} (default: {DEFAULT_TASK})"),
+        ("--dataset", str, f"the task's data set ({datasets})"),
+        *_task_options(), ("--hidden", _csv_ints, "e.g. 512,256"),
         ("--activation", str, "relu, sigmoid, tanh, binary_step, softplus, leaky_relu, prelu, "
                               "rrelu, elu, selu, maxout, ..."),
         ("--init", str, "default, lecun_normal, xavier_uniform, kaiming_normal, ..."),
@@ -75,155 +82,60 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _config(args):
-    from .training.config import TrainConfig  # noqa: PLC0415
+_NOT_SETTINGS = {"command", "config", "resume", "quiet"}
 
-    cfg = TrainConfig.from_toml(args.config, args.task) if args.config else \
-        TrainConfig.for_task(args.task or "classify")
-    skip = {"command", "config", "resume", "quiet"}
-    for key, value in vars(args).items():
-        if key not in skip and value is not None:
-            setattr(cfg, key, value)
+
+def _config(args: argparse.Namespace):
+    """The run's config: the task's defaults, then the TOML file, then the options given."""
+    from .tasks.config import config_from_toml, make_config  # noqa: PLC0415
+
+    options = {key: value for key, value in vars(args).items()
+               if key not in _NOT_SETTINGS and value is not None}
+    cfg = config_from_toml(args.config, options) if args.config else \
+        make_config(options, "command line")
     return cfg.validate()
 
 
-def _read_images(path: Path) -> np.ndarray:
-    from .data.formats import DataFormatError, read_idx, read_label_csv  # noqa: PLC0415
-
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such file")
-    if path.suffix == ".npy":
-        arr = np.load(path, allow_pickle=False)
-    elif path.suffix == ".csv":
-        text = path.read_text().strip().splitlines()
-        cols = len(text[-1].split(","))
-        if cols == 785:
-            arr = read_label_csv(path)[0]
-        elif cols == 784:
-            arr = np.loadtxt(path, delimiter=",", ndmin=2,
-                             skiprows=0 if text[0][:1].isdigit() else 1)
-        else:
-            raise DataFormatError(f"{path}: expected 784 pixel columns (or a label and 784), got "
-                                  f"{cols}")
-    else:
-        arr = read_idx(path)
-    arr = np.asarray(arr, dtype=np.float32)
-    if arr.shape[-2:] == (28, 28):
-        arr = arr.reshape(-1, 784)
-    if arr.ndim == 1:
-        arr = arr[None]
-    if arr.ndim != 2 or arr.shape[1] != 784:
-        raise DataFormatError(f"{path}: expected 28x28 images (or rows of 784 pixels), got an "
-                              f"array of shape {arr.shape}")
-    return arr / 255 if arr.max(initial=0) > 1 else arr
-
-
-def _task_of(run: str) -> str:
-    import json  # noqa: PLC0415
-
-    from .training.config import ConfigError  # noqa: PLC0415
-
-    path = Path(run) / "config.json"
-    if not path.is_file():
-        raise ConfigError(f"{run}: not a run folder (no config.json)")
-    return json.loads(path.read_text()).get("task", "classify")
-
-
-def _evaluate_ner(folder: Path) -> int:
-    from .training.metrics import format_confusion  # noqa: PLC0415
-    from .training.ner import (  # noqa: PLC0415
-        TYPES, NerData, evaluate_classifier, load_ner_run, scorer_report,
-    )
-
-    cfg, vocab, model = load_ner_run(folder)
-    data = NerData(cfg, vocab)
-    if cfg.task == "ner-scorer":
-        for split, r in scorer_report(model, data, cfg).items():
-            r = {k.replace("val_", ""): v for k, v in r.items()}
-            print(f"{split}: {cfg.entity} precision {r['precision']:.4f}  recall "
-                  f"{r['recall']:.4f}  F1 {r['f1']:.4f}")
-        return 0
-    for split in ("valid", "test"):
-        result = evaluate_classifier(model, data, split)
-        print(f"== {split}: token accuracy {result['tokens']['accuracy']:.4f}")
-        print(f"{'entity':>8} {'precision':>10} {'recall':>8} {'F1':>8} {'support':>8}")
-        for name, r in result["entities"].items():
-            print(f"{name:>8} {r['precision']:>10.4f} {r['recall']:>8.4f} {r['f1']:>8.4f} "
-                  f"{r['support']:>8}")
-        print(f"{'token':>8} {'precision':>10} {'recall':>8} {'F1':>8} {'support':>8}")
-        for name, r in result["tokens"]["per_label"].items():
-            print(f"{name:>8} {r['precision']:>10.4f} {r['recall']:>8.4f} {r['f1']:>8.4f} "
-                  f"{r['support']:>8}")
-        print("token confusion matrix (rows: true type, columns: predicted):")
-        print(format_confusion(result["tokens"]["confusion"], TYPES))
-    return 0
-
-
-def _run(args) -> int:
-    from .training.config import ConfigError  # noqa: PLC0415
-
-    if args.command == "train":
-        from .training.recipes import train_run  # noqa: PLC0415
-
-        train_run(_config(args), resume=args.resume, progress=not args.quiet)
-        return 0
-    if args.command == "evaluate" and _task_of(args.run) != "classify":
-        return _evaluate_ner(Path(args.run))
-    if args.command == "predict" and _task_of(args.run) != "classify":
-        if not args.text:
-            raise ConfigError("predict: an NER run tags a sentence: pass --text \"...\"")
-        from .training.ner import predict_text  # noqa: PLC0415
-
-        for word, tag in predict_text(Path(args.run), args.text):
-            print(f"{word}\t{tag}")
-        return 0
-    if args.command == "evaluate":
-        from .nn.functional import cross_entropy  # noqa: PLC0415
-        from .training.metrics import format_confusion  # noqa: PLC0415
-        from .training.recipes import evaluate_model, load_run  # noqa: PLC0415
-
-        cfg, model = load_run(args.run, args.checkpoint)
-        result = evaluate_model(cfg, model, cross_entropy, with_confusion=True)
-        print(f"{cfg.dataset} test set: loss {result['loss']:.4f}  accuracy "
-              f"{result['accuracy']:.4f}")
-        print("confusion matrix (rows: true class, columns: predicted):")
-        print(format_confusion(result["confusion"], result["classes"]))
-        return 0
-    if args.command == "predict":
-        from .autograd.grad_mode import no_grad  # noqa: PLC0415
-        from .data.datasets import dataset_class  # noqa: PLC0415
-        from .tensor import Tensor  # noqa: PLC0415
-        from .training.recipes import load_run  # noqa: PLC0415
-
-        cfg, model = load_run(args.run)
-        if not args.file:
-            raise ConfigError("predict: an image run needs a FILE of images")
-        images = _read_images(Path(args.file))
-        with no_grad():
-            predicted = model(Tensor._make(images)).data.argmax(axis=1)
-        classes = dataset_class(cfg.dataset).classes
-        for i, c in enumerate(predicted):
-            print(f"{i}\t{classes[int(c)]}")
-        return 0
+def _fetch(name: str) -> int:
     from .data.datasets import CoNLL2003, GloVe, dataset_class  # noqa: PLC0415
+    from .training.config import ConfigError  # noqa: PLC0415
 
-    if args.name == "conll2003":
+    if name == "conll2003":
         for split in ("train", "valid", "test"):
             sentences = CoNLL2003(split)
             print(f"conll2003 {split}: {len(sentences)} sentences, "
                   f"{sum(map(len, sentences))} tokens")
         return 0
-    if args.name == "glove":
+    if name == "glove":
         vectors = GloVe(50)
         print(f"glove 6B: {len(vectors)} words x {vectors.dim} dimensions")
         return 0
     try:
-        cls = dataset_class(args.name)
+        cls = dataset_class(name)
     except ValueError as err:
         raise ConfigError(f"data fetch: {err}; also conll2003 and glove") from None
     for train in (True, False):
         ds = cls(train=train)
-        print(f"{args.name} {'train' if train else 'test'}: {len(ds)} images in {ds.root}")
+        print(f"{name} {'train' if train else 'test'}: {len(ds)} images in {ds.root}")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .tasks import get_task  # noqa: PLC0415
+    from .tasks.config import load_run_config  # noqa: PLC0415
+    from .tasks.run import train_run  # noqa: PLC0415
+
+    if args.command == "train":
+        train_run(_config(args), resume=args.resume, progress=not args.quiet)
+        return 0
+    if args.command == "data":
+        return _fetch(args.name)
+    cfg = load_run_config(args.run)
+    task = get_task(cfg.task)
+    if args.command == "evaluate":
+        task.evaluate(cfg, Path(args.run), args.checkpoint, print)
+    else:
+        task.predict(cfg, Path(args.run), args.file, args.text, print)
     return 0
 
 

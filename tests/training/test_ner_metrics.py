@@ -2,7 +2,6 @@
 import numpy as np
 import pytest
 
-from neuronet.training.ner import tokenize
 from neuronet.training.ner_metrics import entities, entity_scores, token_scores, types_to_bio
 
 
@@ -46,8 +45,3 @@ def test_length_mismatch_is_an_error():
     with pytest.raises(ValueError, match="2 gold tags has 1 predicted"):
         entity_scores([["O", "O"]], [["O"]])
 
-
-def test_tokenize():
-    assert tokenize("Museums in Paris are amazing.") == ["Museums", "in", "Paris", "are",
-                                                         "amazing", "."]
-    assert tokenize("U.S. troops, Smith's") == ["U.S.", "troops", ",", "Smith's"]

@@ -4,23 +4,23 @@ from __future__ import annotations
 import numpy as np
 
 from .. import nn, ops
-from ..data.windows import CASINGS
 from ..tensor import Tensor
 
 
 class WindowClassifier(nn.Module):
     """Classifies the centre word of a window of ``window`` words.
 
-    Input: int64 (N, 2 * window): the word ids, then the casing ids (``data.windows``). Each
-    word becomes its embedding (GloVe-initialised, fine-tuned) joined with a small casing
-    embedding; the window's vectors are concatenated, then Linear -> activation -> Dropout ->
-    Linear to one logit per class (O, PER, ORG, LOC, MISC by default).
+    Input: int64 (N, 2 * window): the word ids, then the casing ids, each below ``casings``
+    (``neuronet.tasks.ner_windows`` makes both). Each word becomes its embedding
+    (GloVe-initialised, fine-tuned) joined with a small casing embedding; the window's vectors
+    are concatenated, then Linear -> activation -> Dropout -> Linear to one logit per class (O,
+    PER, ORG, LOC, MISC by default).
     """
 
     def __init__(self, vocab_size: int, embedding_dim: int = 50, window: int = 5,
                  hidden: int = 300, classes: int = 5, activation: str = "relu",
                  dropout: float = 0.0, casing_dim: int = 4,
-                 embeddings: np.ndarray | None = None) -> None:
+                 embeddings: np.ndarray | None = None, casings: int = 5) -> None:
         super().__init__()
         self.window = window
         self.words = nn.Embedding(vocab_size, embedding_dim, padding_idx=0)
@@ -31,7 +31,7 @@ class WindowClassifier(nn.Module):
             self.words.weight.data[...] = embeddings
         self.casing_dim = casing_dim
         if casing_dim:
-            self.casing = nn.Embedding(len(CASINGS), casing_dim)
+            self.casing = nn.Embedding(casings, casing_dim)
         width = window * (embedding_dim + casing_dim)
         self.hidden = nn.Linear(width, hidden)
         self.activation = nn.get_activation(activation) if activation != "maxout" else None

@@ -1,4 +1,8 @@
-"""Training: the Trainer loop, metrics, callbacks, history and checkpoints."""
+"""Training, for any task: the Trainer loop, metrics, callbacks, history, checkpoints, the shared
+settings (``config``) and the optimizer and schedule builders (``builders``).
+
+Nothing here knows a task: ``neuronet.tasks`` builds on this package, never the reverse.
+"""
 from .callbacks import Callback, EarlyStopping, ProgressBar
 from .checkpoint import load_checkpoint, read_checkpoint, save_checkpoint
 from .metrics import RunningMean, accuracy, confusion_matrix, format_confusion

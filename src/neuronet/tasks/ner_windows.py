@@ -1,4 +1,5 @@
-"""From sentences to the notes' word windows: ids of 2w + 1 words around each centre word.
+"""The NER tasks' featurizer: from sentences to the notes' word windows, the ids of 2w + 1 words
+around each centre word, and the scorer's corrupted windows.
 
 Words are looked up lower-cased; positions past a sentence's ends take the padding id (0) and
 unknown words the unknown id (1). An optional casing feature per word keeps what lower-casing

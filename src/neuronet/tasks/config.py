@@ -1,0 +1,54 @@
+"""A run's settings from a TOML file, command-line options or a run folder's config.json: the
+defaults of the named task, then the given values.
+
+A setting that only other tasks have is accepted and has no effect, as it always had (an image
+run's ``--window``; an older run's config.json, which listed every task's settings).
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any, Mapping
+
+from ..training.config import ConfigError, TrainConfig, read_toml
+from . import DEFAULT_TASK, TASKS, get_task
+
+
+def task_settings() -> list[dataclasses.Field]:
+    """The settings tasks add to ``TrainConfig``, each once, in registry order."""
+    shared = {f.name for f in dataclasses.fields(TrainConfig)}
+    found: dict[str, dataclasses.Field] = {}
+    for task in TASKS.values():
+        for f in dataclasses.fields(task.config_class):
+            if f.name not in shared:
+                found.setdefault(f.name, f)
+    return list(found.values())
+
+
+def _set(cfg: TrainConfig, values: Mapping[str, Any], source: str) -> TrainConfig:
+    return cfg.update(values, source, also_known=[f.name for f in task_settings()])
+
+
+def make_config(values: Mapping[str, Any], source: str = "config") -> TrainConfig:
+    """The config of task ``values['task']`` (default: classify): its defaults, then
+    ``values``, type-checked (``source`` names where they came from in errors)."""
+    return _set(get_task(values.get("task", DEFAULT_TASK)).config(), values, source)
+
+
+def config_from_toml(path: str | Path, overrides: Mapping[str, Any] | None = None
+                     ) -> TrainConfig:
+    """The config a TOML file describes, then ``overrides`` (the command line: its task, if
+    it names one, replaces the file's)."""
+    values, overrides = read_toml(path), dict(overrides or {})
+    if "task" in overrides:
+        values["task"] = overrides["task"]
+    return _set(make_config(values, str(Path(path))), overrides, "command line")
+
+
+def load_run_config(folder: str | Path) -> TrainConfig:
+    """The config a run folder was trained with (its config.json)."""
+    path = Path(folder) / "config.json"
+    if not path.is_file():
+        raise ConfigError(f"{folder}: not a run folder (no config.json)")
+    return make_config(json.loads(path.read_text()), str(path))
