@@ -43,7 +43,8 @@ def _ints_first(key) -> tuple | None:
     parts = key if isinstance(key, tuple) else (key,)
     if not any(isinstance(p, (int, np.integer)) and not isinstance(p, bool) for p in parts):
         return None
-    basic, advanced = [], []
+    basic: list = []
+    advanced: list = []
     for p in parts:
         if isinstance(p, (int, np.integer)) and not isinstance(p, bool):
             basic.append(p)  # selects: leaves no dim behind

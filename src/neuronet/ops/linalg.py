@@ -82,6 +82,7 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         X, W = x.data, weight.data
     xp, dot = xp_and_dot(X)
     out = dot(X, W.T) if X.ndim == 2 else X @ W.T  # dot: less call overhead for 2-D
+    inputs: tuple[Tensor, ...]
     if bias is not None:
         out += bias.data
         inputs = (x, weight, bias)

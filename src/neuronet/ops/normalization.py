@@ -82,25 +82,33 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     inputs, w, b = _params(weight, bias)
     wv = w.reshape(view) if w is not None else None
     bv = b.reshape(view) if b is not None else None
-    use_batch = training or running_mean is None
+    if running_mean is None:
+        running = None
+    elif running_var is None:
+        raise ValueError("batch_norm: running_mean and running_var must either both be None or "
+                         "neither be None")
+    else:
+        running = (running_mean.data, running_var.data)
+    use_batch = training or running is None
     if use_batch:
         m = x.size // c
         if m <= 1:
             raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "
                              f"got input of shape {tuple(x.shape)}")
         mean, var, invstd, xhat = _normalize(x, axes, eps, xp)
-        if training and running_mean is not None:
+        if training and running is not None:
             factor = momentum if momentum is not None else 1.0 / max(num_batches_tracked or 1, 1)
             unbiased = var.reshape(c) * (m / (m - 1))
-            rm, rv = running_mean.data, running_var.data
+            rm, rv = running
             rm *= 1 - factor
             rm += factor * mean.reshape(c).astype(rm.dtype, copy=False)
             rv *= 1 - factor
             rv += factor * unbiased.astype(rv.dtype, copy=False)
     else:
+        assert running is not None  # (not use_batch)
         m = None
-        mean = running_mean.data.reshape(view)
-        invstd = 1 / xp.sqrt(running_var.data.reshape(view) + eps)
+        mean = running[0].reshape(view)
+        invstd = 1 / xp.sqrt(running[1].reshape(view) + eps)
         xhat = (x - mean) * invstd
     out = xhat * wv if wv is not None else xhat
     if bv is not None:

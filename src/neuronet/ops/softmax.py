@@ -13,7 +13,7 @@ def _dim_or_error(dim, name: str, ndim: int) -> int:
     return normalize_dim(dim, ndim)
 
 
-def _shifted(x, d: int, xp):
+def _shifted(x, d: int | None, xp):
     m = x.max(axis=d, keepdims=True)
     return x - xp.where(xp.isfinite(m), m, 0)
 
