@@ -25,8 +25,8 @@ from .ops import (
     masked_fill, matmul, max, maximum, mean, min, minimum, movedim, mul, mv, narrow, ne, neg, norm,
     outer, permute, pow, prod, reciprocal, relu, remainder, repeat, repeat_interleave, reshape,
     roll, round, rsqrt, scatter_add, sigmoid, sign, sin, sinh, softmax, sort, split, sqrt, square,
-    squeeze, stack, std, sub, sum, take_along_dim, tan, tanh, topk, trace, transpose, tril, triu,
-    trunc, unbind, unflatten, unsqueeze, var, where,
+    squeeze, stack, std, sub, sum, t, take_along_dim, tan, tanh, topk, trace, transpose, tril,
+    triu, trunc, unbind, unflatten, unsqueeze, var, where,
 )
 from . import tensor_methods  # noqa: F401 - binds Tensor's methods and operators
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
@@ -46,7 +46,6 @@ mm = matmul
 swapaxes = swapdims = transpose
 moveaxis = movedim
 arcsin, arccos, arctan, arctan2 = asin, acos, atan, atan2
-t = ops.t  # noqa: F821 - the ops package is bound by the import above
 dtype = type(float32)
 default_generator = importlib.import_module(".random", __name__).default_generator
 

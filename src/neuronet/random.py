@@ -54,7 +54,9 @@ def manual_seed(seed: int) -> Generator:
 
 def seed() -> int:
     """Seed the library generator from the operating system's entropy; return the seed."""
-    s = int(np.random.SeedSequence().entropy % (2**63))
+    entropy = np.random.SeedSequence().entropy  # drawn from the OS: an int
+    assert isinstance(entropy, int)
+    s = entropy % (2**63)
     default_generator.manual_seed(s)
     return s
 

@@ -62,13 +62,15 @@ class DataLoader:
             for i in order:
                 yield self.dataset[int(i)]
             return
-        fast = hasattr(self.dataset, "__getitems__") and self.collate_fn is None
+        getitems = getattr(self.dataset, "__getitems__", None)  # a whole batch by one call
+        if self.collate_fn is not None:
+            getitems = None
         for start in range(0, len(order), self.batch_size):
             idx = order[start:start + self.batch_size]
             if len(idx) < self.batch_size and self.drop_last:
                 return
-            if fast:
-                yield self.dataset.__getitems__(idx)
+            if getitems is not None:
+                yield getitems(idx)
             else:
                 batch = [self.dataset[int(i)] for i in idx]
                 yield (self.collate_fn or default_collate)(batch)

@@ -48,7 +48,7 @@ class TensorDataset(Dataset):
 class Subset(Dataset):
     """The samples of ``dataset`` at ``indices``."""
 
-    def __init__(self, dataset: Dataset, indices: Sequence[int]) -> None:
+    def __init__(self, dataset: Dataset, indices: Sequence[int] | np.ndarray) -> None:
         self.dataset = dataset
         self.indices = np.asarray(indices, dtype=np.int64)
 
@@ -80,7 +80,8 @@ def random_split(dataset: Dataset, lengths: Sequence[float | int], generator=Non
         raise ValueError(f"random_split: lengths {lengths} sum to {sum(lengths)}, but the dataset "
                          f"has {n} samples")
     order = numpy_generator(generator).permutation(n)
-    out, start = [], 0
+    out = []
+    start: float = 0  # (a sum of lengths, which are typed float | int)
     for length in lengths:
         out.append(Subset(dataset, order[start:start + length]))
         start += length

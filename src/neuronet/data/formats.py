@@ -5,10 +5,15 @@ import gzip
 import io
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-_IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+if TYPE_CHECKING:
+    from numpy.typing import DTypeLike
+
+_IDX_TYPES: dict[int, DTypeLike] = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4",
+                                    0x0D: ">f4", 0x0E: ">f8"}
 
 
 class DataFormatError(ValueError):
