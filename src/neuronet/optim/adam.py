@@ -53,7 +53,7 @@ class Adam(Optimizer):
             args = (g, 1 - beta1, beta2, 1 - beta2, lr / (1 - beta1 ** t),
                     math.sqrt(1 - beta2 ** t), eps, p.data, m, v, self._buffer(p))
             if amsgrad:  # (no fused kernel keeps the running maximum)
-                adam_step.reference(*args, v_max=state["max_exp_avg_sq"].data)
+                _adam_step(*args, v_max=state["max_exp_avg_sq"].data)  # (the reference path)
             else:
                 adam_step(*args)
 

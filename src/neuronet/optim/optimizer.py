@@ -103,6 +103,7 @@ class Optimizer:
 
     @staticmethod
     def _grad(p: Tensor, maximize: bool):
+        assert p.grad is not None  # (called for the parameters that have a gradient)
         g = p.grad.data
         if g.dtype != p.data.dtype:
             raise TypeError(f"a gradient of dtype {g.dtype} for a parameter of dtype "
@@ -135,7 +136,7 @@ class Optimizer:
         if len(groups) != len(self.param_groups):
             raise ValueError(f"loaded state dict has {len(groups)} parameter groups, this "
                              f"optimizer has {len(self.param_groups)}")
-        params = []
+        params: list[tuple[int, Tensor]] = []
         for saved, own in zip(groups, self.param_groups):
             if len(saved["params"]) != len(own["params"]):
                 raise ValueError("loaded state dict contains a parameter group that doesn't "

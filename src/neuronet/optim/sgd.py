@@ -94,14 +94,16 @@ def sgd_rows_step(p: Tensor, lr: float) -> bool:
     of the full update, which would subtract 0 from every other entry. Repeated rows write the
     same values.
     """
-    data = p.data
+    data, grad = p.data, p.grad
+    if grad is None:
+        return False
     if type(data) is not _NUMPY or not data.flags.c_contiguous:  # (reshape(-1) must be a view)
         return False
-    written = written_rows(p.grad)
+    written = written_rows(grad)
     if written is None or len(written[1]) * _ROWS_ONLY_SHARE > data.size:
         return False
     rows, positions = written
-    step = p.grad.data.take(rows, axis=0)
+    step = grad.data.take(rows, axis=0)
     step *= lr
     new = data.take(rows, axis=0)
     new -= step
