@@ -44,9 +44,9 @@ def initialise_linear_layers(model: nn.Module, scheme: str) -> nn.Module:
     with the relu gain) and zero its bias; 'default' keeps PyTorch's initialisation."""
     if scheme not in _init.INITIALISERS:
         raise ValueError(f"init: expected one of {sorted(_init.INITIALISERS)}, got {scheme!r}")
-    if scheme == "default":
-        return model
     fill = _init.INITIALISERS[scheme]
+    if fill is None:  # 'default'
+        return model
     for m in model.modules():
         if isinstance(m, nn.Linear):
             if scheme.startswith("kaiming"):

@@ -23,8 +23,8 @@ class WindowScorer(nn.Module):
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=padding_idx)
         in_features = window * embedding_dim
         if activation == "maxout":
-            self.hidden = nn.Maxout(in_features, hidden, pieces)
-            self.activation = nn.Identity()
+            self.hidden: nn.Module = nn.Maxout(in_features, hidden, pieces)
+            self.activation: nn.Module = nn.Identity()
         else:
             self.hidden = nn.Linear(in_features, hidden)
             self.activation = nn.get_activation(activation)

@@ -9,12 +9,16 @@ fills the tensor in place without recording a gradient and draws from the librar
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..backend import get_xp
 from ..random import numpy_generator
 from ..tensor import Tensor
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
@@ -158,7 +162,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
     return _fill(tensor, (gain * q).reshape(tensor.shape))
 
 
-INITIALISERS = {
+INITIALISERS: dict[str, Callable[..., Tensor] | None] = {
     "default": None, "lecun_normal": lecun_normal_, "xavier_uniform": xavier_uniform_,
     "xavier_normal": xavier_normal_, "kaiming_uniform": kaiming_uniform_,
     "kaiming_normal": kaiming_normal_, "orthogonal": orthogonal_,

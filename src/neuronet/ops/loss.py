@@ -331,8 +331,8 @@ def kl_div(input: Tensor, target: Tensor, reduction: str = "mean",  # noqa: A002
     return reduce_loss(loss, reduction)
 
 
-def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
-                        reduction: str = "mean") -> Tensor:
+def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor | float,
+                        margin: float = 0.0, reduction: str = "mean") -> Tensor:
     """max(0, -y (x1 - x2) + margin), as PyTorch's clamp_min: gradient 1 at exactly zero.
 
     The notes' objective J = max(0, 1 - s + s_c) is ``margin_ranking_loss(s, s_c, 1, margin=1)``.

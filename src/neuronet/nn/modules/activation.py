@@ -1,10 +1,15 @@
 """Activation modules: every activation of the notes, and PyTorch's usual others."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ... import ops
 from ...ops import activation as act
 from ..module import Module
 from ..parameter import Parameter
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 class ReLU(Module):
@@ -285,7 +290,7 @@ class LogSigmoid(Module):
         return act.logsigmoid(x)
 
 
-ACTIVATIONS = {
+ACTIVATIONS: dict[str, Callable[[], Module] | None] = {
     "relu": ReLU, "sigmoid": Sigmoid, "binary_step": BinaryStep, "tanh": Tanh,
     "softplus": Softplus, "softmax": lambda: Softmax(dim=-1), "leaky_relu": LeakyReLU,
     "prelu": PReLU, "rrelu": RReLU, "elu": ELU, "selu": SELU, "gelu": GELU, "silu": SiLU,
