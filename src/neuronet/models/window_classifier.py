@@ -33,11 +33,12 @@ class WindowClassifier(nn.Module):
         if casing_dim:
             self.casing = nn.Embedding(casings, casing_dim)
         width = window * (embedding_dim + casing_dim)
-        self.hidden = nn.Linear(width, hidden)
-        self.activation = nn.get_activation(activation) if activation != "maxout" else None
+        self.hidden: nn.Module = nn.Linear(width, hidden)
         if activation == "maxout":
             self.hidden = nn.Maxout(width, hidden)
-            self.activation = nn.Identity()
+            self.activation: nn.Module = nn.Identity()
+        else:
+            self.activation = nn.get_activation(activation)
         self.dropout = nn.Dropout(dropout)
         self.out = nn.Linear(hidden, classes)
 
