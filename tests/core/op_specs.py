@@ -99,6 +99,7 @@ SPECS = [
     OpSpec("clamp_min", lambda m, a: m.clamp_min(a, 0.3), ((3, 4),), "away"),
     OpSpec("clamp_max", lambda m, a: m.clamp_max(a, -0.4), ((3, 4),), "away"),
     OpSpec("clamp_max_tensor", lambda m, a, b: m.clamp_max(a, b), ((3, 4), (1, 4))),
+    OpSpec("clamp_max_tensor_broadcasts_input", lambda m, a, b: m.clamp_max(a, b), ((3, 1), (1, 4))),
     OpSpec("clamp_tensor", lambda m, a, lo, hi: m.clamp(a, lo - 1.0, hi + 1.0),
            ((3, 4), (1, 4), (3, 1))),
     OpSpec("maximum", lambda m, a, b: m.maximum(a, b), ((3, 1), (1, 4))),

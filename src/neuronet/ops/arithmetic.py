@@ -347,7 +347,7 @@ def clamp(a: Tensor, min=None, max=None) -> Tensor:  # noqa: A002
             keep = ~below
         if above is not None:
             keep = keep & ~above
-        grads = [g * keep if needs[0] else None]
+        grads = [unbroadcast(g * keep, x.shape) if needs[0] else None]
         i = 1
         if lo_is_t:
             sel = below if above is None else below & ~above
