@@ -1,4 +1,5 @@
 """``python -m neuronet``: the command line."""
+
 import sys
 
 from .cli import main

@@ -4,6 +4,7 @@ Every op takes its array namespace (``xp``) from the arrays it is given: NumPy f
 arrays, CuPy for CuPy arrays. Nothing is chosen globally at import time, and CuPy is imported
 only when a CUDA device is asked for.
 """
+
 from __future__ import annotations
 
 import sys
@@ -43,7 +44,8 @@ def import_cupy():
     except ImportError as err:
         raise RuntimeError(
             "device='cuda' needs CuPy: install neuronet with the 'gpu' extra "
-            "(pip install 'neuronet[gpu]') on a machine with an NVIDIA GPU") from err
+            "(pip install 'neuronet[gpu]') on a machine with an NVIDIA GPU"
+        ) from err
     return cupy
 
 
@@ -54,7 +56,7 @@ class device:  # noqa: N801 - PyTorch's name
     type: str
     index: int | None
 
-    def __init__(self, type: str | device, index: int | None = None) -> None:  # noqa: A002
+    def __init__(self, type: str | device, index: int | None = None) -> None:
         if isinstance(type, device):
             self.type, self.index = type.type, type.index
             return
@@ -83,8 +85,11 @@ class device:  # noqa: N801 - PyTorch's name
         return hash((self.type, self.index or 0))
 
     def __repr__(self) -> str:
-        return f"device(type='{self.type}')" if self.index is None else \
-            f"device(type='{self.type}', index={self.index})"
+        return (
+            f"device(type='{self.type}')"
+            if self.index is None
+            else f"device(type='{self.type}', index={self.index})"
+        )
 
     def __str__(self) -> str:
         return self.type if self.index is None else f"{self.type}:{self.index}"
@@ -178,4 +183,4 @@ def _column_offsets(xp, width: int, n: int):
         offsets = np.tile(np.arange(width), n)
         offsets.flags.writeable = False
         _OFFSETS[width] = offsets
-    return offsets[:n * width]
+    return offsets[: n * width]

@@ -3,28 +3,34 @@
 User errors (a bad option, a missing or corrupted file, unavailable data) end with one line,
 ``neuronet: error: ...``, and exit code 2; a diverged run exits with 1. No tracebacks.
 """
+
 from __future__ import annotations
 
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 
 def _csv_ints(text: str) -> list:
     try:
         return [int(v) for v in text.split(",") if v.strip()]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated layer sizes such as 512,256, "
-                                         f"got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated layer sizes such as 512,256, got {text!r}"
+        ) from None
 
 
-def _task_options() -> list[tuple[str, type, str]]:
+def _task_options() -> list[tuple[str, Callable[[str], Any], str]]:
     """(flag, type, help) of each setting some task adds to the shared ones."""
     from .tasks.config import task_settings  # noqa: PLC0415
 
-    return [(f"--{f.name.replace('_', '-')}", type(f.default), f.metadata.get("help", ""))
-            for f in task_settings()]
+    return [
+        (f"--{f.name.replace('_', '-')}", type(f.default), f.metadata.get("help", ""))
+        for f in task_settings()
+    ]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,28 +45,43 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--config", help="a TOML file of settings (command-line options win)")
     t.add_argument("--resume", action="store_true", help="continue the run named by --name")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
-    datasets = "; ".join(f"{name}: {', '.join(task.config().datasets())}"
-                         for name, task in TASKS.items())
-    for flag, kind, text in [
+    datasets = "; ".join(
+        f"{name}: {', '.join(task.config().datasets())}" for name, task in TASKS.items()
+    )
+    options: list[tuple[str, Callable[[str], Any], str]] = [
         ("--task", str, f"{', '.join(TASKS)} (default: {DEFAULT_TASK})"),
         ("--dataset", str, f"the task's data set ({datasets})"),
-        *_task_options(), ("--hidden", _csv_ints, "e.g. 512,256"),
-        ("--activation", str, "relu, sigmoid, tanh, binary_step, softplus, leaky_relu, prelu, "
-                              "rrelu, elu, selu, maxout, ..."),
+        *_task_options(),
+        ("--hidden", _csv_ints, "e.g. 512,256"),
+        (
+            "--activation",
+            str,
+            "relu, sigmoid, tanh, binary_step, softplus, leaky_relu, prelu, "
+            "rrelu, elu, selu, maxout, ...",
+        ),
         ("--init", str, "default, lecun_normal, xavier_uniform, kaiming_normal, ..."),
-        ("--dropout", float, "dropout probability"), ("--pieces", int, "maxout pieces"),
-        ("--optimizer", str, "adam, adamw, adagrad, sgd or rmsprop"), ("--lr", float, "rate"),
-        ("--momentum", float, "SGD momentum"), ("--weight-decay", float, "L2 / decoupled"),
+        ("--dropout", float, "dropout probability"),
+        ("--pieces", int, "maxout pieces"),
+        ("--optimizer", str, "adam, adamw, adagrad, sgd or rmsprop"),
+        ("--lr", float, "rate"),
+        ("--momentum", float, "SGD momentum"),
+        ("--weight-decay", float, "L2 / decoupled"),
         ("--scheduler", str, "plateau, inverse-time, step, cosine or none"),
-        ("--factor", float, "lr multiplier of plateau/step"), ("--patience", int, "plateau"),
+        ("--factor", float, "lr multiplier of plateau/step"),
+        ("--patience", int, "plateau"),
         ("--tau", float, "inverse-time: lr0 * tau / max(t, tau)"),
-        ("--step-size", int, "StepLR period in epochs"), ("--batch-size", int, "mini-batch"),
-        ("--epochs", int, "epochs"), ("--val-size", int, "validation samples held out"),
+        ("--step-size", int, "StepLR period in epochs"),
+        ("--batch-size", int, "mini-batch"),
+        ("--epochs", int, "epochs"),
+        ("--val-size", int, "validation samples held out"),
         ("--grad-clip", float, "max gradient norm (0: off)"),
-        ("--early-stopping", int, "patience in epochs (0: off)"), ("--seed", int, "seed"),
-        ("--device", str, "cpu"), ("--run-dir", str, "parent folder of runs"),
+        ("--early-stopping", int, "patience in epochs (0: off)"),
+        ("--seed", int, "seed"),
+        ("--device", str, "cpu"),
+        ("--run-dir", str, "parent folder of runs"),
         ("--name", str, "run name (default: dataset and time)"),
-    ]:
+    ]
+    for flag, kind, text in options:
         t.add_argument(flag, type=kind, help=text)
     t.add_argument("--batch-norm", dest="batch_norm", action="store_true", default=None)
     t.add_argument("--no-batch-norm", dest="batch_norm", action="store_false")
@@ -69,8 +90,11 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("run", help="a run folder, e.g. runs/mnist-20260101-120000")
     e.add_argument("--checkpoint", choices=["best", "last"], default="best")
 
-    pr = sub.add_parser("predict", help="classify images in a .npy, .csv or IDX file, or tag "
-                                        "the words of --text with an NER run")
+    pr = sub.add_parser(
+        "predict",
+        help="classify images in a .npy, .csv or IDX file, or tag "
+        "the words of --text with an NER run",
+    )
     pr.add_argument("run")
     pr.add_argument("file", nargs="?")
     pr.add_argument("--text", help="NER runs: the sentence to tag")
@@ -89,10 +113,16 @@ def _config(args: argparse.Namespace):
     """The run's config: the task's defaults, then the TOML file, then the options given."""
     from .tasks.config import config_from_toml, make_config  # noqa: PLC0415
 
-    options = {key: value for key, value in vars(args).items()
-               if key not in _NOT_SETTINGS and value is not None}
-    cfg = config_from_toml(args.config, options) if args.config else \
-        make_config(options, "command line")
+    options = {
+        key: value
+        for key, value in vars(args).items()
+        if key not in _NOT_SETTINGS and value is not None
+    }
+    cfg = (
+        config_from_toml(args.config, options)
+        if args.config
+        else make_config(options, "command line")
+    )
     return cfg.validate()
 
 
@@ -103,8 +133,9 @@ def _fetch(name: str) -> int:
     if name == "conll2003":
         for split in ("train", "valid", "test"):
             sentences = CoNLL2003(split)
-            print(f"conll2003 {split}: {len(sentences)} sentences, "
-                  f"{sum(map(len, sentences))} tokens")
+            print(
+                f"conll2003 {split}: {len(sentences)} sentences, {sum(map(len, sentences))} tokens"
+            )
         return 0
     if name == "glove":
         vectors = GloVe(50)
@@ -149,8 +180,13 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return _run(args)
-    except (ConfigError, CheckpointError, DataUnavailableError, DataFormatError,
-            FileNotFoundError) as err:
+    except (
+        ConfigError,
+        CheckpointError,
+        DataUnavailableError,
+        DataFormatError,
+        FileNotFoundError,
+    ) as err:
         print(f"neuronet: error: {err}", file=sys.stderr)
         return 2
     except TrainingDiverged as err:

@@ -2,6 +2,7 @@
 
 Nothing here imports CuPy until a function is called; ``import neuronet`` never does.
 """
+
 from __future__ import annotations
 
 

@@ -3,6 +3,7 @@
 neuronet's dtypes are NumPy dtype objects, so they pass straight to NumPy and CuPy calls and
 compare equal to them: ``neuronet.float32 == numpy.float32``.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -19,8 +20,15 @@ bool_ = np.dtype(np.bool_)
 
 
 _NAMES = {
-    float16: "float16", float32: "float32", float64: "float64", int8: "int8", int16: "int16",
-    int32: "int32", int64: "int64", uint8: "uint8", bool_: "bool",
+    float16: "float16",
+    float32: "float32",
+    float64: "float64",
+    int8: "int8",
+    int16: "int16",
+    int32: "int32",
+    int64: "int64",
+    uint8: "uint8",
+    bool_: "bool",
 }
 
 _default_dtype = [float32]
@@ -52,7 +60,9 @@ def to_dtype(dtype) -> np.dtype:
     try:
         return np.dtype(dtype)
     except TypeError:
-        raise TypeError(f"dtype: expected a neuronet dtype such as neuronet.float32, got {dtype!r}") from None
+        raise TypeError(
+            f"dtype: expected a neuronet dtype such as neuronet.float32, got {dtype!r}"
+        ) from None
 
 
 def _category(dtype: np.dtype) -> int:

@@ -4,6 +4,7 @@ Python floats become the default dtype (float32), Python ints int64, bools bool;
 keep their dtype. Every factory takes ``dtype=``, ``device=`` and ``requires_grad=``; random
 ones draw from the library generator (``manual_seed``) or the ``generator=`` given.
 """
+
 from __future__ import annotations
 
 import numbers
@@ -90,14 +91,22 @@ def empty(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor
 
 def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     if dtype is None:
-        dtype = _dt.scalar_dtype(fill_value, _dt.int64) if not isinstance(fill_value, bool) \
+        dtype = (
+            _dt.scalar_dtype(fill_value, _dt.int64)
+            if not isinstance(fill_value, bool)
             else _dt.bool_
+        )
     return _filled(fill_value, (size,), dtype, device, requires_grad)
 
 
 def _like(t: Tensor, fill, dtype, device, requires_grad) -> Tensor:
-    return _filled(fill, t.shape, dtype if dtype is not None else t.dtype,
-                   device if device is not None else t.device, requires_grad)
+    return _filled(
+        fill,
+        t.shape,
+        dtype if dtype is not None else t.dtype,
+        device if device is not None else t.device,
+        requires_grad,
+    )
 
 
 def zeros_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -112,20 +121,32 @@ def empty_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False) 
     return _like(t, 0, dtype, device, requires_grad)
 
 
-def full_like(t: Tensor, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def full_like(
+    t: Tensor, fill_value, dtype=None, device=None, requires_grad: bool = False
+) -> Tensor:
     return _like(t, fill_value, dtype, device, requires_grad)
 
 
 def new_tensor(self: Tensor, data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """``Tensor.new_tensor``: a copy of ``data`` with ``self``'s dtype and device by default."""
-    return tensor(data, self.dtype if dtype is None else dtype,
-                  self.device if device is None else device, requires_grad)
+    return tensor(
+        data,
+        self.dtype if dtype is None else dtype,
+        self.device if device is None else device,
+        requires_grad,
+    )
 
 
 def _new_filled(value):
     def new(self: Tensor, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-        return _filled(value, size, self.dtype if dtype is None else dtype,
-                       self.device if device is None else device, requires_grad)
+        return _filled(
+            value,
+            size,
+            self.dtype if dtype is None else dtype,
+            self.device if device is None else device,
+            requires_grad,
+        )
+
     return new
 
 
@@ -137,11 +158,17 @@ new_empty = _new_filled(0)
 new_empty.__doc__ = "``Tensor.new_empty(*size)``: like ``new_zeros`` (the values are zeros)."
 
 
-def new_full(self: Tensor, size, fill_value, dtype=None, device=None,
-             requires_grad: bool = False) -> Tensor:
+def new_full(
+    self: Tensor, size, fill_value, dtype=None, device=None, requires_grad: bool = False
+) -> Tensor:
     """``Tensor.new_full``: ``fill_value`` everywhere, ``self``'s dtype and device by default."""
-    return _filled(fill_value, (size,), self.dtype if dtype is None else dtype,
-                   self.device if device is None else device, requires_grad)
+    return _filled(
+        fill_value,
+        (size,),
+        self.dtype if dtype is None else dtype,
+        self.device if device is None else device,
+        requires_grad,
+    )
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -151,18 +178,25 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad: bool
     if step == 0:
         raise RuntimeError("arange: step must be nonzero")
     all_int = all(isinstance(v, numbers.Integral) for v in (start, end, step))
-    dt = _dt.to_dtype(dtype) if dtype is not None else (_dt.int64 if all_int else
-                                                       _dt.get_default_dtype())
+    dt = (
+        _dt.to_dtype(dtype)
+        if dtype is not None
+        else (_dt.int64 if all_int else _dt.get_default_dtype())
+    )
     arr = np.arange(start, end, step, dtype=np.float64 if dt.kind == "f" else None).astype(dt)
     return _finish(arr, device, requires_grad)
 
 
-def linspace(start, end, steps: int, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def linspace(
+    start, end, steps: int, dtype=None, device=None, requires_grad: bool = False
+) -> Tensor:
     dt = _dt.to_dtype(dtype) if dtype is not None else _dt.get_default_dtype()
     return _finish(np.linspace(start, end, int(steps)).astype(dt), device, requires_grad)
 
 
-def eye(n: int, m: int | None = None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def eye(
+    n: int, m: int | None = None, dtype=None, device=None, requires_grad: bool = False
+) -> Tensor:
     dt = _dt.to_dtype(dtype) if dtype is not None else _dt.get_default_dtype()
     return _finish(np.eye(n, m, dtype=dt), device, requires_grad)
 
@@ -186,13 +220,15 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad: bool = 
     """Standard normal."""
     dt = _random_dtype(dtype)
     rng = numpy_generator(generator)
-    arr = rng.standard_normal(_shape(size), dtype=dt if dt in (_dt.float32, _dt.float64)
-                              else np.float64)
+    arr = rng.standard_normal(
+        _shape(size), dtype=dt if dt in (_dt.float32, _dt.float64) else np.float64
+    )
     return _finish(arr.astype(dt, copy=False), device, requires_grad)
 
 
-def randint(low, high=None, size=None, generator=None, dtype=None, device=None,
-            requires_grad: bool = False) -> Tensor:
+def randint(
+    low, high=None, size=None, generator=None, dtype=None, device=None, requires_grad: bool = False
+) -> Tensor:
     """Integers uniform on [low, high) (``randint(high, size)`` takes low = 0)."""
     if size is None:
         if high is None or not isinstance(high, (tuple, list)):

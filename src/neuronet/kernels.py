@@ -14,11 +14,13 @@ alone) so that CuPy arrays run the kernel ``name`` and everything else runs the 
 Every kernel computes the same formula as its plain path, in the same order, so the two agree
 to rounding.
 """
+
 from __future__ import annotations
 
 import contextlib
 import functools
-from typing import Any, Callable, Iterator, TypeVar
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -34,15 +36,20 @@ SPECS: dict[str, tuple[str, str, str]] = {
     # theta -= lr * g
     "sgd_step": ("T g, T lr", "T p", "p -= g * lr"),
     # sum += g^2; theta -= clr * g / (sqrt(sum) + eps), as optim.Adagrad
-    "adagrad_step": ("T g, T clr, T eps", "T p, T acc",
-                     "acc += g * g; p -= g / (sqrt(acc) + eps) * clr"),
+    "adagrad_step": (
+        "T g, T clr, T eps",
+        "T p, T acc",
+        "acc += g * g; p -= g / (sqrt(acc) + eps) * clr",
+    ),
     # m += (1 - b1)(g - m); v = b2 v + (1 - b2) g^2;
     # theta -= step_size * m / (sqrt(v) / sqrt(1 - b2^t) + eps), as optim.Adam
     # (1 - b1 and 1 - b2 come in computed in double precision, as the plain path has them)
-    "adam_step": ("T g, T one_minus_beta1, T beta2, T one_minus_beta2, T step_size, "
-                  "T bias2_sqrt, T eps", "T p, T m, T v",
-                  "m += (g - m) * one_minus_beta1; v = v * beta2 + g * g * one_minus_beta2; "
-                  "p -= m / (sqrt(v) / bias2_sqrt + eps) * step_size"),
+    "adam_step": (
+        "T g, T one_minus_beta1, T beta2, T one_minus_beta2, T step_size, T bias2_sqrt, T eps",
+        "T p, T m, T v",
+        "m += (g - m) * one_minus_beta1; v = v * beta2 + g * g * one_minus_beta2; "
+        "p -= m / (sqrt(v) / bias2_sqrt + eps) * step_size",
+    ),
 }
 
 _enabled = [True]
@@ -103,5 +110,6 @@ def fused(name: str, reference: F) -> F:
         if usable(*[a for a in given if not isinstance(a, _SCALARS)]):
             return kernel(name)(*given)
         return reference(*args)
+
     dispatch.reference = reference  # type: ignore[attr-defined]
     return dispatch  # type: ignore[return-value]

@@ -4,6 +4,7 @@ Every random thing in neuronet (``rand``, ``randn``, initialisers, dropout, RReL
 draws from one generator, so ``manual_seed(s)`` makes a whole run reproducible. A
 ``Generator`` can also be made and passed explicitly where a function takes ``generator=``.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -29,14 +30,20 @@ class Generator:
     def get_state(self) -> dict:
         """The generator's full state as JSON-compatible data (for checkpoints)."""
         state = self.numpy.bit_generator.state
-        return {"bit_generator": state["bit_generator"],
-                "state": {k: int(v) for k, v in state["state"].items()},
-                "has_uint32": int(state["has_uint32"]), "uinteger": int(state["uinteger"])}
+        return {
+            "bit_generator": state["bit_generator"],
+            "state": {k: int(v) for k, v in state["state"].items()},
+            "has_uint32": int(state["has_uint32"]),
+            "uinteger": int(state["uinteger"]),
+        }
 
     def set_state(self, state: dict) -> None:
         self.numpy.bit_generator.state = {
-            "bit_generator": state["bit_generator"], "state": dict(state["state"]),
-            "has_uint32": state["has_uint32"], "uinteger": state["uinteger"]}
+            "bit_generator": state["bit_generator"],
+            "state": dict(state["state"]),
+            "has_uint32": state["has_uint32"],
+            "uinteger": state["uinteger"],
+        }
 
 
 default_generator = Generator()

@@ -6,6 +6,7 @@ N bytes of JSON ``{name: {"dtype", "shape", "data_offsets": [begin, end]}, "__me
 executes code. Writes go to a temporary file in the same folder, are flushed to disk, then
 renamed over the target, so a crash leaves either the old file or the new one, never half.
 """
+
 from __future__ import annotations
 
 import json
@@ -13,16 +14,26 @@ import math
 import os
 import struct
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 from .backend import to_device
 from .tensor import Tensor
 
-_CODES = {"F64": np.float64, "F32": np.float32, "F16": np.float16, "I64": np.int64,
-          "I32": np.int32, "I16": np.int16, "I8": np.int8, "U8": np.uint8, "BOOL": np.bool_}
+_CODES = {
+    "F64": np.float64,
+    "F32": np.float32,
+    "F16": np.float16,
+    "I64": np.int64,
+    "I32": np.int32,
+    "I16": np.int16,
+    "I8": np.int8,
+    "U8": np.uint8,
+    "BOOL": np.bool_,
+}
 _NAMES = {np.dtype(v): k for k, v in _CODES.items()}
 MAX_HEADER = 100 * 1024 * 1024
 
@@ -57,8 +68,9 @@ def _host(value) -> np.ndarray:
     return arr if arr.flags.c_contiguous else arr.copy()  # (ascontiguousarray makes 0-d 1-d)
 
 
-def save_file(tensors: dict[str, Any], path: str | os.PathLike,
-              metadata: dict[str, str] | None = None) -> None:
+def save_file(
+    tensors: dict[str, Any], path: str | os.PathLike, metadata: dict[str, str] | None = None
+) -> None:
     """Write ``{name: tensor or array}`` (and string ``metadata``) as a safetensors file."""
     header: dict[str, Any] = {}
     arrays = []
@@ -66,11 +78,15 @@ def save_file(tensors: dict[str, Any], path: str | os.PathLike,
     for name in sorted(tensors):
         arr = _host(tensors[name])
         if arr.dtype not in _NAMES:
-            raise TypeError(f"save_file: tensor '{name}' has dtype {arr.dtype}, which safetensors "
-                            f"cannot store")
+            raise TypeError(
+                f"save_file: tensor '{name}' has dtype {arr.dtype}, which safetensors cannot store"
+            )
         data = arr.astype(arr.dtype.newbyteorder("<"), copy=False)
-        header[name] = {"dtype": _NAMES[arr.dtype], "shape": list(arr.shape),
-                        "data_offsets": [offset, offset + data.nbytes]}
+        header[name] = {
+            "dtype": _NAMES[arr.dtype],
+            "shape": list(arr.shape),
+            "data_offsets": [offset, offset + data.nbytes],
+        }
         offset += data.nbytes
         arrays.append(data)
     if metadata:
@@ -86,6 +102,7 @@ def save_file(tensors: dict[str, Any], path: str | os.PathLike,
         f.write(blob)
         for arr in arrays:
             f.write(arr.tobytes())
+
     atomic_write(path, write)
 
 
@@ -100,16 +117,18 @@ def load_file(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict[str,
         raise CheckpointError(f"{path}: truncated file ({len(raw)} bytes): not a checkpoint")
     (n,) = struct.unpack("<Q", raw[:8])
     if n > MAX_HEADER or 8 + n > len(raw):
-        raise CheckpointError(f"{path}: header length {n} exceeds the file size "
-                              f"({len(raw)} bytes): the file is truncated or corrupted")
+        raise CheckpointError(
+            f"{path}: header length {n} exceeds the file size "
+            f"({len(raw)} bytes): the file is truncated or corrupted"
+        )
     try:
-        header = json.loads(raw[8:8 + n])
+        header = json.loads(raw[8 : 8 + n])
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         raise CheckpointError(f"{path}: the header is not valid JSON ({err})") from None
     if not isinstance(header, dict):
         raise CheckpointError(f"{path}: the header is not a JSON object")
     metadata = header.pop("__metadata__", {}) or {}
-    body = memoryview(raw)[8 + n:]
+    body = memoryview(raw)[8 + n :]
     out = {}
     for name, info in header.items():
         try:
@@ -119,10 +138,15 @@ def load_file(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict[str,
         except (KeyError, TypeError, ValueError):
             raise CheckpointError(f"{path}: entry '{name}' is malformed: {info!r}") from None
         if not 0 <= begin <= end <= len(body) or end - begin != math.prod(shape) * dtype.itemsize:
-            raise CheckpointError(f"{path}: tensor '{name}' needs bytes {begin}..{end} of "
-                                  f"{len(body)}: the file is truncated or corrupted")
-        out[name] = np.frombuffer(body[begin:end], dtype=dtype).reshape(shape).astype(
-            dtype.newbyteorder("="), copy=True)
+            raise CheckpointError(
+                f"{path}: tensor '{name}' needs bytes {begin}..{end} of "
+                f"{len(body)}: the file is truncated or corrupted"
+            )
+        out[name] = (
+            np.frombuffer(body[begin:end], dtype=dtype)
+            .reshape(shape)
+            .astype(dtype.newbyteorder("="), copy=True)
+        )
     return out, dict(metadata)
 
 

@@ -7,6 +7,7 @@ and ``record``, which every op calls to make its output. The operators and op me
 (``x + y``, ``x.sum()``, ...) are the ops of ``neuronet.ops`` themselves, bound to the class by
 one table in ``neuronet.tensor_methods``.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -29,17 +30,21 @@ def as_array(data, dtype=None, copy: bool = True):
     """An array from tensors, arrays or (nested) Python data, with PyTorch's default dtypes."""
     if isinstance(data, Tensor):
         arr = data.data
-    elif hasattr(data, "__cuda_array_interface__") and type(data).__module__.startswith("cupy"):
-        arr = data
-    elif isinstance(data, np.ndarray):
+    elif (
+        hasattr(data, "__cuda_array_interface__")
+        and type(data).__module__.startswith("cupy")
+        or isinstance(data, np.ndarray)
+    ):
         arr = data
     else:
         if isinstance(data, (list, tuple)) and any(isinstance(v, Tensor) for v in data):
             data = [v.data if isinstance(v, Tensor) else v for v in data]
         arr = np.array(data)
         if arr.dtype.kind not in "biufc":
-            raise TypeError(f"data: expected numbers, arrays or tensors, got {type(data).__name__} "
-                            f"holding {arr.dtype}")
+            raise TypeError(
+                f"data: expected numbers, arrays or tensors, got {type(data).__name__} "
+                f"holding {arr.dtype}"
+            )
         if dtype is not None:
             return np.asarray(data, dtype=_dt.to_dtype(dtype))
         if arr.dtype.kind == "f" and not isinstance(data, np.generic):
@@ -134,8 +139,10 @@ class Tensor:
     # ----------------------------------------------------------------- conversion
     def numpy(self) -> np.ndarray:
         if self.requires_grad:
-            raise RuntimeError("Can't call numpy() on a Tensor that requires grad. "
-                               "Use tensor.detach().numpy() instead.")
+            raise RuntimeError(
+                "Can't call numpy() on a Tensor that requires grad. "
+                "Use tensor.detach().numpy() instead."
+            )
         if get_xp(self.data) is not np:
             raise TypeError("numpy(): the tensor is on a CUDA device; call .cpu() first")
         return self.data
@@ -146,8 +153,10 @@ class Tensor:
 
     def item(self):
         if self.data.size != 1:
-            raise RuntimeError(f"item(): a Tensor with {self.data.size} elements cannot be "
-                               "converted to a Python scalar")
+            raise RuntimeError(
+                f"item(): a Tensor with {self.data.size} elements cannot be "
+                "converted to a Python scalar"
+            )
         return self.data.reshape(()).item()
 
     def tolist(self):
@@ -161,8 +170,9 @@ class Tensor:
 
     def __bool__(self) -> bool:
         if self.data.size != 1:
-            raise RuntimeError(f"Boolean value of a Tensor with {self.data.size} values is "
-                               "ambiguous")
+            raise RuntimeError(
+                f"Boolean value of a Tensor with {self.data.size} values is ambiguous"
+            )
         return bool(self.item())
 
     def __index__(self) -> int:
@@ -198,8 +208,10 @@ class Tensor:
                 raise RuntimeError("requires_grad_(False) on a non-leaf tensor: use detach()")
             return self
         if requires_grad and self.data.dtype.kind not in "fc":
-            raise RuntimeError("Only Tensors of floating point dtype can require gradients, "
-                               f"got dtype {_dt.dtype_name(self.data.dtype)}")
+            raise RuntimeError(
+                "Only Tensors of floating point dtype can require gradients, "
+                f"got dtype {_dt.dtype_name(self.data.dtype)}"
+            )
         self.requires_grad = bool(requires_grad)
         return self
 
@@ -224,16 +236,24 @@ class Tensor:
             self._hooks = (self._hooks or []) + [hook]
         return hook
 
-    def backward(self, gradient=None, retain_graph: bool | None = None,
-                 create_graph: bool = False, inputs=None) -> None:
+    def backward(
+        self,
+        gradient=None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+        inputs=None,
+    ) -> None:
         """Accumulate d(self)/d(leaf) (times ``gradient``) into every leaf's ``.grad``."""
         if create_graph:
-            raise NotImplementedError("backward(create_graph=True): higher-order gradients are "
-                                      "not supported")
+            raise NotImplementedError(
+                "backward(create_graph=True): higher-order gradients are not supported"
+            )
         if not self.requires_grad:
-            raise RuntimeError("element 0 of tensors does not require grad and does not have a "
-                               "grad_fn: backward() needs a tensor computed from tensors with "
-                               "requires_grad=True")
+            raise RuntimeError(
+                "element 0 of tensors does not require grad and does not have a "
+                "grad_fn: backward() needs a tensor computed from tensors with "
+                "requires_grad=True"
+            )
         g = root_gradient(self, gradient, "gradient")
         if inputs is None:
             run_backward([self], [g], bool(retain_graph))
@@ -241,8 +261,9 @@ class Tensor:
         inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
         for i, t in enumerate(inputs):
             if not isinstance(t, Tensor) or not t.requires_grad:
-                raise RuntimeError(f"inputs[{i}]: one of the differentiated Tensors does not "
-                                   "require grad")
+                raise RuntimeError(
+                    f"inputs[{i}]: one of the differentiated Tensors does not require grad"
+                )
         captured = run_backward([self], [g], bool(retain_graph), capture=inputs)
         for t in inputs:
             gi = captured[id(t)]
@@ -255,11 +276,20 @@ class Tensor:
     # ----------------------------------------------------------------- repr
     def __repr__(self) -> str:
         arr = to_device(self.data, "cpu")
-        fixed = arr.dtype.kind == "f" and arr.size and not bool(
-            np.all(np.mod(arr[np.isfinite(arr)], 1) == 0))
-        body = np.array2string(arr, precision=4, separator=", ", prefix="tensor(",
-                               threshold=1000, edgeitems=3,
-                               floatmode="fixed" if fixed else "maxprec")
+        fixed = (
+            arr.dtype.kind == "f"
+            and arr.size
+            and not bool(np.all(np.mod(arr[np.isfinite(arr)], 1) == 0))
+        )
+        body = np.array2string(
+            arr,
+            precision=4,
+            separator=", ",
+            prefix="tensor(",
+            threshold=1000,
+            edgeitems=3,
+            floatmode="fixed" if fixed else "maxprec",
+        )
         if arr.size == 0:
             body = "[]"
         extras = []
@@ -276,6 +306,7 @@ class Tensor:
     __str__ = __repr__
 
     if TYPE_CHECKING:  # the methods and operators that neuronet.tensor_methods.bind() sets
+
         def _bound(self, *args: Any, **kwargs: Any) -> Any: ...
 
         add = sub = mul = div = pow = neg = remainder = fmod = floor_divide = atan2 = lerp = _bound
@@ -303,22 +334,25 @@ class Tensor:
         cpu = cuda = view = view_as = reshape_as = expand_as = split = uniform_ = normal_ = _bound
         __pos__ = _bound
         T: Tensor  # (properties)
-        mT: Tensor
+        mT: Tensor  # noqa: N815 - PyTorch's name
 
 
 def root_gradient(t: Tensor, gradient, argname: str):
     """The seed gradient for backward from ``t``: ``gradient``, or 1 for a scalar."""
     if gradient is None:
         if t.data.size != 1:
-            raise RuntimeError(f"grad can be implicitly created only for scalar outputs; "
-                               f"this output has shape {tuple(t.data.shape)}: pass {argname}=")
+            raise RuntimeError(
+                f"grad can be implicitly created only for scalar outputs; "
+                f"this output has shape {tuple(t.data.shape)}: pass {argname}="
+            )
         one = get_xp(t.data).empty(t.data.shape, dtype=t.data.dtype)  # (ones_like is slower)
         one.fill(1)
         return one
     g = gradient.data if isinstance(gradient, Tensor) else get_xp(t.data).asarray(gradient)
     if g.shape != t.data.shape:
-        raise RuntimeError(f"{argname}: expected shape {tuple(t.data.shape)} (the output's), "
-                           f"got {tuple(g.shape)}")
+        raise RuntimeError(
+            f"{argname}: expected shape {tuple(t.data.shape)} (the output's), got {tuple(g.shape)}"
+        )
     return g.astype(t.data.dtype, copy=True)
 
 
@@ -337,9 +371,13 @@ def record(data, inputs: tuple, backward, name: str) -> Tensor:
             needs = _NEEDS_ONE if inputs[0].requires_grad else None
         else:
             n = len(inputs)
-            needs = ((inputs[0].requires_grad, inputs[1].requires_grad) if n == 2 else
-                     (inputs[0].requires_grad, inputs[1].requires_grad, inputs[2].requires_grad)
-                     if n == 3 else tuple([t.requires_grad for t in inputs]))
+            needs = (
+                (inputs[0].requires_grad, inputs[1].requires_grad)
+                if n == 2
+                else (inputs[0].requires_grad, inputs[1].requires_grad, inputs[2].requires_grad)
+                if n == 3
+                else tuple([t.requires_grad for t in inputs])
+            )
             if True not in needs:
                 needs = None
         if needs is not None:

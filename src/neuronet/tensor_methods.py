@@ -6,9 +6,11 @@ Reflected operators (``2 - x``) swap their operands. The few methods that adapt 
 arguments (``view``, ``to``, ``split``, ``float``, ...) are written out below the tables.
 Importing ``neuronet`` binds them all.
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -21,63 +23,209 @@ from .random import numpy_generator
 from .tensor import Tensor
 
 # name -> op, for every method whose arguments are its op's
-METHODS: dict[str, Callable] = {name: getattr(ops, name) for name in (
-    # arithmetic
-    "add", "sub", "mul", "div", "pow", "neg", "remainder", "fmod", "floor_divide", "atan2", "lerp",
-    "maximum", "minimum", "clamp", "clamp_min", "clamp_max",
-    # unary math and activations
-    "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "reciprocal",
-    "square", "abs", "sign", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "erf",
-    "floor", "ceil", "trunc", "round", "tanh", "sigmoid", "relu", "softmax", "log_softmax",
-    # comparisons and logic
-    "eq", "ne", "lt", "le", "gt", "ge", "isnan", "isinf", "isfinite", "isclose", "allclose",
-    "equal", "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not",
-    # reductions and ordering
-    "sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std",
-    "logsumexp", "norm", "all", "any", "count_nonzero", "sort", "argsort", "topk", "cumsum",
-    # linear algebra
-    "matmul", "outer", "dot", "mv", "bmm", "tril", "triu", "diagonal", "diag", "trace",
-    # structure
-    "reshape", "flatten", "unflatten", "transpose", "t", "permute", "unsqueeze", "squeeze",
-    "expand", "broadcast_to", "repeat", "chunk", "unbind", "flip", "roll", "movedim", "narrow",
-    "repeat_interleave", "index_select", "gather", "take_along_dim", "masked_fill",
-    "scatter_add", "clone",
-)}
+METHODS: dict[str, Callable] = {
+    name: getattr(ops, name)
+    for name in (
+        # arithmetic
+        "add",
+        "sub",
+        "mul",
+        "div",
+        "pow",
+        "neg",
+        "remainder",
+        "fmod",
+        "floor_divide",
+        "atan2",
+        "lerp",
+        "maximum",
+        "minimum",
+        "clamp",
+        "clamp_min",
+        "clamp_max",
+        # unary math and activations
+        "exp",
+        "exp2",
+        "expm1",
+        "log",
+        "log2",
+        "log10",
+        "log1p",
+        "sqrt",
+        "rsqrt",
+        "reciprocal",
+        "square",
+        "abs",
+        "sign",
+        "sin",
+        "cos",
+        "tan",
+        "asin",
+        "acos",
+        "atan",
+        "sinh",
+        "cosh",
+        "erf",
+        "floor",
+        "ceil",
+        "trunc",
+        "round",
+        "tanh",
+        "sigmoid",
+        "relu",
+        "softmax",
+        "log_softmax",
+        # comparisons and logic
+        "eq",
+        "ne",
+        "lt",
+        "le",
+        "gt",
+        "ge",
+        "isnan",
+        "isinf",
+        "isfinite",
+        "isclose",
+        "allclose",
+        "equal",
+        "logical_xor",
+        "bitwise_and",
+        "bitwise_or",
+        "bitwise_xor",
+        "bitwise_not",
+        # reductions and ordering
+        "sum",
+        "mean",
+        "prod",
+        "max",
+        "min",
+        "amax",
+        "amin",
+        "argmax",
+        "argmin",
+        "var",
+        "std",
+        "logsumexp",
+        "norm",
+        "all",
+        "any",
+        "count_nonzero",
+        "sort",
+        "argsort",
+        "topk",
+        "cumsum",
+        # linear algebra
+        "matmul",
+        "outer",
+        "dot",
+        "mv",
+        "bmm",
+        "tril",
+        "triu",
+        "diagonal",
+        "diag",
+        "trace",
+        # structure
+        "reshape",
+        "flatten",
+        "unflatten",
+        "transpose",
+        "t",
+        "permute",
+        "unsqueeze",
+        "squeeze",
+        "expand",
+        "broadcast_to",
+        "repeat",
+        "chunk",
+        "unbind",
+        "flip",
+        "roll",
+        "movedim",
+        "narrow",
+        "repeat_interleave",
+        "index_select",
+        "gather",
+        "take_along_dim",
+        "masked_fill",
+        "scatter_add",
+        "clone",
+    )
+}
 METHODS.update(
-    clip=ops.clamp, mm=ops.matmul, swapaxes=ops.transpose, swapdims=ops.transpose,
-    arctan=ops.atan, arcsin=ops.asin, arccos=ops.acos, arctan2=ops.atan2, moveaxis=ops.movedim,
+    clip=ops.clamp,
+    mm=ops.matmul,
+    swapaxes=ops.transpose,
+    swapdims=ops.transpose,
+    arctan=ops.atan,
+    arcsin=ops.asin,
+    arccos=ops.acos,
+    arctan2=ops.atan2,
+    moveaxis=ops.movedim,
     # in place
-    add_=inplace.add_, sub_=inplace.sub_, mul_=inplace.mul_, div_=inplace.div_,
-    copy_=inplace.copy_, fill_=inplace.fill_, zero_=inplace.zero_, clamp_=inplace.clamp_,
-    new_tensor=new_tensor, new_zeros=new_zeros, new_ones=new_ones, new_empty=new_empty,
+    add_=inplace.add_,
+    sub_=inplace.sub_,
+    mul_=inplace.mul_,
+    div_=inplace.div_,
+    copy_=inplace.copy_,
+    fill_=inplace.fill_,
+    zero_=inplace.zero_,
+    clamp_=inplace.clamp_,
+    new_tensor=new_tensor,
+    new_zeros=new_zeros,
+    new_ones=new_ones,
+    new_empty=new_empty,
     new_full=new_full,
 )
 
 
 def _reflected(op: Callable) -> Callable:
     """``other <op> self`` as a method of ``self`` (Python's reflected operators)."""
+
     def method(self: Tensor, other: Any) -> Tensor:
         return op(other, self)
+
     method.__name__ = method.__qualname__ = f"reflected_{op.__name__}"
     return method
 
 
 OPERATORS: dict[str, Callable] = {
-    "__add__": ops.add, "__sub__": ops.sub, "__mul__": ops.mul, "__truediv__": ops.div,
-    "__floordiv__": ops.floor_divide, "__mod__": ops.remainder, "__pow__": ops.pow,
-    "__matmul__": ops.matmul, "__and__": ops.bitwise_and, "__or__": ops.bitwise_or,
+    "__add__": ops.add,
+    "__sub__": ops.sub,
+    "__mul__": ops.mul,
+    "__truediv__": ops.div,
+    "__floordiv__": ops.floor_divide,
+    "__mod__": ops.remainder,
+    "__pow__": ops.pow,
+    "__matmul__": ops.matmul,
+    "__and__": ops.bitwise_and,
+    "__or__": ops.bitwise_or,
     "__xor__": ops.bitwise_xor,
-    "__radd__": _reflected(ops.add), "__rsub__": _reflected(ops.sub),
-    "__rmul__": _reflected(ops.mul), "__rtruediv__": _reflected(ops.div),
-    "__rfloordiv__": _reflected(ops.floor_divide), "__rmod__": _reflected(ops.remainder),
-    "__rpow__": ops.rpow, "__rmatmul__": _reflected(ops.matmul),
-    "__rand__": _reflected(ops.bitwise_and), "__ror__": _reflected(ops.bitwise_or),
+    "__radd__": _reflected(ops.add),
+    "__rsub__": _reflected(ops.sub),
+    "__rmul__": _reflected(ops.mul),
+    "__rtruediv__": _reflected(ops.div),
+    "__rfloordiv__": _reflected(ops.floor_divide),
+    "__rmod__": _reflected(ops.remainder),
+    "__rpow__": ops.rpow,
+    "__rmatmul__": _reflected(ops.matmul),
+    "__rand__": _reflected(ops.bitwise_and),
+    "__ror__": _reflected(ops.bitwise_or),
     "__rxor__": _reflected(ops.bitwise_xor),
-    "__neg__": ops.neg, "__abs__": ops.abs, "__invert__": ops.bitwise_not,
-    "__eq__": ops.eq, "__ne__": ops.ne, "__lt__": ops.lt, "__le__": ops.le, "__gt__": ops.gt,
+    "__neg__": ops.neg,
+    "__abs__": ops.abs,
+    "__invert__": ops.bitwise_not,
+    "__eq__": ops.eq,
+    "__ne__": ops.ne,
+    "__lt__": ops.lt,
+    "__le__": ops.le,
+    "__gt__": ops.gt,
     "__ge__": ops.ge,
-    "__getitem__": ops.getitem, "__setitem__": setitem,
-    "__iadd__": inplace.iadd, "__isub__": inplace.isub, "__imul__": inplace.mul_,
+    "__getitem__": ops.getitem,
+    "__setitem__": setitem,
+    "__iadd__": inplace.iadd,
+    "__isub__": inplace.isub,
+    "__imul__": inplace.mul_,
     "__itruediv__": inplace.div_,
 }
 
@@ -150,6 +298,7 @@ def type_as(self: Tensor, other: Tensor) -> Tensor:
 def _cast_to(dtype) -> Callable[[Tensor], Tensor]:
     def method(self: Tensor) -> Tensor:
         return ops.cast(self, dtype)
+
     method.__doc__ = f"The tensor as {dtypes.dtype_name(dtype)}."
     return method
 
@@ -161,8 +310,10 @@ def cpu(self: Tensor) -> Tensor:
 
 def cuda(self: Tensor, device=None) -> Tensor:
     """The tensor on CUDA device ``device`` (an index or a name; the current one by default)."""
-    return ops.to_device(self, "cuda" if device is None else
-                         (f"cuda:{device}" if isinstance(device, int) else device))
+    return ops.to_device(
+        self,
+        "cuda" if device is None else (f"cuda:{device}" if isinstance(device, int) else device),
+    )
 
 
 def view(self: Tensor, *shape) -> Tensor:
@@ -205,13 +356,28 @@ def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -
 
 
 ADAPTERS: dict[str, Any] = {
-    "T": property(_transposed), "mT": property(_matrix_transposed),
-    "size": size, "contiguous": contiguous, "to": to, "type": type, "type_as": type_as,
-    "float": _cast_to(dtypes.float32), "double": _cast_to(dtypes.float64),
-    "half": _cast_to(dtypes.float16), "long": _cast_to(dtypes.int64),
-    "int": _cast_to(dtypes.int32), "bool": _cast_to(dtypes.bool_),
-    "cpu": cpu, "cuda": cuda, "view": view, "view_as": view_as, "reshape_as": view_as,
-    "expand_as": expand_as, "split": split, "uniform_": uniform_, "normal_": normal_,
+    "T": property(_transposed),
+    "mT": property(_matrix_transposed),
+    "size": size,
+    "contiguous": contiguous,
+    "to": to,
+    "type": type,
+    "type_as": type_as,
+    "float": _cast_to(dtypes.float32),
+    "double": _cast_to(dtypes.float64),
+    "half": _cast_to(dtypes.float16),
+    "long": _cast_to(dtypes.int64),
+    "int": _cast_to(dtypes.int32),
+    "bool": _cast_to(dtypes.bool_),
+    "cpu": cpu,
+    "cuda": cuda,
+    "view": view,
+    "view_as": view_as,
+    "reshape_as": view_as,
+    "expand_as": expand_as,
+    "split": split,
+    "uniform_": uniform_,
+    "normal_": normal_,
     "__pos__": positive,
 }
 

@@ -4,17 +4,32 @@ The engine (``graph``, ``grad_mode``, ``rows``) sits below ``neuronet.tensor``; 
 tools built on tensors (``Function``, ``grad``, ``gradcheck``) are loaded on first use, so that
 importing the engine never imports the tensor module back.
 """
+
 from __future__ import annotations
 
 import importlib
 
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 
-_ON_TENSORS = {"Function": "function", "FunctionCtx": "function", "grad": "functional",
-               "GradcheckError": "gradient_check", "gradcheck": "gradient_check"}
+_ON_TENSORS = {
+    "Function": "function",
+    "FunctionCtx": "function",
+    "grad": "functional",
+    "GradcheckError": "gradient_check",
+    "gradcheck": "gradient_check",
+}
 
-__all__ = ["Function", "FunctionCtx", "GradcheckError", "enable_grad", "grad", "gradcheck",
-           "is_grad_enabled", "no_grad", "set_grad_enabled"]
+__all__ = [
+    "Function",
+    "FunctionCtx",
+    "GradcheckError",
+    "enable_grad",
+    "grad",
+    "gradcheck",
+    "is_grad_enabled",
+    "no_grad",
+    "set_grad_enabled",
+]
 
 
 def __getattr__(name: str):

@@ -1,17 +1,18 @@
 """``Function``: user-defined differentiable ops, as ``torch.autograd.Function``.
 
-    class Cube(Function):
-        @staticmethod
-        def forward(ctx, x):
-            ctx.save_for_backward(x)
-            return x ** 3            # computed without recording
-        @staticmethod
-        def backward(ctx, grad):
-            (x,) = ctx.saved_tensors
-            return 3 * x ** 2 * grad
+class Cube(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x ** 3            # computed without recording
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return 3 * x ** 2 * grad
 
-    y = Cube.apply(x)
+y = Cube.apply(x)
 """
+
 from __future__ import annotations
 
 from ..tensor import Tensor, record
@@ -30,7 +31,8 @@ class FunctionCtx:
 
 
 class Function:
-    """Base class of a custom op: define static ``forward(ctx, *args)`` and ``backward(ctx, *grads)``."""
+    """Base class of a custom op: define the static methods ``forward(ctx, *args)`` and
+    ``backward(ctx, *grads)``."""
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
@@ -49,15 +51,19 @@ class Function:
         with no_grad():
             out = cls.forward(ctx, *args)
         if not isinstance(out, Tensor):
-            raise TypeError(f"{cls.__name__}.forward must return a Tensor, got "
-                            f"{type(out).__name__}")
+            raise TypeError(
+                f"{cls.__name__}.forward must return a Tensor, got {type(out).__name__}"
+            )
 
         def backward(g, needs):
             with no_grad():
                 grads = cls.backward(ctx, Tensor._make(g))
             grads = grads if isinstance(grads, tuple) else (grads,)
             if len(grads) != len(args):
-                raise RuntimeError(f"{cls.__name__}.backward returned {len(grads)} gradients, "
-                                   f"expected {len(args)} (one per forward input)")
+                raise RuntimeError(
+                    f"{cls.__name__}.backward returned {len(grads)} gradients, "
+                    f"expected {len(args)} (one per forward input)"
+                )
             return tuple(None if grads[i] is None else grads[i].data for i in tensor_pos)
+
         return record(out.data, inputs, backward, f"{cls.__name__}Backward")

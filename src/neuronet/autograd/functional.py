@@ -1,50 +1,65 @@
 """``neuronet.autograd.grad``: gradients of outputs with respect to chosen inputs."""
-from __future__ import annotations
 
-from typing import Sequence
+from __future__ import annotations
 
 from ..tensor import Tensor, root_gradient
 from .graph import run_backward
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
-         create_graph: bool = False, allow_unused: bool | None = None,
-         materialize: bool = False) -> tuple:
+def grad(
+    outputs,
+    inputs,
+    grad_outputs=None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool | None = None,
+    materialize: bool = False,
+) -> tuple:
     """Sum over ``outputs`` of d(output)/d(input) (times ``grad_outputs``), for each input.
 
     Nothing accumulates into any ``.grad``. An input the outputs do not depend on raises,
     unless ``allow_unused=True`` (then its gradient is ``None``).
     """
     if create_graph:
-        raise NotImplementedError("grad(create_graph=True): higher-order gradients are not "
-                                  "supported")
+        raise NotImplementedError(
+            "grad(create_graph=True): higher-order gradients are not supported"
+        )
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     single = isinstance(inputs, Tensor)
     inputs = [inputs] if single else list(inputs)
     if grad_outputs is None or isinstance(grad_outputs, Tensor):
         grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
     if len(grad_outputs) != len(outputs):
-        raise RuntimeError(f"grad_outputs: expected {len(outputs)} gradients (one per output), "
-                           f"got {len(grad_outputs)}")
+        raise RuntimeError(
+            f"grad_outputs: expected {len(outputs)} gradients (one per output), "
+            f"got {len(grad_outputs)}"
+        )
     for i, t in enumerate(inputs):
         if not isinstance(t, Tensor) or not t.requires_grad:
-            raise RuntimeError(f"inputs[{i}]: one of the differentiated Tensors does not require "
-                               "grad")
+            raise RuntimeError(
+                f"inputs[{i}]: one of the differentiated Tensors does not require grad"
+            )
     for i, out in enumerate(outputs):
         if not out.requires_grad:
-            raise RuntimeError(f"outputs[{i}]: element {i} of tensors does not require grad and "
-                               "does not have a grad_fn")
-    seeds = [root_gradient(o, g, f"grad_outputs[{i}]")
-             for i, (o, g) in enumerate(zip(outputs, grad_outputs))]
+            raise RuntimeError(
+                f"outputs[{i}]: element {i} of tensors does not require grad and "
+                "does not have a grad_fn"
+            )
+    seeds = [
+        root_gradient(o, g, f"grad_outputs[{i}]")
+        for i, (o, g) in enumerate(zip(outputs, grad_outputs))
+    ]
     captured = run_backward(outputs, seeds, bool(retain_graph), capture=inputs)
     result = []
     for i, t in enumerate(inputs):
         g = captured[id(t)]
         if g is None:
             if not allow_unused:
-                raise RuntimeError(f"inputs[{i}]: one of the differentiated Tensors appears to "
-                                   "not have been used in the graph. Set allow_unused=True if "
-                                   "this is the desired behavior.")
+                raise RuntimeError(
+                    f"inputs[{i}]: one of the differentiated Tensors appears to "
+                    "not have been used in the graph. Set allow_unused=True if "
+                    "this is the desired behavior."
+                )
             if materialize:
                 g = t.xp.zeros_like(t.data)
         result.append(None if g is None else Tensor._make(g))

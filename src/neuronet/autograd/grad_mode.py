@@ -4,6 +4,7 @@
 and as decorators, as in PyTorch; ``set_grad_enabled(mode)`` also takes effect when simply
 called. The mode is process-wide.
 """
+
 from __future__ import annotations
 
 import functools
@@ -38,6 +39,7 @@ class _GradMode:
                 return fn(*args, **kwargs)
             finally:
                 _enabled[0] = prev
+
         return wrapper
 
 

@@ -4,6 +4,7 @@ For every input that requires grad and every element j of it, the numerical deri
 output element i is (f(x + eps e_j) - f(x - eps e_j)) / (2 eps); the analytical one comes from
 one backward pass per output element. They must agree within ``atol + rtol * |numerical|``.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -23,12 +24,21 @@ def _outputs(fn, inputs) -> list:
 
 
 def _host(array) -> np.ndarray:
-    return array.get() if hasattr(array, "get") and not isinstance(array, np.ndarray) else \
-        np.asarray(array)
+    return (
+        array.get()
+        if hasattr(array, "get") and not isinstance(array, np.ndarray)
+        else np.asarray(array)
+    )
 
 
-def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
-              raise_exception: bool = True) -> bool:
+def gradcheck(
+    fn,
+    inputs,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+) -> bool:
     """True when ``fn``'s autograd gradients match central differences for every input.
 
     ``inputs`` is a tensor or a tuple of tensors (and other arguments passed through); only
@@ -42,8 +52,10 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
         raise ValueError("gradcheck: at least one input must be a Tensor with requires_grad=True")
     for i in checked:
         if inputs[i].dtype != np.float64:
-            raise ValueError(f"gradcheck: input {i} is {inputs[i].dtype}; use float64 inputs, "
-                             "central differences in float32 are too coarse")
+            raise ValueError(
+                f"gradcheck: input {i} is {inputs[i].dtype}; use float64 inputs, "
+                "central differences in float32 are too coarse"
+            )
     outputs = _outputs(fn, inputs)
     positions = [p for p, o in enumerate(outputs) if isinstance(o, Tensor) and o.requires_grad]
     numeric = {i: _numeric_jacobian(fn, inputs, i, positions, eps) for i in checked}
@@ -52,9 +64,14 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
         for j in range(out.data.size):
             seed = out.xp.zeros_like(out.data).reshape(-1)
             seed[j] = 1
-            analytic = _grad([out], [inputs[i] for i in checked],
-                             [Tensor._make(seed.reshape(out.data.shape))], retain_graph=True,
-                             allow_unused=True, materialize=True)
+            analytic = _grad(
+                [out],
+                [inputs[i] for i in checked],
+                [Tensor._make(seed.reshape(out.data.shape))],
+                retain_graph=True,
+                allow_unused=True,
+                materialize=True,
+            )
             for k, i in enumerate(checked):
                 x = inputs[i].data
                 want = numeric[i][oi][j]
@@ -62,10 +79,12 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
                 bad = np.abs(got - want) > atol + rtol * np.abs(want)
                 if bad.any():
                     e = int(np.argmax(bad))
-                    msg = (f"Jacobian mismatch for output {oi} element {j} with respect to input "
-                           f"{i} (shape {tuple(x.shape)}) element "
-                           f"{tuple(int(v) for v in np.unravel_index(e, x.shape))}: "
-                           f"analytical {float(got[e])!r}, numerical {float(want[e])!r}")
+                    msg = (
+                        f"Jacobian mismatch for output {oi} element {j} with respect to input "
+                        f"{i} (shape {tuple(x.shape)}) element "
+                        f"{tuple(int(v) for v in np.unravel_index(e, x.shape))}: "
+                        f"analytical {float(got[e])!r}, numerical {float(want[e])!r}"
+                    )
                     if raise_exception:
                         raise GradcheckError(msg)
                     return False
@@ -85,8 +104,10 @@ def _numeric_jacobian(fn, inputs, i: int, positions: list, eps: float) -> list:
             minus = _values(fn, inputs, positions)
             flat[e] = orig
             columns.append([(a - b) / (2 * eps) for a, b in zip(plus, minus)])
-    return [np.stack([col[k] for col in columns], axis=1) if columns else
-            np.zeros((0, 0)) for k in range(len(positions))]
+    return [
+        np.stack([col[k] for col in columns], axis=1) if columns else np.zeros((0, 0))
+        for k in range(len(positions))
+    ]
 
 
 def _values(fn, inputs, positions: list) -> list:

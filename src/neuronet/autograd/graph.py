@@ -14,6 +14,7 @@ consumers (PyTorch's engine orders its ready queue by sequence number the same w
 Gradients are arrays, or row gradients (``rows.RowsGrad``, from embedding lookups): only
 ``_LeafGrads`` handles those, adding them into leaves and making them dense for nodes.
 """
+
 from __future__ import annotations
 
 import heapq
@@ -55,13 +56,16 @@ class Node:
 
 
 @overload
-def run_backward(tensors: Sequence, grads: Sequence, retain_graph: bool,
-                 capture: None = None) -> None: ...
+def run_backward(
+    tensors: Sequence, grads: Sequence, retain_graph: bool, capture: None = None
+) -> None: ...
 @overload
-def run_backward(tensors: Sequence, grads: Sequence, retain_graph: bool,
-                 capture: Sequence) -> dict: ...
-def run_backward(tensors: Sequence, grads: Sequence, retain_graph: bool,
-                 capture: Sequence | None = None) -> dict | None:
+def run_backward(
+    tensors: Sequence, grads: Sequence, retain_graph: bool, capture: Sequence
+) -> dict: ...
+def run_backward(
+    tensors: Sequence, grads: Sequence, retain_graph: bool, capture: Sequence | None = None
+) -> dict | None:
     """Backpropagate ``grads`` (arrays) from ``tensors``.
 
     Without ``capture``, gradients accumulate into the ``.grad`` of leaves that require grad
@@ -106,7 +110,8 @@ def run_backward(tensors: Sequence, grads: Sequence, retain_graph: bool,
             raise RuntimeError(
                 f"Trying to backward through the graph a second time (through {node.name}): its "
                 "saved values were freed by the first backward. Pass retain_graph=True to the "
-                "first backward() if you need to call it twice.")
+                "first backward() if you need to call it twice."
+            )
         input_grads = backward(g, node.needs)
         if not retain_graph:
             node.backward = None
@@ -262,8 +267,9 @@ class _LeafGrads:
         if g.dtype != data.dtype:
             g = g.astype(data.dtype)
         if g.shape != data.shape:
-            raise RuntimeError(f"internal error: gradient of shape {g.shape} for a tensor of "
-                               f"shape {data.shape}")
+            raise RuntimeError(
+                f"internal error: gradient of shape {g.shape} for a tensor of shape {data.shape}"
+            )
         grad = t.grad
         if grad is not None:
             grad.data = grad.data + g
@@ -302,5 +308,6 @@ class _LeafGrads:
             grad.data = total
             if before is not None:  # still zero outside the rows written by both passes
                 xp = get_xp(total)
-                remember_rows(grad, xp.concatenate((before[0], rows)),
-                              xp.concatenate((before[1], positions)))
+                remember_rows(
+                    grad, xp.concatenate((before[0], rows)), xp.concatenate((before[1], positions))
+                )

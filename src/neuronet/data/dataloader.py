@@ -1,7 +1,8 @@
 """DataLoader: mini-batches from a dataset, optionally shuffled, as ``torch.utils.data``."""
+
 from __future__ import annotations
 
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -36,9 +37,15 @@ class DataLoader:
     A dataset with ``__getitems__`` gives each batch by one fancy-index (no per-sample loop).
     """
 
-    def __init__(self, dataset: Dataset, batch_size: int | None = 1, shuffle: bool = False,
-                 drop_last: bool = False, collate_fn: Callable | None = None,
-                 generator=None) -> None:
+    def __init__(
+        self,
+        dataset: Dataset,
+        batch_size: int | None = 1,
+        shuffle: bool = False,
+        drop_last: bool = False,
+        collate_fn: Callable | None = None,
+        generator=None,
+    ) -> None:
         if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
             raise ValueError(f"batch_size: expected a positive int, got {batch_size!r}")
         self.dataset, self.batch_size, self.shuffle = dataset, batch_size, shuffle
@@ -66,7 +73,7 @@ class DataLoader:
         if self.collate_fn is not None:
             getitems = None
         for start in range(0, len(order), self.batch_size):
-            idx = order[start:start + self.batch_size]
+            idx = order[start : start + self.batch_size]
             if len(idx) < self.batch_size and self.drop_last:
                 return
             if getitems is not None:

@@ -1,8 +1,9 @@
 """Datasets: indexable collections of samples, as ``torch.utils.data``."""
+
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -30,8 +31,10 @@ class TensorDataset(Dataset):
         n = tensors[0].shape[0]
         for i, t in enumerate(tensors):
             if t.shape[0] != n:
-                raise ValueError(f"TensorDataset: tensor {i} has {t.shape[0]} rows, tensor 0 has "
-                                 f"{n}: size mismatch between tensors")
+                raise ValueError(
+                    f"TensorDataset: tensor {i} has {t.shape[0]} rows, tensor 0 has "
+                    f"{n}: size mismatch between tensors"
+                )
         self.tensors = tensors
 
     def __getitem__(self, index):
@@ -70,19 +73,24 @@ def random_split(dataset: Dataset, lengths: Sequence[float | int], generator=Non
     to 1, the remainder spread one by one from the first subset, as PyTorch does)."""
     n = len(dataset)
     lengths = list(lengths)
-    if math.isclose(sum(lengths), 1) and sum(lengths) <= 1 and any(isinstance(x, float)
-                                                                    for x in lengths):
+    if (
+        math.isclose(sum(lengths), 1)
+        and sum(lengths) <= 1
+        and any(isinstance(x, float) for x in lengths)
+    ):
         counts = [int(math.floor(n * frac)) for frac in lengths]
         for i in range(n - sum(counts)):
             counts[i % len(counts)] += 1
         lengths = counts
     if sum(lengths) != n:
-        raise ValueError(f"random_split: lengths {lengths} sum to {sum(lengths)}, but the dataset "
-                         f"has {n} samples")
+        raise ValueError(
+            f"random_split: lengths {lengths} sum to {sum(lengths)}, but the dataset "
+            f"has {n} samples"
+        )
     order = numpy_generator(generator).permutation(n)
     out = []
     start: float = 0  # (a sum of lengths, which are typed float | int)
     for length in lengths:
-        out.append(Subset(dataset, order[start:start + length]))
+        out.append(Subset(dataset, order[start : start + length]))
         start += length
     return out

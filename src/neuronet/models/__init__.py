@@ -1,4 +1,5 @@
 """Ready models built from neuronet.nn."""
+
 from .mlp import MLP
 from .window_classifier import WindowClassifier
 from .window_scorer import WindowScorer, max_margin_loss

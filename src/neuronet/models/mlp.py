@@ -1,4 +1,5 @@
 """A configurable multi-layer perceptron built from the notes' pieces."""
+
 from __future__ import annotations
 
 from .. import nn
@@ -16,9 +17,17 @@ class MLP(nn.Sequential):
     ``nn.init`` functions (kaiming_* use the relu gain), with zero biases.
     """
 
-    def __init__(self, in_features: int, hidden: tuple = (512, 256), out_features: int = 10,
-                 activation: str = "relu", batch_norm: bool = True, dropout: float = 0.0,
-                 init: str = "default", pieces: int = 2) -> None:
+    def __init__(
+        self,
+        in_features: int,
+        hidden: tuple = (512, 256),
+        out_features: int = 10,
+        activation: str = "relu",
+        batch_norm: bool = True,
+        dropout: float = 0.0,
+        init: str = "default",
+        pieces: int = 2,
+    ) -> None:
         layers: list[nn.Module] = [nn.Flatten()]
         width = in_features
         for size in hidden:

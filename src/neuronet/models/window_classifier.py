@@ -1,4 +1,5 @@
 """The window classifier for named entities (as in Stanford CS224n's window-based NER)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -17,17 +18,28 @@ class WindowClassifier(nn.Module):
     PER, ORG, LOC, MISC by default).
     """
 
-    def __init__(self, vocab_size: int, embedding_dim: int = 50, window: int = 5,
-                 hidden: int = 300, classes: int = 5, activation: str = "relu",
-                 dropout: float = 0.0, casing_dim: int = 4,
-                 embeddings: np.ndarray | None = None, casings: int = 5) -> None:
+    def __init__(
+        self,
+        vocab_size: int,
+        embedding_dim: int = 50,
+        window: int = 5,
+        hidden: int = 300,
+        classes: int = 5,
+        activation: str = "relu",
+        dropout: float = 0.0,
+        casing_dim: int = 4,
+        embeddings: np.ndarray | None = None,
+        casings: int = 5,
+    ) -> None:
         super().__init__()
         self.window = window
         self.words = nn.Embedding(vocab_size, embedding_dim, padding_idx=0)
         if embeddings is not None:
             if embeddings.shape != (vocab_size, embedding_dim):
-                raise ValueError(f"embeddings: expected shape ({vocab_size}, {embedding_dim}), "
-                                 f"got {embeddings.shape}")
+                raise ValueError(
+                    f"embeddings: expected shape ({vocab_size}, {embedding_dim}), "
+                    f"got {embeddings.shape}"
+                )
             self.words.weight.data[...] = embeddings
         self.casing_dim = casing_dim
         if casing_dim:
@@ -44,9 +56,11 @@ class WindowClassifier(nn.Module):
 
     def features(self, x: Tensor) -> Tensor:
         if x.ndim != 2 or x.shape[1] != 2 * self.window:
-            raise ValueError(f"input: expected int64 of shape (N, {2 * self.window}) (word ids "
-                             f"then casings), got {tuple(x.shape)}")
-        ids, cases = x[:, :self.window], x[:, self.window:]
+            raise ValueError(
+                f"input: expected int64 of shape (N, {2 * self.window}) (word ids "
+                f"then casings), got {tuple(x.shape)}"
+            )
+        ids, cases = x[:, : self.window], x[:, self.window :]
         parts = self.words(ids)
         if self.casing_dim:
             parts = ops.cat([parts, self.casing(cases)], -1)

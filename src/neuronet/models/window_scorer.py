@@ -1,4 +1,5 @@
 """The notes' window-scoring network: s = U^T f(W x + b) over a window of word vectors."""
+
 from __future__ import annotations
 
 from .. import nn, ops
@@ -15,9 +16,16 @@ class WindowScorer(nn.Module):
     Maxout of ``pieces`` linear pieces.
     """
 
-    def __init__(self, vocab_size: int, embedding_dim: int = 4, window: int = 5,
-                 hidden: int = 8, activation: str = "sigmoid", pieces: int = 2,
-                 padding_idx: int | None = None) -> None:
+    def __init__(
+        self,
+        vocab_size: int,
+        embedding_dim: int = 4,
+        window: int = 5,
+        hidden: int = 8,
+        activation: str = "sigmoid",
+        pieces: int = 2,
+        padding_idx: int | None = None,
+    ) -> None:
         super().__init__()
         self.window, self.embedding_dim = window, embedding_dim
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=padding_idx)
@@ -33,8 +41,9 @@ class WindowScorer(nn.Module):
     def embed(self, windows: Tensor) -> Tensor:
         """(N, window) ids -> x of shape (N, window * embedding_dim)."""
         if windows.ndim != 2 or windows.shape[1] != self.window:
-            raise ValueError(f"windows: expected shape (N, {self.window}), got "
-                             f"{tuple(windows.shape)}")
+            raise ValueError(
+                f"windows: expected shape (N, {self.window}), got {tuple(windows.shape)}"
+            )
         return ops.flatten(self.embedding(windows), 1)
 
     def score_vectors(self, x: Tensor) -> Tensor:
@@ -45,8 +54,9 @@ class WindowScorer(nn.Module):
         return self.score_vectors(self.embed(windows))
 
 
-def max_margin_loss(s: Tensor, s_corrupt: Tensor, margin: float = 1.0,
-                    reduction: str = "mean") -> Tensor:
+def max_margin_loss(
+    s: Tensor, s_corrupt: Tensor, margin: float = 1.0, reduction: str = "mean"
+) -> Tensor:
     """The notes' J = max(0, margin - s + s_c): true windows should outscore corrupted ones by
     ``margin``. Equal to ``MarginRankingLoss(margin)(s, s_c, 1)``, PyTorch's gradient at 0."""
     from ..ops.loss import margin_ranking_loss  # noqa: PLC0415

@@ -1,4 +1,5 @@
 """Neural-network building blocks with PyTorch's API: ``import neuronet.nn as nn``."""
+
 from . import functional, init, utils
 from .module import Module
 from .modules import *  # noqa: F403

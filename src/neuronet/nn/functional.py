@@ -2,21 +2,52 @@
 
 Every function here is the op itself from ``neuronet.ops`` (forward and VJP in one place).
 """
-from ..ops import log_softmax, relu, sigmoid, softmax, tanh  # noqa: F401
-from ..ops.activation import (  # noqa: F401
-    binary_step, celu, elu, gelu, hardshrink, hardsigmoid, hardswish, hardtanh, leaky_relu,
-    logsigmoid, maxout, mish, prelu, relu6, rrelu, selu, silu, softmin, softplus, softshrink,
-    softsign, tanhshrink, threshold,
+
+from ..ops import log_softmax, relu, sigmoid, softmax, tanh
+from ..ops.activation import (
+    binary_step,
+    celu,
+    elu,
+    gelu,
+    hardshrink,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    leaky_relu,
+    logsigmoid,
+    maxout,
+    mish,
+    prelu,
+    relu6,
+    rrelu,
+    selu,
+    silu,
+    softmin,
+    softplus,
+    softshrink,
+    softsign,
+    tanhshrink,
+    threshold,
 )
-from ..ops.linalg import linear  # noqa: F401
-from ..ops.loss import (  # noqa: F401
-    binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, hinge_embedding_loss,
-    huber_loss, kl_div, l1_loss, margin_ranking_loss, mse_loss, multi_margin_loss, nll_loss,
-    smooth_l1_loss, soft_margin_loss,
+from ..ops.dropout import dropout
+from ..ops.embedding import embedding
+from ..ops.linalg import linear
+from ..ops.loss import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    hinge_embedding_loss,
+    huber_loss,
+    kl_div,
+    l1_loss,
+    margin_ranking_loss,
+    mse_loss,
+    multi_margin_loss,
+    nll_loss,
+    smooth_l1_loss,
+    soft_margin_loss,
 )
-from ..ops.normalization import batch_norm, layer_norm  # noqa: F401
-from ..ops.dropout import dropout  # noqa: F401
-from ..ops.embedding import embedding  # noqa: F401
+from ..ops.normalization import batch_norm, layer_norm
 
 
 def one_hot(tensor, num_classes: int = -1):

@@ -7,16 +7,18 @@ registered value is also kept as a plain instance attribute so that ``self.weigh
 ``forward`` is an ordinary attribute read (register and replace through ``setattr`` or the
 ``register_*`` methods, not by writing into the registries directly).
 """
+
 from __future__ import annotations
 
 from collections import OrderedDict, namedtuple
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
 from .. import dtypes as _dt
 from ..autograd.grad_mode import no_grad
-from ..backend import device as _device, to_device
+from ..backend import device as _device
+from ..backend import to_device
 from ..tensor import Tensor
 from .parameter import Parameter
 
@@ -36,8 +38,9 @@ class Module:
         object.__setattr__(self, "_modules", OrderedDict())
 
     def forward(self, *args, **kwargs):
-        raise NotImplementedError(f"Module [{type(self).__name__}] is missing the required "
-                                  "\"forward\" function")
+        raise NotImplementedError(
+            f'Module [{type(self).__name__}] is missing the required "forward" function'
+        )
 
     def __call__(self, *args, **kwargs):
         return self.forward(*args, **kwargs)
@@ -57,18 +60,24 @@ class Module:
             self._modules[name] = value
         elif params is not None and name in params:
             if value is not None:
-                raise TypeError(f"cannot assign '{type(value).__name__}' as parameter '{name}' "
-                                "(neuronet.nn.Parameter or None expected)")
+                raise TypeError(
+                    f"cannot assign '{type(value).__name__}' as parameter '{name}' "
+                    "(neuronet.nn.Parameter or None expected)"
+                )
             params[name] = None
         elif params is not None and name in self._buffers:
             if value is not None and not isinstance(value, Tensor):
-                raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
-                                "(neuronet.Tensor or None expected)")
+                raise TypeError(
+                    f"cannot assign '{type(value).__name__}' as buffer '{name}' "
+                    "(neuronet.Tensor or None expected)"
+                )
             self._buffers[name] = value
         elif params is not None and name in self._modules:
             if value is not None:
-                raise TypeError(f"cannot assign '{type(value).__name__}' as child module "
-                                f"'{name}' (neuronet.nn.Module or None expected)")
+                raise TypeError(
+                    f"cannot assign '{type(value).__name__}' as child module "
+                    f"'{name}' (neuronet.nn.Module or None expected)"
+                )
             self._modules[name] = None
         object.__setattr__(self, name, value)
 
@@ -95,8 +104,10 @@ class Module:
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"register_parameter: '{name}' must be a Parameter or None, got "
-                            f"{type(param).__name__}")
+            raise TypeError(
+                f"register_parameter: '{name}' must be a Parameter or None, got "
+                f"{type(param).__name__}"
+            )
         self._check_name(name)
         self._drop(name)
         self._parameters[name] = param
@@ -105,8 +116,9 @@ class Module:
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         """State saved with the module (unless ``persistent=False``) but not trained."""
         if tensor is not None and not isinstance(tensor, Tensor):
-            raise TypeError(f"register_buffer: '{name}' must be a Tensor or None, got "
-                            f"{type(tensor).__name__}")
+            raise TypeError(
+                f"register_buffer: '{name}' must be a Tensor or None, got {type(tensor).__name__}"
+            )
         self._check_name(name)
         self._drop(name)
         self._buffers[name] = tensor
@@ -128,8 +140,9 @@ class Module:
         mod = self
         for part in target.split(".") if target else []:
             if part not in mod._modules:
-                raise AttributeError(f"{type(mod).__name__} has no submodule '{part}' "
-                                     f"(looking up '{target}')")
+                raise AttributeError(
+                    f"{type(mod).__name__} has no submodule '{part}' (looking up '{target}')"
+                )
             mod = mod._modules[part]
         return mod
 
@@ -150,8 +163,9 @@ class Module:
                 continue
             memo.add(id(mod))
             yield name, mod
-            children = [(f"{name}.{n}" if name else n, m) for n, m in mod._modules.items()
-                        if m is not None]
+            children = [
+                (f"{name}.{n}" if name else n, m) for n, m in mod._modules.items() if m is not None
+            ]
             stack.extend(reversed(children))
 
     def modules(self) -> Iterator[Module]:
@@ -268,7 +282,9 @@ class Module:
         return self.to("cpu")
 
     # ----------------------------------------------------------------- state
-    def state_dict(self, destination=None, prefix: str = "", keep_vars: bool = False) -> OrderedDict:
+    def state_dict(
+        self, destination=None, prefix: str = "", keep_vars: bool = False
+    ) -> OrderedDict:
         """Parameters and persistent buffers by dotted name (detached, sharing memory)."""
         out = OrderedDict() if destination is None else destination
         for mod_name, mod in self.named_modules(prefix=prefix.rstrip(".")):
@@ -297,26 +313,36 @@ class Module:
             value = state_dict[key]
             arr = value.data if isinstance(value, Tensor) else np.asarray(value)
             if tuple(arr.shape) != tuple(target.data.shape):
-                errors.append(f"size mismatch for {key}: copying a param with shape "
-                              f"{tuple(arr.shape)} from checkpoint, the shape in current model "
-                              f"is {tuple(target.data.shape)}.")
+                errors.append(
+                    f"size mismatch for {key}: copying a param with shape "
+                    f"{tuple(arr.shape)} from checkpoint, the shape in current model "
+                    f"is {tuple(target.data.shape)}."
+                )
         if strict:
             if missing:
-                errors.insert(0, "Missing key(s) in state_dict: " +
-                              ", ".join(f'"{k}"' for k in missing) + ".")
+                errors.insert(
+                    0, "Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + "."
+                )
             if unexpected:
-                errors.insert(0, "Unexpected key(s) in state_dict: " +
-                              ", ".join(f'"{k}"' for k in unexpected) + ".")
+                errors.insert(
+                    0,
+                    "Unexpected key(s) in state_dict: "
+                    + ", ".join(f'"{k}"' for k in unexpected)
+                    + ".",
+                )
         if errors:
-            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" +
-                               "\n\t".join(errors))
+            raise RuntimeError(
+                f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
+                + "\n\t".join(errors)
+            )
         with no_grad():
             for key, target in own.items():
                 if key in state_dict:
                     value = state_dict[key]
                     arr = value.data if isinstance(value, Tensor) else np.asarray(value)
-                    target.data[...] = to_device(arr, target.device).astype(target.data.dtype,
-                                                                             copy=False)
+                    target.data[...] = to_device(arr, target.device).astype(
+                        target.data.dtype, copy=False
+                    )
         return IncompatibleKeys(missing, unexpected)
 
     # ----------------------------------------------------------------- repr
@@ -339,5 +365,6 @@ class Module:
         return main + ")"
 
     def __dir__(self):
-        return sorted(set(super().__dir__()) | set(self._parameters) | set(self._buffers) |
-                      set(self._modules))
+        return sorted(
+            set(super().__dir__()) | set(self._parameters) | set(self._buffers) | set(self._modules)
+        )

@@ -1,4 +1,5 @@
 """``Parameter``: a tensor that a ``Module`` registers as one of its trainable weights."""
+
 from __future__ import annotations
 
 from ..tensor import Tensor

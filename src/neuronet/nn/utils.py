@@ -1,8 +1,9 @@
 """Gradient clipping and flat parameter vectors."""
+
 from __future__ import annotations
 
 import math
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..tensor import Tensor
 
@@ -13,8 +14,12 @@ def _params(parameters) -> list:
     return list(parameters)
 
 
-def clip_grad_norm_(parameters: Iterable[Tensor], max_norm: float, norm_type: float = 2.0,
-                    error_if_nonfinite: bool = False) -> Tensor:
+def clip_grad_norm_(
+    parameters: Iterable[Tensor],
+    max_norm: float,
+    norm_type: float = 2.0,
+    error_if_nonfinite: bool = False,
+) -> Tensor:
     """Scale all gradients together so their joint norm is at most ``max_norm``.
 
     total = (sum over grads of ||g||_p^p)^(1/p) (max |g| for p = inf); each g is multiplied by
@@ -31,8 +36,10 @@ def clip_grad_norm_(parameters: Iterable[Tensor], max_norm: float, norm_type: fl
     else:
         total = sum(float((abs(g.data) ** p).sum()) for g in grads) ** (1.0 / p)
     if error_if_nonfinite and not math.isfinite(total):
-        raise RuntimeError(f"The total norm of order {norm_type} for gradients from `parameters` "
-                           "is non-finite, so it cannot be clipped.")
+        raise RuntimeError(
+            f"The total norm of order {norm_type} for gradients from `parameters` "
+            "is non-finite, so it cannot be clipped."
+        )
     coef = max_norm / (total + 1e-6)
     if coef < 1:
         for g in grads:
@@ -59,10 +66,11 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     params = _params(parameters)
     total = sum(p.numel() for p in params)
     if vec.ndim != 1 or vec.numel() != total:
-        raise ValueError(f"vec: expected a 1-D tensor of {total} elements, got shape "
-                         f"{tuple(vec.shape)}")
+        raise ValueError(
+            f"vec: expected a 1-D tensor of {total} elements, got shape {tuple(vec.shape)}"
+        )
     offset = 0
     for p in params:
         n = p.numel()
-        p.data[...] = vec.data[offset:offset + n].reshape(p.shape)
+        p.data[...] = vec.data[offset : offset + n].reshape(p.shape)
         offset += n

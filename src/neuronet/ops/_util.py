@@ -1,5 +1,6 @@
 """Shared helpers for ops: operands and dtype promotion, broadcasting, dims, and the dtype
 rules that many ops share (float results for integer inputs, refusals for bools)."""
+
 from __future__ import annotations
 
 import numbers
@@ -7,7 +8,7 @@ import numbers
 import numpy as np
 
 from .. import dtypes as _dt
-from ..backend import device_of, get_xp
+from ..backend import get_xp
 from ..tensor import Tensor
 from .conversion import cast
 
@@ -35,8 +36,9 @@ def operands(a, b, op: str) -> tuple:
     elif not isinstance(b, Tensor):
         b = constant(b, a)
     if type(a.data) is not type(b.data):
-        raise RuntimeError(f"{op}: expected all tensors on the same device, got {a.device} and "
-                           f"{b.device}")
+        raise RuntimeError(
+            f"{op}: expected all tensors on the same device, got {a.device} and {b.device}"
+        )
     da, db = a.data.dtype, b.data.dtype
     if da != db:
         dt = _dt.promote_types(da, a.data.ndim, db, b.data.ndim)
@@ -59,15 +61,17 @@ def unbroadcast(g, shape: tuple):
         return g
     lead = g.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(
-        i + lead for i, s in enumerate(shape) if s == 1 and g.shape[i + lead] != 1)
+        i + lead for i, s in enumerate(shape) if s == 1 and g.shape[i + lead] != 1
+    )
     if axes:
         g = g.sum(axis=axes)
     return g.reshape(shape)
 
 
 def broadcast_error(op: str, a: Tensor, b: Tensor) -> RuntimeError:
-    return RuntimeError(f"{op}: shapes {tuple(a.data.shape)} and {tuple(b.data.shape)} cannot be "
-                        "broadcast together")
+    return RuntimeError(
+        f"{op}: shapes {tuple(a.data.shape)} and {tuple(b.data.shape)} cannot be broadcast together"
+    )
 
 
 def normalize_dim(dim: int, ndim: int, name: str = "dim") -> int:
@@ -76,8 +80,10 @@ def normalize_dim(dim: int, ndim: int, name: str = "dim") -> int:
     if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
         raise TypeError(f"{name}: expected an int, got {dim!r}")
     if not -n <= dim < n:
-        raise IndexError(f"{name}: dimension out of range (expected to be in range of "
-                         f"[{-n}, {n - 1}], but got {dim})")
+        raise IndexError(
+            f"{name}: dimension out of range (expected to be in range of "
+            f"[{-n}, {n - 1}], but got {dim})"
+        )
     return int(dim) % n
 
 

@@ -5,6 +5,7 @@ The backward of relu, sigmoid and tanh (and sigmoid's forward) are written as th
 ``kernels.fused`` runs them as one GPU kernel on CuPy arrays. ``celu``, ``mish`` and ``softmin``
 are composites of other ops; every other activation owns its VJP.
 """
+
 from __future__ import annotations
 
 import math
@@ -104,6 +105,7 @@ def softplus(a: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
 
     def backward(g, needs):
         return (xp.where(linear, g, g * sigmoid_array(z)),)
+
     return record(out, (a,), backward, "SoftplusBackward0")
 
 
@@ -115,6 +117,7 @@ def logsigmoid(a: Tensor) -> Tensor:
 
     def backward(g, needs):
         return (g * sigmoid_array(-x),)
+
     return record(out, (a,), backward, "LogSigmoidBackward0")
 
 
@@ -127,6 +130,7 @@ def leaky_relu(a: Tensor, negative_slope: float = 0.01) -> Tensor:
 
     def backward(g, needs):
         return (xp.where(pos, g, g * negative_slope),)
+
     return record(out, (a,), backward, "LeakyReluBackward0")
 
 
@@ -144,6 +148,7 @@ def elu(a: Tensor, alpha: float = 1.0, scale: float = 1.0, name: str = "EluBackw
         slope = xp.exp(xp.minimum(x, 0))
         slope *= alpha * scale
         return (g * xp.where(pos, scale, slope).astype(x.dtype, copy=False),)
+
     return record(out, (a,), backward, name)
 
 
@@ -190,6 +195,7 @@ def silu(a: Tensor) -> Tensor:
 
     def backward(g, needs):
         return (g * s * (1 + x * (1 - s)),)
+
     return record(x * s, (a,), backward, "SiluBackward0")
 
 
@@ -207,6 +213,7 @@ def hardtanh(a: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
 
     def backward(g, needs):
         return (g * inside,)
+
     return record(out, (a,), backward, "HardtanhBackward0")
 
 
@@ -232,10 +239,11 @@ def hardswish(a: Tensor) -> Tensor:
     def backward(g, needs):
         slope = xp.where(x < -3, 0, xp.where(x <= 3, x / 3 + 0.5, 1)).astype(x.dtype, copy=False)
         return (g * slope,)
+
     return record(out, (a,), backward, "HardswishBackward0")
 
 
-def threshold(a: Tensor, threshold: float, value: float) -> Tensor:  # noqa: A002 - PyTorch's
+def threshold(a: Tensor, threshold: float, value: float) -> Tensor:
     """x where x > threshold, else ``value``; gradient 1 where x > threshold."""
     x = a.data
     above = x > threshold
@@ -276,6 +284,7 @@ def softsign(a: Tensor) -> Tensor:
 
     def backward(g, needs):
         return (g / (d * d),)
+
     return record(x / d, (a,), backward, "SoftsignBackward0")
 
 
@@ -288,9 +297,11 @@ def prelu(a: Tensor, weight: Tensor) -> Tensor:
     xp = get_xp(x)
     if w.size != 1:
         if x.ndim < 2 or x.shape[1] != w.size:
-            raise RuntimeError(f"prelu: weight has {w.size} slopes but the input (shape "
-                               f"{tuple(x.shape)}) has {x.shape[1] if x.ndim > 1 else 1} channels "
-                               "in dim 1")
+            raise RuntimeError(
+                f"prelu: weight has {w.size} slopes but the input (shape "
+                f"{tuple(x.shape)}) has {x.shape[1] if x.ndim > 1 else 1} channels "
+                "in dim 1"
+            )
         wb = w.reshape((1, w.size) + (1,) * (x.ndim - 2))
     else:
         wb = w.reshape(())
@@ -303,11 +314,17 @@ def prelu(a: Tensor, weight: Tensor) -> Tensor:
         if needs[1]:
             gw = unbroadcast(xp.where(pos, 0, g * x), wb.shape).reshape(w.shape)
         return gx, gw
+
     return record(out, (a, weight), backward, "PreluKernelBackward0")
 
 
-def rrelu(a: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
-          generator=None) -> Tensor:
+def rrelu(
+    a: Tensor,
+    lower: float = 1.0 / 8,
+    upper: float = 1.0 / 3,
+    training: bool = False,
+    generator=None,
+) -> Tensor:
     """Randomized leaky ReLU: in training each negative element gets its own slope drawn from
     U(lower, upper); in evaluation the slope is (lower + upper) / 2. ``F.rrelu`` defaults to
     ``training=False``, as PyTorch's."""
@@ -321,6 +338,7 @@ def rrelu(a: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: b
 
     def backward(g, needs):
         return (g * noise,)
+
     return record(x * noise, (a,), backward, "RreluWithNoiseBackward0")
 
 
@@ -337,6 +355,7 @@ def binary_step(a: Tensor, straight_through: bool = False) -> Tensor:
 
     def backward(g, needs):
         return (g if straight_through else xp.zeros_like(g),)
+
     return record(out, (a,), backward, "BinaryStepBackward0")
 
 
@@ -351,9 +370,10 @@ def maxout(a: Tensor, pieces: int, dim: int = -1) -> Tensor:
     d = normalize_dim(dim, x.ndim)
     c = x.shape[d]
     if pieces < 1 or c % pieces:
-        raise ValueError(f"maxout: the size of dim {dim} ({c}) must be a multiple of pieces "
-                         f"({pieces})")
-    grouped_shape = x.shape[:d] + (c // pieces, pieces) + x.shape[d + 1:]
+        raise ValueError(
+            f"maxout: the size of dim {dim} ({c}) must be a multiple of pieces ({pieces})"
+        )
+    grouped_shape = x.shape[:d] + (c // pieces, pieces) + x.shape[d + 1 :]
     grouped = x.reshape(grouped_shape)
     idx = xp.expand_dims(grouped.argmax(axis=d + 1), d + 1)
     out = xp.take_along_axis(grouped, idx, axis=d + 1).squeeze(d + 1)
@@ -362,6 +382,7 @@ def maxout(a: Tensor, pieces: int, dim: int = -1) -> Tensor:
         gg = xp.zeros(grouped_shape, dtype=g.dtype)
         gg[open_grid(idx.shape, d + 1, idx, xp)] = xp.expand_dims(g, d + 1)
         return (gg.reshape(x.shape),)
+
     return record(out, (a,), backward, "MaxoutBackward0")
 
 

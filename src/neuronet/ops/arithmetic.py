@@ -6,13 +6,13 @@ gradient per input (``None`` where ``needs[i]`` is False), summed back over broa
 dimensions by ``unbroadcast``. ``lerp`` is a composite of add, mul and sub; every other op
 here owns its VJP.
 """
+
 from __future__ import annotations
 
 from .. import dtypes
 from ..backend import get_xp
 from ..tensor import Tensor, record
 from ._util import binary, broadcast_error, constant, floating, no_bools, operands, unbroadcast
-
 
 _PY_SCALARS = (int, float)
 
@@ -65,8 +65,8 @@ def add(a, b, *, alpha=1) -> Tensor:
     xs, ys = x.shape, y.shape
 
     def backward(g, needs):
-        return (unbroadcast(g, xs) if needs[0] else None,
-                unbroadcast(g, ys) if needs[1] else None)
+        return (unbroadcast(g, xs) if needs[0] else None, unbroadcast(g, ys) if needs[1] else None)
+
     return record(out, (a, b), backward, "AddBackward0")
 
 
@@ -83,9 +83,11 @@ def sub(a, b, *, alpha=1) -> Tensor:
     if bools:
         raise RuntimeError(
             "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
-            "or `logical_xor()` operator instead." if bools == 2 else
-            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
-            "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+            "or `logical_xor()` operator instead."
+            if bools == 2
+            else "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+            "trying to invert a mask, use the `~` or `logical_not()` operator instead."
+        )
     a, b, x, y = binary(a, b, "sub")
     try:
         out = x - y
@@ -94,8 +96,8 @@ def sub(a, b, *, alpha=1) -> Tensor:
     xs, ys = x.shape, y.shape
 
     def backward(g, needs):
-        return (unbroadcast(g, xs) if needs[0] else None,
-                unbroadcast(-g, ys) if needs[1] else None)
+        return (unbroadcast(g, xs) if needs[0] else None, unbroadcast(-g, ys) if needs[1] else None)
+
     return record(out, (a, b), backward, "SubBackward0")
 
 
@@ -111,8 +113,11 @@ def mul(a, b) -> Tensor:
         raise broadcast_error("mul", a, b) from None
 
     def backward(g, needs):
-        return (unbroadcast(g * y, x.shape) if needs[0] else None,
-                unbroadcast(g * x, y.shape) if needs[1] else None)
+        return (
+            unbroadcast(g * y, x.shape) if needs[0] else None,
+            unbroadcast(g * x, y.shape) if needs[1] else None,
+        )
+
     return record(out, (a, b), backward, "MulBackward0")
 
 
@@ -131,7 +136,9 @@ def div(a, b, *, rounding_mode=None) -> Tensor:
                 q += (xp.remainder(x, y) != 0) & ((x < 0) != (y < 0))
                 return Tensor._make(q)
             return Tensor._make(xp.trunc(x / y))
-        raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
+        raise ValueError(
+            f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}"
+        )
     if _scalar_fast(a, b):
         return record(a.data / b, (a,), lambda g, needs: (g / b,), "DivBackward0")
     if x.dtype.kind in "iub":
@@ -144,19 +151,25 @@ def div(a, b, *, rounding_mode=None) -> Tensor:
 
     def backward(g, needs):
         ga = g / y
-        return (unbroadcast(ga, x.shape) if needs[0] else None,
-                unbroadcast(-ga * out, y.shape) if needs[1] else None)
+        return (
+            unbroadcast(ga, x.shape) if needs[0] else None,
+            unbroadcast(-ga * out, y.shape) if needs[1] else None,
+        )
+
     return record(out, (a, b), backward, "DivBackward0")
 
 
 def neg(a: Tensor) -> Tensor:
     if a.data.dtype.kind == "b":
-        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If "
-                           "you are trying to invert a mask, use the `~` or `logical_not()` "
-                           "operator instead.")
+        raise RuntimeError(
+            "Negation, the `-` operator, on a bool tensor is not supported. If "
+            "you are trying to invert a mask, use the `~` or `logical_not()` "
+            "operator instead."
+        )
 
     def backward(g, needs):
         return (-g,)
+
     return record(-a.data, (a,), backward, "NegBackward0")
 
 
@@ -169,7 +182,7 @@ def pow(a, b) -> Tensor:  # noqa: A001 - PyTorch's name
     a, b, x, y = binary(a, b, "pow")
     xp = get_xp(x)
     try:
-        out = x ** y
+        out = x**y
     except ValueError:
         raise broadcast_error("pow", a, b) from None
 
@@ -182,6 +195,7 @@ def pow(a, b) -> Tensor:  # noqa: A001 - PyTorch's name
             log_x = xp.log(xp.where(zero, 1, x))
             gb = unbroadcast(xp.where(zero & (y >= 0), 0, g * out * log_x), y.shape)
         return ga, gb
+
     return record(out, (a, b), backward, "PowBackward1")
 
 
@@ -199,7 +213,7 @@ def _pow_scalar(a: Tensor, exponent) -> Tensor:
     if exponent == 2:
         out = x * x
     else:
-        out = x ** exponent
+        out = x**exponent
 
     def backward(g, needs):
         if exponent == 0:
@@ -207,6 +221,7 @@ def _pow_scalar(a: Tensor, exponent) -> Tensor:
         if exponent == 2:
             return (g * 2 * x,)
         return (g * exponent * x ** (exponent - 1),)
+
     return record(out, (a,), backward, "PowBackward0")
 
 
@@ -231,6 +246,7 @@ def _remainder_like(a, b, name: str, quotient_rounding: str, numpy_name: str) ->
             q = div(Tensor._make(x), Tensor._make(y), rounding_mode=quotient_rounding).data
             gb = unbroadcast(-g * q, y.shape)
         return (unbroadcast(g, x.shape) if needs[0] else None, gb)
+
     return record(out, (a, b), backward, name.capitalize() + "Backward0")
 
 
@@ -263,8 +279,11 @@ def atan2(a, b) -> Tensor:
 
     def backward(g, needs):
         scale = g / (x * x + y * y)
-        return (unbroadcast(scale * y, x.shape) if needs[0] else None,
-                unbroadcast(-scale * x, y.shape) if needs[1] else None)
+        return (
+            unbroadcast(scale * y, x.shape) if needs[0] else None,
+            unbroadcast(-scale * x, y.shape) if needs[1] else None,
+        )
+
     return record(out, (a, b), backward, "Atan2Backward0")
 
 
@@ -276,8 +295,9 @@ def lerp(start: Tensor, end: Tensor, weight) -> Tensor:
         raise RuntimeError(f"lerp: only implemented for floating point tensors, got {dtype}")
     for name, t in (("end", end), ("weight", weight)):
         if isinstance(t, Tensor) and t.data.dtype != dtype:
-            raise RuntimeError(f"lerp: expected dtype {dtype} for `{name}` but got dtype "
-                               f"{t.data.dtype}")
+            raise RuntimeError(
+                f"lerp: expected dtype {dtype} for `{name}` but got dtype {t.data.dtype}"
+            )
     return add(start, mul(weight, sub(end, start)))
 
 
@@ -291,8 +311,11 @@ def _tie_split(a, b, name: str, pick_a):
 
     def backward(g, needs):
         wa = xp.where(x == y, 0.5, pick_a(x, y)).astype(g.dtype, copy=False)
-        return (unbroadcast(g * wa, x.shape) if needs[0] else None,
-                unbroadcast(g * (1 - wa), y.shape) if needs[1] else None)
+        return (
+            unbroadcast(g * wa, x.shape) if needs[0] else None,
+            unbroadcast(g * (1 - wa), y.shape) if needs[1] else None,
+        )
+
     return record(out, (a, b), backward, name.capitalize() + "Backward0")
 
 
@@ -306,13 +329,14 @@ def minimum(a, b) -> Tensor:
     return _tie_split(a, b, "minimum", lambda x, y: x <= y)
 
 
-def clamp(a: Tensor, min=None, max=None) -> Tensor:  # noqa: A002
+def clamp(a: Tensor, min=None, max=None) -> Tensor:
     """min(max(a, min), max). The gradient flows to ``a`` where min <= a <= max (ends included),
     and to tensor bounds where they are chosen."""
     if max is None and type(min) in _PY_SCALARS and _float_tensor(a):  # clamp_min(x, c)
         x = a.data
-        return record(get_xp(x).maximum(x, min), (a,), lambda g, needs: (g * (x >= min),),
-                      "ClampMinBackward0")
+        return record(
+            get_xp(x).maximum(x, min), (a,), lambda g, needs: (g * (x >= min),), "ClampMinBackward0"
+        )
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
     # The bounds take part in the result's dtype, as in PyTorch (integers clamped at 2.5 become
@@ -356,14 +380,15 @@ def clamp(a: Tensor, min=None, max=None) -> Tensor:  # noqa: A002
         if hi_is_t:
             grads.append(unbroadcast(g * above, inputs[i].data.shape) if needs[i] else None)
         return tuple(grads)
+
     return record(out, tuple(inputs), backward, "ClampBackward1")
 
 
-def clamp_min(a: Tensor, min) -> Tensor:  # noqa: A002
+def clamp_min(a: Tensor, min) -> Tensor:
     return clamp(a, min=min)
 
 
-def clamp_max(a: Tensor, max) -> Tensor:  # noqa: A002
+def clamp_max(a: Tensor, max) -> Tensor:
     return clamp(a, max=max)
 
 
@@ -381,6 +406,9 @@ def where(condition, a, b) -> Tensor:
 
     def backward(g, needs):
         zero = xp.zeros((), dtype=g.dtype)
-        return (unbroadcast(xp.where(cond, g, zero), x.shape) if needs[0] else None,
-                unbroadcast(xp.where(cond, zero, g), y.shape) if needs[1] else None)
+        return (
+            unbroadcast(xp.where(cond, g, zero), x.shape) if needs[0] else None,
+            unbroadcast(xp.where(cond, zero, g), y.shape) if needs[1] else None,
+        )
+
     return record(out, (a, b), backward, "WhereBackward0")

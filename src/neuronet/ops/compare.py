@@ -3,6 +3,7 @@ isclose, with allclose and equal answering with a Python bool), logical ops, and
 ops of integers and bools (``&``, ``|``, ``^``, ``~``). None of them has a gradient: each
 returns a tensor that does not require grad.
 """
+
 from __future__ import annotations
 
 from ..backend import get_xp
@@ -17,6 +18,7 @@ def _compare(fn_name: str):
             return Tensor._make(getattr(get_xp(x), fn_name)(x, y))
         except ValueError:
             raise broadcast_error(fn_name, a, b) from None
+
     compare.__name__ = compare.__qualname__ = fn_name
     compare.__doc__ = f"Element-wise ``{fn_name}`` comparison; a bool tensor with no gradient."
     return compare
@@ -56,8 +58,10 @@ def isclose(a, b, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = Fa
     """|a - b| <= atol + rtol * |b|, element by element (a bool tensor); two tensors must share
     a dtype, as in PyTorch."""
     if isinstance(a, Tensor) and isinstance(b, Tensor) and a.data.dtype != b.data.dtype:
-        raise RuntimeError(f"isclose(): expected both tensors to have same dtype, but got "
-                           f"{a.data.dtype} and {b.data.dtype}")
+        raise RuntimeError(
+            f"isclose(): expected both tensors to have same dtype, but got "
+            f"{a.data.dtype} and {b.data.dtype}"
+        )
     a, b, x, y = binary(a, b, "isclose")
     return Tensor._make(get_xp(x).isclose(x, y, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
@@ -96,8 +100,9 @@ def logical_xor(a, b) -> Tensor:
 def _bitwise(a, b, name: str) -> Tensor:
     a, b, x, y = binary(a, b, name)
     if x.dtype.kind not in "biu":
-        raise NotImplementedError(f"{name}: not implemented for {x.dtype} tensors (integers and "
-                                  "bools only)")
+        raise NotImplementedError(
+            f"{name}: not implemented for {x.dtype} tensors (integers and bools only)"
+        )
     try:
         return Tensor._make(getattr(get_xp(x), name)(x, y))
     except ValueError:
@@ -123,6 +128,7 @@ def bitwise_not(a: Tensor) -> Tensor:
     """``~a``: every bit flipped for integers, logical not for bools."""
     x = a.data
     if x.dtype.kind not in "biu":
-        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type "
-                        "tensors")
+        raise TypeError(
+            "~ (operator.invert) is only implemented on integer and Boolean-type tensors"
+        )
     return Tensor._make(get_xp(x).invert(x))

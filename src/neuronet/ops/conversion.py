@@ -2,6 +2,7 @@
 
 Each gradient goes back unchanged in value to the input's dtype or device.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -20,6 +21,7 @@ def cast(x: Tensor, dtype: np.dtype) -> Tensor:
 
     def backward(g, needs):
         return (g.astype(src),)
+
     out = record(x.data.astype(dtype), (x,), backward, "ToCopyBackward0")
     if dtype.kind not in "fc" and out.requires_grad:
         out.requires_grad, out.grad_fn = False, None
@@ -35,10 +37,12 @@ def to_device(x: Tensor, dev) -> Tensor:
 
     def backward(g, needs):
         return (_move(g, src),)
+
     return record(_move(x.data, target), (x,), backward, "ToCopyBackward0")
 
 
 def clone(x: Tensor) -> Tensor:
     def backward(g, needs):
         return (g,)
+
     return record(x.data.copy(), (x,), backward, "CloneBackward0")

@@ -1,4 +1,5 @@
 """Dropout: the activations' companion that zeroes units at random during training."""
+
 from __future__ import annotations
 
 from ..backend import get_xp
@@ -6,8 +7,12 @@ from ..random import numpy_generator
 from ..tensor import Tensor, record
 
 
-def dropout(input: Tensor, p: float = 0.5, training: bool = True,  # noqa: A002
-            generator=None) -> Tensor:
+def dropout(
+    input: Tensor,
+    p: float = 0.5,
+    training: bool = True,
+    generator=None,
+) -> Tensor:
     """Inverted dropout: in training, zero each element with probability p and scale the rest
     by 1 / (1 - p); in evaluation, the identity."""
     if not 0.0 <= p <= 1.0:
@@ -25,4 +30,5 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,  # noqa: A002
 
     def backward(g, needs):
         return (g * mask,)
+
     return record(out, (input,), backward, "MulBackward0")

@@ -3,6 +3,7 @@
 Its backward yields a ``RowsGrad`` (``autograd.rows``), the row gradient: only the rows looked
 up are written into the weight's gradient.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -14,7 +15,7 @@ from ..tensor import Tensor, record
 _smallest = np.minimum.reduce  # ids.min() without its Python-level wrapper
 
 
-def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> Tensor:  # noqa: A002
+def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> Tensor:
     """Rows of ``weight`` (num_embeddings, D) at the integer ids in ``input``; the row at
     ``padding_idx`` receives no gradient. The backward yields a ``RowsGrad``: only the rows
     looked up are written."""
@@ -38,4 +39,5 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> 
 
     def backward(g, needs):
         return (RowsGrad(ids, g, w.shape, padding_idx),)
+
     return record(out, (weight,), backward, "EmbeddingBackward0")

@@ -4,6 +4,7 @@
 Each VJP scatters the output's gradient back to the positions that were read, adding where
 an index repeats.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -20,8 +21,10 @@ from .inplace import apply_inplace
 def _is_basic(key) -> bool:
     """True when ``key`` holds only ints, slices, None and Ellipsis (no position can repeat)."""
     parts = key if isinstance(key, tuple) else (key,)
-    return all(p is None or p is Ellipsis or isinstance(p, (int, slice)) and not isinstance(p, bool)
-               for p in parts)
+    return all(
+        p is None or p is Ellipsis or isinstance(p, (int, slice)) and not isinstance(p, bool)
+        for p in parts
+    )
 
 
 def _array_key(key, xp):
@@ -68,8 +71,9 @@ def getitem(a: Tensor, key) -> Tensor:
     try:
         out = x[key] if split is None else x[split[0]][split[1]]
     except IndexError as err:
-        raise IndexError(f"index {key!r} is invalid for a tensor of shape {tuple(x.shape)}: "
-                         f"{err}") from None
+        raise IndexError(
+            f"index {key!r} is invalid for a tensor of shape {tuple(x.shape)}: {err}"
+        ) from None
 
     def backward(g, needs):
         grad = xp.zeros_like(x)
@@ -80,8 +84,8 @@ def getitem(a: Tensor, key) -> Tensor:
         else:
             _add_at(xp, grad[split[0]], split[1], g)  # (grad[split[0]] is a view of grad)
         return (grad,)
-    return record(out, (a,), backward, "IndexBackward0" if not basic else "SliceBackward0")
 
+    return record(out, (a,), backward, "IndexBackward0" if not basic else "SliceBackward0")
 
 
 def setitem(a: Tensor, key, value) -> None:
@@ -99,7 +103,9 @@ def setitem(a: Tensor, key, value) -> None:
         else:
             x[split[0]][split[1]] = v  # (x[split[0]] is a view of x)
         return x
+
     apply_inplace(a, assign, value)
+
 
 def index_select(a: Tensor, dim: int, index: Tensor) -> Tensor:
     x = a.data
@@ -107,14 +113,17 @@ def index_select(a: Tensor, dim: int, index: Tensor) -> Tensor:
     d = normalize_dim(dim, x.ndim)
     idx = index.data if isinstance(index, Tensor) else xp.asarray(index)
     if idx.ndim > 1 or idx.dtype.kind not in "iu":
-        raise IndexError(f"index_select(): index must be a 1-D integer tensor, got shape "
-                         f"{tuple(idx.shape)} and dtype {idx.dtype}")
+        raise IndexError(
+            f"index_select(): index must be a 1-D integer tensor, got shape "
+            f"{tuple(idx.shape)} and dtype {idx.dtype}"
+        )
     out = xp.take(x, idx, axis=d)
 
     def backward(g, needs):
         grad = xp.zeros_like(x)
         _add_at(xp, xp.moveaxis(grad, d, 0), idx, xp.moveaxis(g, d, 0))
         return (grad,)
+
     return record(out, (a,), backward, "IndexSelectBackward0")
 
 
@@ -142,8 +151,10 @@ def gather(a: Tensor, dim: int, index: Tensor) -> Tensor:
         raise RuntimeError(f"gather(): index has {idx.ndim} dims but input has {x.ndim}")
     for axis in range(x.ndim):
         if axis != d and idx.shape[axis] > x.shape[axis]:
-            raise RuntimeError(f"gather(): size of index {tuple(idx.shape)} exceeds the input "
-                               f"{tuple(x.shape)} at dim {axis}")
+            raise RuntimeError(
+                f"gather(): size of index {tuple(idx.shape)} exceeds the input "
+                f"{tuple(x.shape)} at dim {axis}"
+            )
     key = open_grid(idx.shape, d, idx, xp)
     out = x[key]
 
@@ -151,6 +162,7 @@ def gather(a: Tensor, dim: int, index: Tensor) -> Tensor:
         grad = xp.zeros_like(x)
         _add_at(xp, grad, key, g)
         return (grad,)
+
     return record(out, (a,), backward, "GatherBackward0")
 
 
@@ -159,12 +171,15 @@ def masked_fill(a: Tensor, mask, value) -> Tensor:
     ``mask`` (broadcast to ``a``) is True. Composite: ``where``."""
     m = mask.data if isinstance(mask, Tensor) else get_xp(a.data).asarray(mask)
     if m.dtype.kind != "b":
-        raise RuntimeError(f"masked_fill only supports boolean masks, but got mask with dtype "
-                           f"{m.dtype}")
+        raise RuntimeError(
+            f"masked_fill only supports boolean masks, but got mask with dtype {m.dtype}"
+        )
     if isinstance(value, Tensor):
         if value.data.ndim != 0:
-            raise RuntimeError(f"masked_fill only supports a 0-dimensional value tensor, but got "
-                               f"tensor with {value.data.ndim} dimension(s)")
+            raise RuntimeError(
+                f"masked_fill only supports a 0-dimensional value tensor, but got "
+                f"tensor with {value.data.ndim} dimension(s)"
+            )
         fill = cast(value, a.data.dtype)
     else:
         fill = Tensor._make(constant(value, a).data.astype(a.data.dtype))
@@ -173,8 +188,10 @@ def masked_fill(a: Tensor, mask, value) -> Tensor:
     except ValueError:
         shape = None
     if shape != tuple(a.data.shape):
-        raise RuntimeError(f"masked_fill: a mask of shape {tuple(m.shape)} does not broadcast to "
-                           f"the tensor's shape {tuple(a.data.shape)}")
+        raise RuntimeError(
+            f"masked_fill: a mask of shape {tuple(m.shape)} does not broadcast to "
+            f"the tensor's shape {tuple(a.data.shape)}"
+        )
     return where(Tensor._make(m), fill, a)
 
 
@@ -187,15 +204,19 @@ def scatter_add(a: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     d = normalize_dim(dim, x.ndim)
     idx = index.data if isinstance(index, Tensor) else xp.asarray(index)
     if idx.ndim != x.ndim or idx.dtype.kind not in "iu":
-        raise RuntimeError(f"scatter_add(): index must be an integer tensor with {x.ndim} dims, "
-                           f"got shape {tuple(idx.shape)} and dtype {idx.dtype}")
+        raise RuntimeError(
+            f"scatter_add(): index must be an integer tensor with {x.ndim} dims, "
+            f"got shape {tuple(idx.shape)} and dtype {idx.dtype}"
+        )
     a, src = operands(a, src, "scatter_add")
     x, s = a.data, src.data
     for axis in range(x.ndim):
         if idx.shape[axis] > s.shape[axis] or axis != d and idx.shape[axis] > x.shape[axis]:
-            raise RuntimeError(f"scatter_add(): index {tuple(idx.shape)} is larger than src "
-                               f"{tuple(s.shape)} or than the input {tuple(x.shape)} at dim "
-                               f"{axis}")
+            raise RuntimeError(
+                f"scatter_add(): index {tuple(idx.shape)} is larger than src "
+                f"{tuple(s.shape)} or than the input {tuple(x.shape)} at dim "
+                f"{axis}"
+            )
     key = open_grid(idx.shape, d, idx, xp)
     picked = s[tuple(slice(0, n) for n in idx.shape)]
     out = x.copy()
@@ -207,4 +228,5 @@ def scatter_add(a: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
             gs = xp.zeros_like(s)
             gs[tuple(slice(0, n) for n in idx.shape)] = g[key]
         return (g if needs[0] else None, gs)
+
     return record(out, (a, src), backward, "ScatterAddBackward0")

@@ -4,9 +4,10 @@ They write into the tensor's own array. While autograd would need the old values
 refused: on a leaf that requires grad (outside ``no_grad()``) and on a tensor computed in a
 graph. Each returns the tensor itself.
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from ..autograd import grad_mode
 from ..autograd.rows import forget_rows
@@ -19,9 +20,12 @@ _grad_enabled = grad_mode._enabled
 def apply_inplace(t: Tensor, write: Callable, value) -> Tensor:
     """``t.data = write(t.data, v)`` with ``v`` the array (or number) of ``value``."""
     if t.requires_grad and _grad_enabled[0]:
-        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
-                           "operation: wrap it in neuronet.no_grad()" if t.is_leaf else
-                           "in-place operation on a tensor that is part of a graph")
+        raise RuntimeError(
+            "a leaf Variable that requires grad is being used in an in-place "
+            "operation: wrap it in neuronet.no_grad()"
+            if t.is_leaf
+            else "in-place operation on a tensor that is part of a graph"
+        )
     forget_rows(t)
     v = value.data if isinstance(value, Tensor) else value
     t.data = write(t.data, v)
@@ -79,6 +83,6 @@ def zero_(t: Tensor) -> Tensor:
     return fill_(t, 0)
 
 
-def clamp_(t: Tensor, min=None, max=None) -> Tensor:  # noqa: A002 - PyTorch's names
+def clamp_(t: Tensor, min=None, max=None) -> Tensor:
     """t = min(max(t, min), max)."""
     return apply_inplace(t, lambda x, v: _assign(x, get_xp(x).clip(x, min, max)), None)

@@ -4,6 +4,7 @@ x @ W.T + b) and ``einsum``, each owning its VJP; PyTorch's named products ``out
 structure ops ``tril``, ``triu``, ``diagonal``, ``diag`` and ``trace`` (a composite of
 ``diagonal`` and ``sum``), whose VJPs put the output's gradient back where each entry was read
 from and zero elsewhere."""
+
 from __future__ import annotations
 
 from ..backend import get_xp, sum_rows, xp_and_dot
@@ -22,14 +23,18 @@ def matmul(a, b) -> Tensor:
     a, b = operands(a, b, "matmul")
     x, y = a.data, b.data
     if x.ndim == 0 or y.ndim == 0:
-        raise RuntimeError(f"matmul: both arguments need at least 1 dimension, got shapes "
-                           f"{tuple(x.shape)} and {tuple(y.shape)}")
+        raise RuntimeError(
+            f"matmul: both arguments need at least 1 dimension, got shapes "
+            f"{tuple(x.shape)} and {tuple(y.shape)}"
+        )
     try:
         out = x @ y
     except ValueError:
-        raise RuntimeError(f"matmul: shapes {tuple(x.shape)} and {tuple(y.shape)} cannot be "
-                           f"multiplied ({x.shape[-1]} != "
-                           f"{y.shape[-2] if y.ndim > 1 else y.shape[0]})") from None
+        raise RuntimeError(
+            f"matmul: shapes {tuple(x.shape)} and {tuple(y.shape)} cannot be "
+            f"multiplied ({x.shape[-1]} != "
+            f"{y.shape[-2] if y.ndim > 1 else y.shape[0]})"
+        ) from None
     xp = get_xp(x)
 
     def backward(g, needs):
@@ -49,24 +54,29 @@ def matmul(a, b) -> Tensor:
         if needs[1]:
             gb = unbroadcast(xp.swapaxes(x2, -1, -2) @ g2, y2.shape).reshape(y.shape)
         return ga, gb
-    return record(out, (a, b), backward, "MmBackward0" if x.ndim == y.ndim == 2 else
-                  "MatmulBackward0")
+
+    return record(
+        out, (a, b), backward, "MmBackward0" if x.ndim == y.ndim == 2 else "MatmulBackward0"
+    )
 
 
 def _linear_operands(x: Tensor, weight: Tensor) -> tuple:
     """``x`` and ``weight`` on one device in one dtype, with matching feature sizes, or the
     error that says which of these fails."""
     if type(x.data) is not type(weight.data):
-        raise RuntimeError(f"linear: expected all tensors on the same device, got {x.device} and "
-                           f"{weight.device}")
+        raise RuntimeError(
+            f"linear: expected all tensors on the same device, got {x.device} and {weight.device}"
+        )
     if x.data.dtype != weight.data.dtype:
         x, weight = operands(x, weight, "linear")
     X, W = x.data, weight.data
     if X.shape[-1:] != W.shape[-1:]:
-        raise RuntimeError(f"linear: input has {X.shape[-1] if X.ndim else 0} features in its "
-                           f"last dim (shape "
-                           f"{tuple(X.shape)}) but weight expects {W.shape[-1]} (shape "
-                           f"{tuple(W.shape)})")
+        raise RuntimeError(
+            f"linear: input has {X.shape[-1] if X.ndim else 0} features in its "
+            f"last dim (shape "
+            f"{tuple(X.shape)}) but weight expects {W.shape[-1]} (shape "
+            f"{tuple(W.shape)})"
+        )
     return x, weight
 
 
@@ -76,8 +86,9 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     VJP: dx = g @ W, dW = g^T x (over all leading dims), db = sum of g over leading dims.
     """
     X, W = x.data, weight.data
-    if (type(X) is not type(W) or X.dtype is not W.dtype or not X.ndim
-            or X.shape[-1] != W.shape[-1]):  # (dtypes are singletons: `is` is the cheap test)
+    if (
+        type(X) is not type(W) or X.dtype is not W.dtype or not X.ndim or X.shape[-1] != W.shape[-1]
+    ):  # (dtypes are singletons: `is` is the cheap test)
         x, weight = _linear_operands(x, weight)
         X, W = x.data, weight.data
     xp, dot = xp_and_dot(X)
@@ -100,6 +111,7 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             gb = sum_rows(xp, g2) if needs[2] else None
             return gx, gw, gb
         return gx, gw
+
     return record(out, inputs, backward, "AddmmBackward0" if bias is not None else "MmBackward0")
 
 
@@ -109,23 +121,28 @@ def _parse_einsum(equation: str, ndims: list) -> tuple:
     lhs, arrow, rhs = eq.partition("->")
     ins = lhs.split(",")
     if len(ins) != len(ndims):
-        raise ValueError(f"einsum(): the equation has {len(ins)} operands but {len(ndims)} were given")
+        raise ValueError(
+            f"einsum(): the equation has {len(ins)} operands but {len(ndims)} were given"
+        )
     used = set(c for c in eq if c.isalpha())
     spare = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" if c not in used]
-    ell_len = max((nd - len(s.replace("...", "")) for s, nd in zip(ins, ndims) if "..." in s),
-                  default=0)
+    ell_len = max(
+        (nd - len(s.replace("...", "")) for s, nd in zip(ins, ndims) if "..." in s), default=0
+    )
     ell = "".join(spare[:ell_len])
     expanded = []
     for s, nd in zip(ins, ndims):
         if "..." in s:
             k = nd - len(s.replace("...", ""))
-            s = s.replace("...", ell[ell_len - k:])
+            s = s.replace("...", ell[ell_len - k :])
         expanded.append(s)
     if arrow:
         out = rhs.replace("...", ell)
     else:
         letters = "".join(expanded)
-        out = ell + "".join(sorted(c for c in set(letters) if letters.count(c) == 1 and c not in ell))
+        out = ell + "".join(
+            sorted(c for c in set(letters) if letters.count(c) == 1 and c not in ell)
+        )
     return expanded, out
 
 
@@ -143,8 +160,10 @@ def einsum(equation: str, *operands_) -> Tensor:
     subs, out_sub = _parse_einsum(equation, [a.ndim for a in arrays])
     for s in subs:
         if len(set(s)) != len(s):
-            raise NotImplementedError(f"einsum(): repeated subscripts within one operand ('{s}') "
-                                      "are not differentiable here")
+            raise NotImplementedError(
+                f"einsum(): repeated subscripts within one operand ('{s}') "
+                "are not differentiable here"
+            )
     spec = ",".join(subs) + "->" + out_sub
     out = xp.einsum(spec, *arrays, optimize=len(arrays) > 2)
 
@@ -158,21 +177,27 @@ def einsum(equation: str, *operands_) -> Tensor:
             avail = set(out_sub) | set("".join(others))
             target = "".join(c for c in subs[i] if c in avail)
             spec_i = ",".join([out_sub] + others) + "->" + target
-            gi = xp.einsum(spec_i, g, *[arrays[j] for j in range(len(arrays)) if j != i],
-                           optimize=len(arrays) > 1)
+            gi = xp.einsum(
+                spec_i,
+                g,
+                *[arrays[j] for j in range(len(arrays)) if j != i],
+                optimize=len(arrays) > 1,
+            )
             if target != subs[i]:  # letters only operand i had: the gradient is constant there
                 kept = [arrays[i].shape[k] if c in avail else 1 for k, c in enumerate(subs[i])]
                 gi = xp.broadcast_to(gi.reshape(kept), arrays[i].shape)
             grads.append(gi)
         return tuple(grads)
+
     return record(out, tuple(tensors), backward, "EinsumBackward0")
 
 
 def _triangle(a: Tensor, diagonal: int, which: str) -> Tensor:
     x = a.data
     if x.ndim < 2:
-        raise RuntimeError(f"{which}: input tensor must have at least 2 dimensions, got shape "
-                           f"{tuple(x.shape)}")
+        raise RuntimeError(
+            f"{which}: input tensor must have at least 2 dimensions, got shape {tuple(x.shape)}"
+        )
     xp = get_xp(x)
     keep = getattr(xp, which)(xp.ones(x.shape[-2:], dtype=bool), diagonal)
     out = xp.where(keep, x, xp.zeros((), dtype=x.dtype))
@@ -212,6 +237,7 @@ def diagonal(a: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor
         grad = xp.zeros_like(x)
         xp.moveaxis(grad, (d1, d2), (-2, -1))[..., rows, cols] = g
         return (grad,)
+
     return record(out, (a,), backward, "DiagonalBackward0")
 
 
@@ -237,8 +263,9 @@ def diag(a: Tensor, diagonal: int = 0) -> Tensor:
 def trace(a: Tensor) -> Tensor:
     """The sum of the main diagonal of a 2-D tensor."""
     if a.data.ndim != 2:
-        raise RuntimeError(f"trace: expected a matrix, but got tensor with size "
-                           f"{tuple(a.data.shape)}")
+        raise RuntimeError(
+            f"trace: expected a matrix, but got tensor with size {tuple(a.data.shape)}"
+        )
     return _sum(diagonal(a))
 
 

@@ -3,6 +3,7 @@
 Cross-entropy and NLL over class indices are fused ops (one log-softmax, one VJP); the others
 are compositions of primitives, so their gradients come from the primitives' VJPs.
 """
+
 from __future__ import annotations
 
 from ..backend import get_xp
@@ -34,8 +35,10 @@ def reduce_loss(loss: Tensor, reduction: str) -> Tensor:
 
 def _same_shape(a: Tensor, b: Tensor, name: str) -> None:
     if a.shape != b.shape:
-        raise ValueError(f"{name}: input has shape {tuple(a.shape)} but target has shape "
-                         f"{tuple(b.shape)}; they must match")
+        raise ValueError(
+            f"{name}: input has shape {tuple(a.shape)} but target has shape "
+            f"{tuple(b.shape)}; they must match"
+        )
 
 
 def _class_last(x, xp):
@@ -58,13 +61,17 @@ def _class_first(x2, shape, xp):
 def _check_targets(x: Tensor, target: Tensor, name: str):
     t = target.data
     if t.dtype.kind not in "iu":
-        raise TypeError(f"{name}: target must hold class indices (an integer tensor) or class "
-                        f"probabilities shaped like the input; got dtype {t.dtype} and shape "
-                        f"{tuple(t.shape)}")
+        raise TypeError(
+            f"{name}: target must hold class indices (an integer tensor) or class "
+            f"probabilities shaped like the input; got dtype {t.dtype} and shape "
+            f"{tuple(t.shape)}"
+        )
     want = (x.shape[0],) + tuple(x.shape[2:]) if x.ndim >= 2 else ()
     if tuple(t.shape) != want:
-        raise ValueError(f"{name}: expected target of shape {want} for input of shape "
-                         f"{tuple(x.shape)}, got {tuple(t.shape)}")
+        raise ValueError(
+            f"{name}: expected target of shape {want} for input of shape "
+            f"{tuple(x.shape)}, got {tuple(t.shape)}"
+        )
     return t
 
 
@@ -97,9 +104,14 @@ def _row_scale(g, reduction: str, denom):
     return g / denom if denom == denom else g * 0
 
 
-def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002
-                  ignore_index: int = -100, reduction: str = "mean",
-                  label_smoothing: float = 0.0) -> Tensor:
+def cross_entropy(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> Tensor:
     """Cross-entropy from logits: log_softmax over dim 1 (dim 0 for unbatched input) then NLL.
 
     With class indices y, per element: (1 - eps) * (-w[y] logp[y]) + (eps / C) * sum_c(-w[c]
@@ -155,13 +167,16 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  
         if len(needs) == 2:
             grads.append(None)  # class weights are constants, as in PyTorch
         return tuple(grads)
+
     return record(out, inputs, backward, "NllLossBackward0")
 
 
 def _cross_entropy_probs(input, target, weight, reduction, eps):
     if input.shape != target.shape:
-        raise ValueError(f"cross_entropy: probability targets must have the input's shape "
-                         f"{tuple(input.shape)}, got {tuple(target.shape)}")
+        raise ValueError(
+            f"cross_entropy: probability targets must have the input's shape "
+            f"{tuple(input.shape)}, got {tuple(target.shape)}"
+        )
     class_dim = 1 if input.ndim > 1 else 0
     c = input.shape[class_dim]
     logp = log_softmax(input, class_dim)
@@ -178,8 +193,13 @@ def _cross_entropy_probs(input, target, weight, reduction, eps):
     return reduce_loss(per, reduction)
 
 
-def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002
-             ignore_index: int = -100, reduction: str = "mean") -> Tensor:
+def nll_loss(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+) -> Tensor:
     """Negative log-likelihood of log-probabilities ``input`` (N, C, ...): -w[y] * input[y];
     'mean' divides by the sum of w[y] over elements not equal to ``ignore_index``."""
     _check_reduction(reduction)
@@ -201,23 +221,28 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noq
         gx2 = xp.zeros_like(x2)
         gx2[rows, safe] = -w_rows * s
         return (_class_first(gx2, x.shape, xp),) + ((None,) if len(needs) == 2 else ())
+
     inputs = (input,) if weight is None else (input, weight)
     return record(out, inputs, backward, "NllLossBackward0")
 
 
-def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:  # noqa: A002
+def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """(input - target)^2, reduced."""
     d = arith.sub(input, target)
     return reduce_loss(arith.mul(d, d), reduction)
 
 
-def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:  # noqa: A002
+def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """|input - target|, reduced."""
     return reduce_loss(unary.abs(arith.sub(input, target)), reduction)
 
 
-def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",  # noqa: A002
-               delta: float = 1.0) -> Tensor:
+def huber_loss(
+    input: Tensor,
+    target: Tensor,
+    reduction: str = "mean",
+    delta: float = 1.0,
+) -> Tensor:
     """0.5 d^2 where |d| < delta, else delta * (|d| - 0.5 delta), with d = input - target."""
     d = arith.sub(input, target)
     ad = unary.abs(d)
@@ -226,8 +251,12 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",  # noqa: 
     return reduce_loss(arith.where(ad < delta, quad, lin), reduction)
 
 
-def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean",  # noqa: A002
-                   beta: float = 1.0) -> Tensor:
+def smooth_l1_loss(
+    input: Tensor,
+    target: Tensor,
+    reduction: str = "mean",
+    beta: float = 1.0,
+) -> Tensor:
     """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (L1 when beta = 0)."""
     d = arith.sub(input, target)
     ad = unary.abs(d)
@@ -237,22 +266,29 @@ def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean",  # no
     return reduce_loss(arith.where(ad < beta, quad, arith.sub(ad, 0.5 * beta)), reduction)
 
 
-def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002
-                         reduction: str = "mean") -> Tensor:
+def binary_cross_entropy(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    reduction: str = "mean",
+) -> Tensor:
     """-w * (t * log(x) + (1 - t) * log(1 - x)), each log clamped at -100 (PyTorch).
 
     VJP for x: w * (x - t) / max(x (1 - x), 1e-12); for t: w * (log(1 - x) - log(x)).
     """
     _same_shape(input, target, "binary_cross_entropy")
-    input, target = operands(input, target, "binary_cross_entropy")
+    input, target = operands(input, target, "binary_cross_entropy")  # noqa: A001
     x, t = input.data, target.data
     xp = get_xp(x)
     if x.size and (x.min() < 0 or x.max() > 1):
-        raise ValueError("binary_cross_entropy: input values must be probabilities in [0, 1]; "
-                         "for logits use binary_cross_entropy_with_logits")
+        raise ValueError(
+            "binary_cross_entropy: input values must be probabilities in [0, 1]; "
+            "for logits use binary_cross_entropy_with_logits"
+        )
 
     def clamped_log(v):
         return xp.where(v > 0, xp.maximum(xp.log(xp.where(v > 0, v, 1)), -100), -100)
+
     log_x, log_1mx = clamped_log(x), clamped_log(1 - x)
     loss = -(t * log_x + (1 - t) * log_1mx)
     w = None
@@ -271,12 +307,17 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
         gx = s * (x - t) / xp.maximum(x * (1 - x), 1e-12) if needs[0] else None
         gt = s * (log_1mx - log_x) if needs[1] else None
         return gx, gt
+
     return record(out, (input, target), backward, "BinaryCrossEntropyBackward0")
 
 
-def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,  # noqa: A002
-                                     weight: Tensor | None = None, reduction: str = "mean",
-                                     pos_weight: Tensor | None = None) -> Tensor:
+def binary_cross_entropy_with_logits(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    reduction: str = "mean",
+    pos_weight: Tensor | None = None,
+) -> Tensor:
     """(1 - t) x + lw * softplus(-x) with lw = 1 + (pos_weight - 1) t, times ``weight``.
 
     softplus(-x) = max(-x, 0) + log1p(exp(-|x|)) never overflows. VJP for x:
@@ -284,14 +325,17 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,  # noqa: A00
     """
     _same_shape(input, target, "binary_cross_entropy_with_logits")
     _check_reduction(reduction)
-    input, target = operands(input, target, "binary_cross_entropy_with_logits")
+    input, target = operands(input, target, "binary_cross_entropy_with_logits")  # noqa: A001
     x, t = input.data, target.data
     xp = get_xp(x)
     sp_neg = xp.maximum(-x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
     pw = None
     if pos_weight is not None:
-        pw = constant(pos_weight, input).data if not isinstance(pos_weight, Tensor) else \
-            operands(input, pos_weight, "pos_weight")[1].data
+        pw = (
+            constant(pos_weight, input).data
+            if not isinstance(pos_weight, Tensor)
+            else operands(input, pos_weight, "pos_weight")[1].data
+        )
         lw = 1 + (pw - 1) * t
     else:
         lw = 1
@@ -313,11 +357,16 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,  # noqa: A00
         if needs[1]:
             gt = s * (-x + (pw - 1) * sp_neg if pw is not None else -x)
         return gx, gt
+
     return record(out, (input, target), backward, "BinaryCrossEntropyWithLogitsBackward0")
 
 
-def kl_div(input: Tensor, target: Tensor, reduction: str = "mean",  # noqa: A002
-           log_target: bool = False) -> Tensor:
+def kl_div(
+    input: Tensor,
+    target: Tensor,
+    reduction: str = "mean",
+    log_target: bool = False,
+) -> Tensor:
     """target * (log(target) - input) with 0 where target = 0 (input holds log-probabilities);
     ``log_target=True``: exp(target) * (target - input). 'batchmean' divides the sum by N."""
     if log_target:
@@ -331,8 +380,13 @@ def kl_div(input: Tensor, target: Tensor, reduction: str = "mean",  # noqa: A002
     return reduce_loss(loss, reduction)
 
 
-def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor | float,
-                        margin: float = 0.0, reduction: str = "mean") -> Tensor:
+def margin_ranking_loss(
+    input1: Tensor,
+    input2: Tensor,
+    target: Tensor | float,
+    margin: float = 0.0,
+    reduction: str = "mean",
+) -> Tensor:
     """max(0, -y (x1 - x2) + margin), as PyTorch's clamp_min: gradient 1 at exactly zero.
 
     The notes' objective J = max(0, 1 - s + s_c) is ``margin_ranking_loss(s, s_c, 1, margin=1)``.
@@ -343,16 +397,26 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor | float,
     return reduce_loss(arith.clamp_min(z, 0.0), reduction)
 
 
-def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,  # noqa: A002
-                         reduction: str = "mean") -> Tensor:
+def hinge_embedding_loss(
+    input: Tensor,
+    target: Tensor,
+    margin: float = 1.0,
+    reduction: str = "mean",
+) -> Tensor:
     """x where y = 1, max(0, margin - x) where y = -1."""
     margin_part = arith.where(target != 1, arith.clamp_min(arith.sub(margin, input), 0.0), 0.0)
     self_part = arith.where(target != -1, input, 0.0)
     return reduce_loss(arith.add(margin_part, self_part), reduction)
 
 
-def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float = 1.0,  # noqa: A002
-                      weight: Tensor | None = None, reduction: str = "mean") -> Tensor:
+def multi_margin_loss(
+    input: Tensor,
+    target: Tensor,
+    p: int = 1,
+    margin: float = 1.0,
+    weight: Tensor | None = None,
+    reduction: str = "mean",
+) -> Tensor:
     """Per sample: sum over i != y of w[y] * max(0, margin - x[y] + x[i])^p, divided by the
     number of classes C (PyTorch's definition); p is 1 or 2."""
     if p not in (1, 2):
@@ -376,7 +440,7 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
     return reduce_loss(per, reduction)
 
 
-def soft_margin_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:  # noqa: A002
+def soft_margin_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """log(1 + exp(-y x)) = softplus(-y x)."""
 
     return reduce_loss(softplus(arith.neg(arith.mul(target, input)), 1.0, float("inf")), reduction)

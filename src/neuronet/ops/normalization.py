@@ -1,4 +1,5 @@
 """Batch and layer normalisation as fused ops (one forward, one closed-form VJP)."""
+
 from __future__ import annotations
 
 import math
@@ -60,10 +61,17 @@ def _params(weight, bias):
     return inputs, w, b
 
 
-def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,  # noqa: A002
-               weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
-               momentum: float | None = 0.1, eps: float = 1e-5,
-               num_batches_tracked: int | None = None) -> Tensor:
+def batch_norm(
+    input: Tensor,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float | None = 0.1,
+    eps: float = 1e-5,
+    num_batches_tracked: int | None = None,
+) -> Tensor:
     """Normalise each channel (dim 1) of (N, C) or (N, C, L) input, then scale and shift.
 
     Training (or no running statistics): batch mean and *biased* variance; the running
@@ -74,8 +82,9 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     x = input.data
     xp = get_xp(x)
     if x.ndim < 2:
-        raise ValueError(f"batch_norm: expected input of shape (N, C) or (N, C, L), got "
-                         f"{tuple(x.shape)}")
+        raise ValueError(
+            f"batch_norm: expected input of shape (N, C) or (N, C, L), got {tuple(x.shape)}"
+        )
     c = x.shape[1]
     axes = (0,) + tuple(range(2, x.ndim))
     view = (1, c) + (1,) * (x.ndim - 2)
@@ -85,16 +94,19 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if running_mean is None:
         running = None
     elif running_var is None:
-        raise ValueError("batch_norm: running_mean and running_var must either both be None or "
-                         "neither be None")
+        raise ValueError(
+            "batch_norm: running_mean and running_var must either both be None or neither be None"
+        )
     else:
         running = (running_mean.data, running_var.data)
     use_batch = training or running is None
     if use_batch:
         m = x.size // c
         if m <= 1:
-            raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "
-                             f"got input of shape {tuple(x.shape)}")
+            raise ValueError(
+                f"batch_norm: expected more than 1 value per channel when training, "
+                f"got input of shape {tuple(x.shape)}"
+            )
         mean, var, invstd, xhat = _normalize(x, axes, eps, xp)
         if training and running is not None:
             factor = momentum if momentum is not None else 1.0 / max(num_batches_tracked or 1, 1)
@@ -125,20 +137,28 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         if len(needs) > 2:
             grads.append(_sum(g, axes) if needs[2] else None)
         return tuple(grads)
+
     return record(out, (input, *inputs), backward, "NativeBatchNormBackward0")
 
 
-def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,  # noqa: A002
-               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+def layer_norm(
+    input: Tensor,
+    normalized_shape,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
     """Normalise over the last ``len(normalized_shape)`` dims (biased variance), then apply
     the element-wise affine ``weight`` and ``bias`` of shape ``normalized_shape``."""
     x = input.data
     xp = get_xp(x)
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     k = len(shape)
-    if tuple(x.shape[x.ndim - k:]) != shape:
-        raise ValueError(f"layer_norm: normalized_shape {shape} does not match the last dims of "
-                         f"the input shape {tuple(x.shape)}")
+    if tuple(x.shape[x.ndim - k :]) != shape:
+        raise ValueError(
+            f"layer_norm: normalized_shape {shape} does not match the last dims of "
+            f"the input shape {tuple(x.shape)}"
+        )
     axes = tuple(range(x.ndim - k, x.ndim))
     m = math.prod(shape)
     inputs, w, b = _params(weight, bias)
@@ -150,4 +170,5 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,  #
 
     def backward(g, needs):
         return _affine_vjp(g, xhat, invstd, w, axes, m, needs, shape, lead)
+
     return record(out, (input, *inputs), backward, "NativeLayerNormBackward0")

@@ -3,6 +3,7 @@
 Sorted values are read with ``take_along_dim``, so their gradient goes back to the positions
 they came from. NaN sorts as the largest value, as in PyTorch; equal values keep their order.
 """
+
 from __future__ import annotations
 
 from collections import namedtuple
@@ -52,8 +53,7 @@ def sort(a: Tensor, dim: int = -1, descending: bool = False, stable: bool = Fals
     return SortResult(take_along_dim(a, idx, normalize_dim(dim, a.data.ndim)), idx)
 
 
-def topk(a: Tensor, k: int, dim: int = -1, largest: bool = True,
-         sorted: bool = True) -> TopkResult:  # noqa: A002
+def topk(a: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> TopkResult:
     """The ``k`` largest (or smallest) values along ``dim`` with their indices, largest first."""
     d = normalize_dim(dim, max(a.data.ndim, 1))
     n = a.data.shape[d] if a.data.ndim else 1
@@ -79,4 +79,5 @@ def cumsum(a: Tensor, dim: int, *, dtype=None) -> Tensor:
 
     def backward(g, needs):
         return (xp.flip(xp.cumsum(xp.flip(g, d), axis=d), d),)
+
     return record(xp.cumsum(x, axis=d), (a,), backward, "CumsumBackward0")

@@ -3,6 +3,7 @@
 Each VJP first restores the reduced dimensions of ``g`` (``expand_reduced``) so it broadcasts
 against the input.
 """
+
 from __future__ import annotations
 
 import math
@@ -10,8 +11,7 @@ from collections import namedtuple
 
 from ..backend import get_xp
 from ..tensor import Tensor, record
-from ._util import normalize_dim, normalize_dims
-from ._util import floating
+from ._util import floating, normalize_dim, normalize_dims
 from .arithmetic import maximum, minimum
 from .indexing import open_grid
 from .unary import abs as _abs
@@ -64,6 +64,7 @@ def sum(a: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:  #
 
     def backward(g, needs):
         return (spread(g, x.shape, axes, keepdim, xp),)
+
     return record(out, (a,), backward, "SumBackward1" if axes else "SumBackward0")
 
 
@@ -73,8 +74,10 @@ def mean(a: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
         a = a.to(dtype)
         x = a.data
     if x.dtype.kind not in "fc":
-        raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a "
-                           f"floating point or complex dtype. Got: {x.dtype}")
+        raise RuntimeError(
+            f"mean(): could not infer output dtype. Input dtype must be either a "
+            f"floating point or complex dtype. Got: {x.dtype}"
+        )
     axes = normalize_dims(dim, x.ndim)
     n = _count(x.shape, axes)
     out = x.sum(axis=axes, keepdims=keepdim) / n if n else x.mean(axis=axes, keepdims=keepdim)
@@ -82,6 +85,7 @@ def mean(a: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
 
     def backward(g, needs):
         return (spread(g / n, x.shape, axes, keepdim, xp),)
+
     return record(out, (a,), backward, "MeanBackward1" if axes else "MeanBackward0")
 
 
@@ -102,17 +106,34 @@ def prod(a: Tensor, dim: int | None = None, keepdim: bool = False, *, dtype=None
 
     def backward(g, needs):
         ones = xp.ones_like(xp.take(flat, [0], axis=ax))
-        left = xp.cumprod(xp.concatenate([ones, xp.take(flat, range(flat.shape[ax] - 1), axis=ax)],
-                                         axis=ax), axis=ax) if flat.shape[ax] else flat
+        left = (
+            xp.cumprod(
+                xp.concatenate([ones, xp.take(flat, range(flat.shape[ax] - 1), axis=ax)], axis=ax),
+                axis=ax,
+            )
+            if flat.shape[ax]
+            else flat
+        )
         rev = xp.flip(flat, axis=ax)
-        right = xp.flip(xp.cumprod(xp.concatenate(
-            [ones, xp.take(rev, range(rev.shape[ax] - 1), axis=ax)], axis=ax), axis=ax), axis=ax) \
-            if flat.shape[ax] else flat
+        right = (
+            xp.flip(
+                xp.cumprod(
+                    xp.concatenate(
+                        [ones, xp.take(rev, range(rev.shape[ax] - 1), axis=ax)], axis=ax
+                    ),
+                    axis=ax,
+                ),
+                axis=ax,
+            )
+            if flat.shape[ax]
+            else flat
+        )
         others = left * right
         if dim is None:
             return ((g * others).reshape(x.shape),)
         gg = g if keepdim or x.ndim == 0 else xp.expand_dims(g, ax)
         return ((gg * others).reshape(x.shape),)
+
     return record(out, (a,), backward, "ProdBackward0")
 
 
@@ -137,6 +158,7 @@ def _extreme(a: Tensor, dim, keepdim: bool, which: str):
         out = xp.zeros_like(x)
         out[open_grid(idx_k.shape, ax, idx_k, xp)] = g if keepdim else xp.expand_dims(g, ax)
         return (out,)
+
     name = "MaxBackward0" if which == "max" else "MinBackward0"
     v = record(values, (a,), backward, name)
     return MaxMin(v, Tensor._make(idx_k if keepdim else idx))
@@ -158,7 +180,6 @@ def min(a: Tensor, dim=None, keepdim: bool = False):  # noqa: A001
 
 def _amaxmin(a: Tensor, dim, keepdim: bool, which: str) -> Tensor:
     x = a.data
-    xp = get_xp(x)
     axes = normalize_dims(dim, x.ndim)
     out = (x.max if which == "max" else x.min)(axis=axes, keepdims=keepdim)
 
@@ -166,6 +187,7 @@ def _amaxmin(a: Tensor, dim, keepdim: bool, which: str) -> Tensor:
         hit = x == expand_reduced(out, x.shape, axes, keepdim)
         count = hit.sum(axis=axes, keepdims=True)
         return (hit * (expand_reduced(g, x.shape, axes, keepdim) / count).astype(x.dtype),)
+
     return record(out, (a,), backward, "AmaxBackward0" if which == "max" else "AminBackward0")
 
 
@@ -221,36 +243,53 @@ def count_nonzero(a: Tensor, dim=None) -> Tensor:
     """The number of nonzero entries (over ``dim``), as int64."""
     x = a.data
     xp = get_xp(x)
-    return Tensor._make(xp.asarray(xp.count_nonzero(x, axis=normalize_dims(dim, x.ndim)),
-                                   dtype="int64"))
+    return Tensor._make(
+        xp.asarray(xp.count_nonzero(x, axis=normalize_dims(dim, x.ndim)), dtype="int64")
+    )
 
 
-def var(a: Tensor, dim=None, *, correction: float = 1, keepdim: bool = False,
-        unbiased: bool | None = None) -> Tensor:
+def var(
+    a: Tensor,
+    dim=None,
+    *,
+    correction: float = 1,
+    keepdim: bool = False,
+    unbiased: bool | None = None,
+) -> Tensor:
     """Sum of squared deviations from the mean over ``dim``, divided by N - correction."""
     if unbiased is not None:
         correction = 1 if unbiased else 0
     x = a.data
     if x.dtype.kind not in "fc":
-        raise RuntimeError(f"std and var only support floating point and complex dtypes, got "
-                           f"{x.dtype}")
+        raise RuntimeError(
+            f"std and var only support floating point and complex dtypes, got {x.dtype}"
+        )
     axes = normalize_dims(dim, x.ndim)
     n = _count(x.shape, axes)
     mu = x.mean(axis=axes, keepdims=True)
     d = x - mu
     denom = n - correction
     if denom <= 0:
-        raise RuntimeError(f"var/std: correction={correction} needs more than {correction} "
-                           f"elements along dim, got {n}")
+        raise RuntimeError(
+            f"var/std: correction={correction} needs more than {correction} "
+            f"elements along dim, got {n}"
+        )
     out = (d * d).sum(axis=axes, keepdims=keepdim) / denom
 
     def backward(g, needs):
         return (expand_reduced(g, x.shape, axes, keepdim) * (2 / denom) * d,)
+
     return record(out, (a,), backward, "VarBackward0")
 
 
-def std(a: Tensor, dim=None, *, correction: float = 1, keepdim: bool = False,
-        unbiased: bool | None = None) -> Tensor:
+def std(
+    a: Tensor,
+    dim=None,
+    *,
+    correction: float = 1,
+    keepdim: bool = False,
+    unbiased: bool | None = None,
+) -> Tensor:
     return sqrt(var(a, dim, correction=correction, keepdim=keepdim, unbiased=unbiased))
 
 
@@ -271,6 +310,7 @@ def logsumexp(a: Tensor, dim, keepdim: bool = False) -> Tensor:
 
     def backward(g, needs):
         return (expand_reduced(g, x.shape, axes, keepdim) * xp.exp(x - out_k),)
+
     return record(out, (a,), backward, "LogsumexpBackward0")
 
 
@@ -278,15 +318,15 @@ def norm(a: Tensor, p="fro", dim=None, keepdim: bool = False) -> Tensor:
     """Vector p-norm over ``dim`` (all elements when None): (sum |a|^p)^(1/p); p may be inf."""
     x = a.data
     if x.dtype.kind not in "fc":
-        raise RuntimeError(f"norm: expected a floating point or complex tensor as input, got "
-                           f"{x.dtype}")
+        raise RuntimeError(
+            f"norm: expected a floating point or complex tensor as input, got {x.dtype}"
+        )
     xp = get_xp(x)
     axes = normalize_dims(dim, x.ndim)
     if p == "fro":
         p = 2
     if p in (float("inf"), float("-inf")):
-        return _amaxmin(_abs(a), dim if dim is not None else (), keepdim,
-                        "max" if p > 0 else "min")
+        return _amaxmin(_abs(a), dim if dim is not None else (), keepdim, "max" if p > 0 else "min")
     if p == 0:
         return sum((a != 0).to(a.dtype), dim, keepdim)
     if p == 2:
@@ -296,9 +336,10 @@ def norm(a: Tensor, p="fro", dim=None, keepdim: bool = False) -> Tensor:
             o = expand_reduced(out, x.shape, axes, keepdim)
             safe = xp.where(o == 0, 1, o)
             return (expand_reduced(g, x.shape, axes, keepdim) * x / safe,)
+
         return record(out, (a,), backward, "NormBackward1")
     ax = xp.abs(x)
-    s = (ax ** p).sum(axis=axes, keepdims=keepdim)
+    s = (ax**p).sum(axis=axes, keepdims=keepdim)
     out = s ** (1 / p)
 
     def backward_p(g, needs):
@@ -306,4 +347,5 @@ def norm(a: Tensor, p="fro", dim=None, keepdim: bool = False) -> Tensor:
         safe = xp.where(o == 0, 1, o)
         gx = xp.sign(x) * ax ** (p - 1) / safe ** (p - 1)
         return (expand_reduced(g, x.shape, axes, keepdim) * xp.where(o == 0, 0, gx),)
+
     return record(out, (a,), backward_p, "NormBackward1")

@@ -1,4 +1,5 @@
 """Shape ops: views, transposes, joins and splits; each VJP undoes the rearrangement."""
+
 from __future__ import annotations
 
 import math
@@ -38,12 +39,14 @@ def reshape(a: Tensor, *shape) -> Tensor:
     except ValueError:
         out = None
     if out is None:
-        raise RuntimeError(f"shape '{list(_sizes(shape))}' is invalid for input of size "
-                           f"{x.size}") from None
+        raise RuntimeError(
+            f"shape '{list(_sizes(shape))}' is invalid for input of size {x.size}"
+        ) from None
     in_shape = x.shape
 
     def backward(g, needs):
         return (g.reshape(in_shape),)
+
     return record(out, (a,), backward, "ViewBackward0")
 
 
@@ -58,7 +61,7 @@ def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     e = normalize_dim(end_dim, len(shape), "end_dim")
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
-    return reshape(a, shape[:s] + (math.prod(shape[s:e + 1]),) + shape[e + 1:])
+    return reshape(a, shape[:s] + (math.prod(shape[s : e + 1]),) + shape[e + 1 :])
 
 
 def unflatten(a: Tensor, dim: int, sizes) -> Tensor:
@@ -69,9 +72,11 @@ def unflatten(a: Tensor, dim: int, sizes) -> Tensor:
         known = math.prod(s for s in sizes if s != -1)
         sizes = tuple(shape[d] // known if s == -1 else s for s in sizes)
     if math.prod(sizes) != shape[d]:
-        raise RuntimeError(f"unflatten: provided sizes {list(sizes)} don't multiply up to the "
-                           f"size of dim {dim} ({shape[d]}) in the input tensor")
-    return reshape(a, shape[:d] + sizes + shape[d + 1:])
+        raise RuntimeError(
+            f"unflatten: provided sizes {list(sizes)} don't multiply up to the "
+            f"size of dim {dim} ({shape[d]}) in the input tensor"
+        )
+    return reshape(a, shape[:d] + sizes + shape[d + 1 :])
 
 
 def permute(a: Tensor, *dims) -> Tensor:
@@ -86,6 +91,7 @@ def permute(a: Tensor, *dims) -> Tensor:
 
     def backward(g, needs):
         return (xp.transpose(g, inverse),)
+
     return record(xp.transpose(a.data, dims), (a,), backward, "PermuteBackward0")
 
 
@@ -98,6 +104,7 @@ def transpose(a: Tensor, dim0: int, dim1: int) -> Tensor:
 
     def backward(g, needs):
         return (xp.swapaxes(g, d0, d1),)
+
     return record(xp.swapaxes(a.data, d0, d1), (a,), backward, "TransposeBackward0")
 
 
@@ -127,8 +134,10 @@ def expand(a: Tensor, *sizes) -> Tensor:
     shape = a.data.shape
     lead = len(sizes) - len(shape)
     if lead < 0:
-        raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be greater "
-                           f"or equal to the number of dimensions in the tensor ({len(shape)})")
+        raise RuntimeError(
+            f"expand: the number of sizes provided ({len(sizes)}) must be greater "
+            f"or equal to the number of dimensions in the tensor ({len(shape)})"
+        )
     target = tuple(shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(sizes))
     return broadcast_to(a, target)
 
@@ -139,12 +148,14 @@ def broadcast_to(a: Tensor, shape) -> Tensor:
     try:
         out = xp.broadcast_to(a.data, shape)
     except ValueError:
-        raise RuntimeError(f"broadcast_to: the shape {tuple(a.data.shape)} cannot be expanded to "
-                           f"{shape}") from None
+        raise RuntimeError(
+            f"broadcast_to: the shape {tuple(a.data.shape)} cannot be expanded to {shape}"
+        ) from None
     in_shape = a.data.shape
 
     def backward(g, needs):
         return (unbroadcast(g, in_shape),)
+
     return record(out, (a,), backward, "ExpandBackward0")
 
 
@@ -155,8 +166,9 @@ def repeat(a: Tensor, *repeats) -> Tensor:
     reps = _sizes(repeats)
     shape = a.data.shape
     if len(reps) < len(shape):
-        raise RuntimeError("repeat: number of repeat dims can not be smaller than number of "
-                           "tensor dims")
+        raise RuntimeError(
+            "repeat: number of repeat dims can not be smaller than number of tensor dims"
+        )
     full = (1,) * (len(reps) - len(shape)) + shape
     xp = get_xp(a.data)
     out = xp.tile(a.data.reshape(full), reps)
@@ -167,6 +179,7 @@ def repeat(a: Tensor, *repeats) -> Tensor:
             inter += [r, s]
         summed = g.reshape(inter).sum(axis=tuple(range(0, 2 * len(reps), 2)))
         return (summed.reshape(shape),)
+
     return record(out, (a,), backward, "RepeatBackward0")
 
 
@@ -176,8 +189,10 @@ def _check_joinable(tensors, name: str) -> list:
         raise RuntimeError(f"{name}(): expected a non-empty list of Tensors")
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
-            raise TypeError(f"{name}(): expected Tensor as element {i} in argument 0, but got "
-                            f"{type(t).__name__}")
+            raise TypeError(
+                f"{name}(): expected Tensor as element {i} in argument 0, but got "
+                f"{type(t).__name__}"
+            )
     return tensors
 
 
@@ -199,16 +214,22 @@ def cat(tensors, dim: int = 0) -> Tensor:
     xp = get_xp(ref)
     arrays = [t.data for t in tensors]
     for i, arr in enumerate(arrays):
-        if arr.ndim != ref.ndim or arr.shape[:d] + arr.shape[d + 1:] != ref.shape[:d] + ref.shape[d + 1:]:
-            raise RuntimeError(f"cat(): sizes of tensors must match except in dimension {d}; "
-                               f"tensor 0 has shape {tuple(ref.shape)}, tensor {i} has shape "
-                               f"{tuple(arr.shape)}")
+        if (
+            arr.ndim != ref.ndim
+            or arr.shape[:d] + arr.shape[d + 1 :] != ref.shape[:d] + ref.shape[d + 1 :]
+        ):
+            raise RuntimeError(
+                f"cat(): sizes of tensors must match except in dimension {d}; "
+                f"tensor 0 has shape {tuple(ref.shape)}, tensor {i} has shape "
+                f"{tuple(arr.shape)}"
+            )
     out = xp.concatenate(arrays, axis=d)
     bounds = np.cumsum([arr.shape[d] for arr in arrays])[:-1].tolist()
 
     def backward(g, needs):
         parts = xp.split(g, bounds, axis=d)
         return tuple(p if n else None for p, n in zip(parts, needs))
+
     return record(out, tuple(tensors), backward, "CatBackward0")
 
 
@@ -220,8 +241,10 @@ def stack(tensors, dim: int = 0) -> Tensor:
     shape = tensors[0].data.shape
     for i, t in enumerate(tensors):
         if t.data.shape != shape:
-            raise RuntimeError(f"stack expects each tensor to be equal size, but got "
-                               f"{list(shape)} at entry 0 and {list(t.data.shape)} at entry {i}")
+            raise RuntimeError(
+                f"stack expects each tensor to be equal size, but got "
+                f"{list(shape)} at entry 0 and {list(t.data.shape)} at entry {i}"
+            )
     d = normalize_dim(dim, len(shape) + 1)
     return cat([unsqueeze(t, d) for t in tensors], d)
 
@@ -242,8 +265,10 @@ def split(a: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
     else:
         sizes = list(split_size_or_sections)
         if sum(sizes) != n:
-            raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} "
-                               f"(input tensor's size at dimension {d}), but got split_sizes={sizes}")
+            raise RuntimeError(
+                f"split_with_sizes expects split_sizes to sum exactly to {n} "
+                f"(input tensor's size at dimension {d}), but got split_sizes={sizes}"
+            )
     out, start = [], 0
     for s in sizes:
         out.append(_slice_along(a, d, start, start + s))
@@ -265,12 +290,15 @@ def unbind(a: Tensor, dim: int = 0) -> tuple:
 
 def flip(a: Tensor, dims) -> Tensor:
     xp = get_xp(a.data)
-    axes = tuple(normalize_dim(d, a.data.ndim) for d in ((dims,) if isinstance(dims, int) else dims))
+    axes = tuple(
+        normalize_dim(d, a.data.ndim) for d in ((dims,) if isinstance(dims, int) else dims)
+    )
     if a.data.ndim == 0:  # a 0-d tensor takes dim 0 (or -1) and stays as it is
         axes = ()
 
     def backward(g, needs):
         return (xp.flip(g, axes),)
+
     return record(xp.flip(a.data, axes), (a,), backward, "FlipBackward0")
 
 
@@ -284,12 +312,17 @@ def roll(a: Tensor, shifts, dims=None) -> Tensor:
     shifts_t = (shifts,) if isinstance(shifts, int) else tuple(shifts)
     dims_t = (dims,) if isinstance(dims, int) else tuple(dims)
     if len(shifts_t) != len(dims_t):
-        raise RuntimeError(f"roll: shifts and dims must align, got {len(shifts_t)} shifts and "
-                           f"{len(dims_t)} dims")
+        raise RuntimeError(
+            f"roll: shifts and dims must align, got {len(shifts_t)} shifts and {len(dims_t)} dims"
+        )
     axes = tuple(normalize_dim(d, a.data.ndim) for d in dims_t)
     back = tuple(-s for s in shifts_t)
-    return record(xp.roll(a.data, shifts_t, axes), (a,),
-                  lambda g, needs: (xp.roll(g, back, axes),), "RollBackward0")
+    return record(
+        xp.roll(a.data, shifts_t, axes),
+        (a,),
+        lambda g, needs: (xp.roll(g, back, axes),),
+        "RollBackward0",
+    )
 
 
 def movedim(a: Tensor, source, destination) -> Tensor:
@@ -297,16 +330,24 @@ def movedim(a: Tensor, source, destination) -> Tensor:
     xp = get_xp(a.data)
     n = a.data.ndim
     src = tuple(normalize_dim(d, n) for d in ((source,) if isinstance(source, int) else source))
-    dst = tuple(normalize_dim(d, n) for d in
-                ((destination,) if isinstance(destination, int) else destination))
+    dst = tuple(
+        normalize_dim(d, n)
+        for d in ((destination,) if isinstance(destination, int) else destination)
+    )
     if len(src) != len(dst):
-        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(src)} "
-                           f"dims) should contain the same number of dims as destination "
-                           f"({list(dst)} dims)")
+        raise RuntimeError(
+            f"movedim: Invalid source or destination dims: source ({list(src)} "
+            f"dims) should contain the same number of dims as destination "
+            f"({list(dst)} dims)"
+        )
     if n == 0:  # a 0-d tensor takes dim 0 (or -1) and stays as it is
         src = dst = ()
-    return record(xp.moveaxis(a.data, src, dst), (a,),
-                  lambda g, needs: (xp.moveaxis(g, dst, src),), "MovedimBackward0")
+    return record(
+        xp.moveaxis(a.data, src, dst),
+        (a,),
+        lambda g, needs: (xp.moveaxis(g, dst, src),),
+        "MovedimBackward0",
+    )
 
 
 def narrow(a: Tensor, dim: int, start: int, length: int) -> Tensor:
@@ -314,9 +355,10 @@ def narrow(a: Tensor, dim: int, start: int, length: int) -> Tensor:
     d = normalize_dim(dim, a.data.ndim)
     n = a.data.shape[d]
     begin = start + n if start < 0 else start
-    if not (0 <= begin <= n and 0 <= length and begin + length <= n):
-        raise IndexError(f"narrow: start ({start}) + length ({length}) exceeds dimension size "
-                         f"({n})")
+    if not (0 <= begin <= n and length >= 0 and begin + length <= n):
+        raise IndexError(
+            f"narrow: start ({start}) + length ({length}) exceeds dimension size ({n})"
+        )
     return _slice_along(a, d, begin, begin + length)
 
 

@@ -1,4 +1,5 @@
 """softmax and log_softmax along one dim, computed stably from the max-shifted input."""
+
 from __future__ import annotations
 
 from ..backend import get_xp
@@ -8,8 +9,9 @@ from ._util import normalize_dim
 
 def _dim_or_error(dim, name: str, ndim: int) -> int:
     if dim is None:
-        raise TypeError(f"{name}(): argument 'dim' must be given (PyTorch deprecated the implicit "
-                        "choice)")
+        raise TypeError(
+            f"{name}(): argument 'dim' must be given (PyTorch deprecated the implicit choice)"
+        )
     return normalize_dim(dim, ndim)
 
 
@@ -27,8 +29,10 @@ def softmax(a: Tensor, dim: int | None = None, dtype=None) -> Tensor:
         a = a.to(dtype)
     x = a.data
     if x.dtype.kind not in "fc":
-        raise RuntimeError(f"softmax and log_softmax: expected a floating point tensor, got "
-                           f"{x.dtype} (pass dtype=)")
+        raise RuntimeError(
+            f"softmax and log_softmax: expected a floating point tensor, got "
+            f"{x.dtype} (pass dtype=)"
+        )
     xp = get_xp(x)
     d = _dim_or_error(dim, "softmax", x.ndim) if x.ndim else None
     e = xp.exp(_shifted(x, d, xp))
@@ -36,6 +40,7 @@ def softmax(a: Tensor, dim: int | None = None, dtype=None) -> Tensor:
 
     def backward(g, needs):
         return (out * (g - (g * out).sum(axis=d, keepdims=True)),)
+
     return record(out, (a,), backward, "SoftmaxBackward0")
 
 
@@ -48,8 +53,10 @@ def log_softmax(a: Tensor, dim: int | None = None, dtype=None) -> Tensor:
         a = a.to(dtype)
     x = a.data
     if x.dtype.kind not in "fc":
-        raise RuntimeError(f"softmax and log_softmax: expected a floating point tensor, got "
-                           f"{x.dtype} (pass dtype=)")
+        raise RuntimeError(
+            f"softmax and log_softmax: expected a floating point tensor, got "
+            f"{x.dtype} (pass dtype=)"
+        )
     xp = get_xp(x)
     d = _dim_or_error(dim, "log_softmax", x.ndim) if x.ndim else None
     z = _shifted(x, d, xp)
@@ -57,4 +64,5 @@ def log_softmax(a: Tensor, dim: int | None = None, dtype=None) -> Tensor:
 
     def backward(g, needs):
         return (g - xp.exp(out) * g.sum(axis=d, keepdims=True),)
+
     return record(out, (a,), backward, "LogSoftmaxBackward0")

@@ -8,10 +8,11 @@ Float-valued ops give integer and bool inputs the default float dtype, as PyTorc
 Below the table: the ops whose dtype rules differ (``abs``, ``sign``, ``square``) and the
 rounding ops, whose gradient is zero.
 """
+
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -23,16 +24,19 @@ _LN2, _LN10 = math.log(2), math.log(10)
 _TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
 
 
-def _unary(name: str, forward: Callable, backward: Callable, grad_fn: str,
-           doc: str) -> Callable[[Tensor], Tensor]:
+def _unary(
+    name: str, forward: Callable, backward: Callable, grad_fn: str, doc: str
+) -> Callable[[Tensor], Tensor]:
     """The op ``name``: ``forward(xp, x)``, with VJP ``backward(xp, g, x, y)``, of ``a`` made
     floating."""
+
     def op(a: Tensor) -> Tensor:
         a = floating(a)
         x = a.data
         xp = get_xp(x)
         y = forward(xp, x)
         return record(y, (a,), lambda g, needs: (backward(xp, g, x, y),), grad_fn)
+
     op.__name__ = op.__qualname__ = name
     op.__doc__ = doc
     return op
@@ -54,47 +58,139 @@ def erf_array(x):
 
 
 # name, forward f(x), backward g * f'(x) from (g, x, y), grad_fn name, docstring
-exp = _unary("exp", lambda xp, x: xp.exp(x), lambda xp, g, x, y: g * y,
-             "ExpBackward0", "e ** a; derivative e ** a (the output).")
-exp2 = _unary("exp2", lambda xp, x: xp.exp2(x), lambda xp, g, x, y: g * (y * _LN2),
-              "Exp2Backward0", "2 ** a; derivative ln(2) * 2 ** a.")
-expm1 = _unary("expm1", lambda xp, x: xp.expm1(x), lambda xp, g, x, y: g * (y + 1),
-               "Expm1Backward0", "e ** a - 1, exact for small a; derivative e ** a.")
-log = _unary("log", lambda xp, x: xp.log(x), lambda xp, g, x, y: g / x,
-             "LogBackward0", "The natural logarithm; derivative 1 / a.")
-log2 = _unary("log2", lambda xp, x: xp.log2(x), lambda xp, g, x, y: g * (1 / (x * _LN2)),
-              "Log2Backward0", "The base-2 logarithm; derivative 1 / (a ln 2).")
-log10 = _unary("log10", lambda xp, x: xp.log10(x), lambda xp, g, x, y: g * (1 / (x * _LN10)),
-               "Log10Backward0", "The base-10 logarithm; derivative 1 / (a ln 10).")
-log1p = _unary("log1p", lambda xp, x: xp.log1p(x), lambda xp, g, x, y: g / (1 + x),
-               "Log1PBackward0", "log(1 + a), exact for small a; derivative 1 / (1 + a).")
-sqrt = _unary("sqrt", lambda xp, x: xp.sqrt(x), lambda xp, g, x, y: g / (2 * y),
-              "SqrtBackward0", "The square root; derivative 1 / (2 sqrt(a)).")
-rsqrt = _unary("rsqrt", lambda xp, x: 1 / xp.sqrt(x), lambda xp, g, x, y: -0.5 * g * y * y * y,
-               "RsqrtBackward0", "1 / sqrt(a); derivative -0.5 * a ** -1.5 = -0.5 * out ** 3.")
-reciprocal = _unary("reciprocal", lambda xp, x: 1 / x, lambda xp, g, x, y: g * (-y * y),
-                    "ReciprocalBackward0", "1 / a; derivative -1 / a ** 2 = -out ** 2.")
-sin = _unary("sin", lambda xp, x: xp.sin(x), lambda xp, g, x, y: g * xp.cos(x),
-             "SinBackward0", "The sine; derivative cos(a).")
-cos = _unary("cos", lambda xp, x: xp.cos(x), lambda xp, g, x, y: -g * xp.sin(x),
-             "CosBackward0", "The cosine; derivative -sin(a).")
-tan = _unary("tan", lambda xp, x: xp.tan(x), lambda xp, g, x, y: g * (1 + y * y),
-             "TanBackward0", "The tangent; derivative 1 + tan(a) ** 2.")
-asin = _unary("asin", lambda xp, x: xp.arcsin(x),
-              lambda xp, g, x, y: g * (1 / xp.sqrt(1 - x * x)),
-              "AsinBackward0", "arcsin(a) for |a| <= 1; derivative 1 / sqrt(1 - a ** 2).")
-acos = _unary("acos", lambda xp, x: xp.arccos(x),
-              lambda xp, g, x, y: g * (-1 / xp.sqrt(1 - x * x)),
-              "AcosBackward0", "arccos(a) for |a| <= 1; derivative -1 / sqrt(1 - a ** 2).")
-atan = _unary("atan", lambda xp, x: xp.arctan(x), lambda xp, g, x, y: g * (1 / (1 + x * x)),
-              "AtanBackward0", "arctan(a); derivative 1 / (1 + a ** 2).")
-sinh = _unary("sinh", lambda xp, x: xp.sinh(x), lambda xp, g, x, y: g * xp.cosh(x),
-              "SinhBackward0", "The hyperbolic sine; derivative cosh(a).")
-cosh = _unary("cosh", lambda xp, x: xp.cosh(x), lambda xp, g, x, y: g * xp.sinh(x),
-              "CoshBackward0", "The hyperbolic cosine; derivative sinh(a).")
-erf = _unary("erf", lambda xp, x: erf_array(x),
-             lambda xp, g, x, y: g * (_TWO_OVER_SQRT_PI * xp.exp(-x * x)),
-             "ErfBackward0", "The error function; derivative 2 / sqrt(pi) * exp(-a ** 2).")
+exp = _unary(
+    "exp",
+    lambda xp, x: xp.exp(x),
+    lambda xp, g, x, y: g * y,
+    "ExpBackward0",
+    "e ** a; derivative e ** a (the output).",
+)
+exp2 = _unary(
+    "exp2",
+    lambda xp, x: xp.exp2(x),
+    lambda xp, g, x, y: g * (y * _LN2),
+    "Exp2Backward0",
+    "2 ** a; derivative ln(2) * 2 ** a.",
+)
+expm1 = _unary(
+    "expm1",
+    lambda xp, x: xp.expm1(x),
+    lambda xp, g, x, y: g * (y + 1),
+    "Expm1Backward0",
+    "e ** a - 1, exact for small a; derivative e ** a.",
+)
+log = _unary(
+    "log",
+    lambda xp, x: xp.log(x),
+    lambda xp, g, x, y: g / x,
+    "LogBackward0",
+    "The natural logarithm; derivative 1 / a.",
+)
+log2 = _unary(
+    "log2",
+    lambda xp, x: xp.log2(x),
+    lambda xp, g, x, y: g * (1 / (x * _LN2)),
+    "Log2Backward0",
+    "The base-2 logarithm; derivative 1 / (a ln 2).",
+)
+log10 = _unary(
+    "log10",
+    lambda xp, x: xp.log10(x),
+    lambda xp, g, x, y: g * (1 / (x * _LN10)),
+    "Log10Backward0",
+    "The base-10 logarithm; derivative 1 / (a ln 10).",
+)
+log1p = _unary(
+    "log1p",
+    lambda xp, x: xp.log1p(x),
+    lambda xp, g, x, y: g / (1 + x),
+    "Log1PBackward0",
+    "log(1 + a), exact for small a; derivative 1 / (1 + a).",
+)
+sqrt = _unary(
+    "sqrt",
+    lambda xp, x: xp.sqrt(x),
+    lambda xp, g, x, y: g / (2 * y),
+    "SqrtBackward0",
+    "The square root; derivative 1 / (2 sqrt(a)).",
+)
+rsqrt = _unary(
+    "rsqrt",
+    lambda xp, x: 1 / xp.sqrt(x),
+    lambda xp, g, x, y: -0.5 * g * y * y * y,
+    "RsqrtBackward0",
+    "1 / sqrt(a); derivative -0.5 * a ** -1.5 = -0.5 * out ** 3.",
+)
+reciprocal = _unary(
+    "reciprocal",
+    lambda xp, x: 1 / x,
+    lambda xp, g, x, y: g * (-y * y),
+    "ReciprocalBackward0",
+    "1 / a; derivative -1 / a ** 2 = -out ** 2.",
+)
+sin = _unary(
+    "sin",
+    lambda xp, x: xp.sin(x),
+    lambda xp, g, x, y: g * xp.cos(x),
+    "SinBackward0",
+    "The sine; derivative cos(a).",
+)
+cos = _unary(
+    "cos",
+    lambda xp, x: xp.cos(x),
+    lambda xp, g, x, y: -g * xp.sin(x),
+    "CosBackward0",
+    "The cosine; derivative -sin(a).",
+)
+tan = _unary(
+    "tan",
+    lambda xp, x: xp.tan(x),
+    lambda xp, g, x, y: g * (1 + y * y),
+    "TanBackward0",
+    "The tangent; derivative 1 + tan(a) ** 2.",
+)
+asin = _unary(
+    "asin",
+    lambda xp, x: xp.arcsin(x),
+    lambda xp, g, x, y: g * (1 / xp.sqrt(1 - x * x)),
+    "AsinBackward0",
+    "arcsin(a) for |a| <= 1; derivative 1 / sqrt(1 - a ** 2).",
+)
+acos = _unary(
+    "acos",
+    lambda xp, x: xp.arccos(x),
+    lambda xp, g, x, y: g * (-1 / xp.sqrt(1 - x * x)),
+    "AcosBackward0",
+    "arccos(a) for |a| <= 1; derivative -1 / sqrt(1 - a ** 2).",
+)
+atan = _unary(
+    "atan",
+    lambda xp, x: xp.arctan(x),
+    lambda xp, g, x, y: g * (1 / (1 + x * x)),
+    "AtanBackward0",
+    "arctan(a); derivative 1 / (1 + a ** 2).",
+)
+sinh = _unary(
+    "sinh",
+    lambda xp, x: xp.sinh(x),
+    lambda xp, g, x, y: g * xp.cosh(x),
+    "SinhBackward0",
+    "The hyperbolic sine; derivative cosh(a).",
+)
+cosh = _unary(
+    "cosh",
+    lambda xp, x: xp.cosh(x),
+    lambda xp, g, x, y: g * xp.sinh(x),
+    "CoshBackward0",
+    "The hyperbolic cosine; derivative sinh(a).",
+)
+erf = _unary(
+    "erf",
+    lambda xp, x: erf_array(x),
+    lambda xp, g, x, y: g * (_TWO_OVER_SQRT_PI * xp.exp(-x * x)),
+    "ErfBackward0",
+    "The error function; derivative 2 / sqrt(pi) * exp(-a ** 2).",
+)
 
 
 def abs(a: Tensor) -> Tensor:  # noqa: A001 - PyTorch's name
@@ -124,13 +220,19 @@ def square(a: Tensor) -> Tensor:
 def _rounding(name: str, forward: Callable, doc: str) -> Callable[[Tensor], Tensor]:
     """A rounding op: piecewise constant, so its gradient is zero; integers pass through
     unchanged and bools are refused, as in PyTorch."""
+
     def op(a: Tensor) -> Tensor:
         no_bools(a.data.dtype, name)
         x = a.data
         if x.dtype.kind in "iu":
             return Tensor._make(x.copy())
-        return record(forward(get_xp(x), x), (a,), lambda g, needs: (get_xp(g).zeros_like(g),),
-                      name.capitalize() + "Backward0")
+        return record(
+            forward(get_xp(x), x),
+            (a,),
+            lambda g, needs: (get_xp(g).zeros_like(g),),
+            name.capitalize() + "Backward0",
+        )
+
     op.__name__ = op.__qualname__ = name
     op.__doc__ = doc
     return op
@@ -139,5 +241,8 @@ def _rounding(name: str, forward: Callable, doc: str) -> Callable[[Tensor], Tens
 floor = _rounding("floor", lambda xp, x: xp.floor(x), "Rounds down; its gradient is zero.")
 ceil = _rounding("ceil", lambda xp, x: xp.ceil(x), "Rounds up; its gradient is zero.")
 trunc = _rounding("trunc", lambda xp, x: xp.trunc(x), "Rounds toward zero; its gradient is zero.")
-round = _rounding("round", lambda xp, x: xp.round(x),  # noqa: A001 - PyTorch's name
-                  "Rounds half to even, as PyTorch; its gradient is zero.")
+round = _rounding(  # noqa: A001 - PyTorch's name
+    "round",
+    lambda xp, x: xp.round(x),
+    "Rounds half to even, as PyTorch; its gradient is zero.",
+)

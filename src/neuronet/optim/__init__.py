@@ -1,4 +1,5 @@
 """Optimisers and learning-rate schedules with PyTorch's API and exact update rules."""
+
 from . import lr_scheduler
 from .adagrad import Adagrad
 from .adam import Adam, AdamW

@@ -1,4 +1,5 @@
 """AdaGrad: per-parameter learning rates from the accumulated squared gradients."""
+
 from __future__ import annotations
 
 from ..backend import get_xp
@@ -21,14 +22,35 @@ class Adagrad(Optimizer):
         theta = theta - clr * g / (sqrt(sum) + eps)      (eps outside the square root)
     """
 
-    def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
-                 initial_accumulator_value: float = 0.0, eps: float = 1e-10, *,
-                 maximize: bool = False) -> None:
-        check_non_negative(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay, eps=eps,
-                           initial_accumulator_value=initial_accumulator_value)
-        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
-                                      initial_accumulator_value=initial_accumulator_value,
-                                      eps=eps, maximize=maximize))
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-2,
+        lr_decay: float = 0.0,
+        weight_decay: float = 0.0,
+        initial_accumulator_value: float = 0.0,
+        eps: float = 1e-10,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        check_non_negative(
+            lr=lr,
+            lr_decay=lr_decay,
+            weight_decay=weight_decay,
+            eps=eps,
+            initial_accumulator_value=initial_accumulator_value,
+        )
+        super().__init__(
+            params,
+            dict(
+                lr=lr,
+                lr_decay=lr_decay,
+                weight_decay=weight_decay,
+                initial_accumulator_value=initial_accumulator_value,
+                eps=eps,
+                maximize=maximize,
+            ),
+        )
         for group in self.param_groups:
             for p in group["params"]:
                 self._init_state(p, group)
@@ -63,8 +85,8 @@ class Adagrad(Optimizer):
 def _adagrad_step(g, clr: float, eps: float, param, acc, work) -> None:
     """One AdaGrad update in place (``work``: a scratch array)::
 
-        sum = sum + g * g
-        theta = theta - clr * g / (sqrt(sum) + eps)
+    sum = sum + g * g
+    theta = theta - clr * g / (sqrt(sum) + eps)
     """
     xp = get_xp(g)
     xp.multiply(g, g, out=work)

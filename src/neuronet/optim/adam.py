@@ -1,4 +1,5 @@
 """Adam and AdamW: bias-corrected first and second moment estimates."""
+
 from __future__ import annotations
 
 import math
@@ -23,15 +24,32 @@ class Adam(Optimizer):
 
     _decoupled = False
 
-    def __init__(self, params, lr: float = 1e-3, betas: tuple = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0.0, amsgrad: bool = False, *, maximize: bool = False) -> None:
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        betas: tuple = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
         check_non_negative(lr=lr, eps=eps, weight_decay=weight_decay)
         for i, b in enumerate(betas):
             if not 0.0 <= b < 1.0:
                 raise ValueError(f"Invalid beta parameter at index {i}: {b} (expected in [0, 1))")
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
-                                      weight_decay=weight_decay, amsgrad=amsgrad,
-                                      maximize=maximize))
+        super().__init__(
+            params,
+            dict(
+                lr=lr,
+                betas=tuple(betas),
+                eps=eps,
+                weight_decay=weight_decay,
+                amsgrad=amsgrad,
+                maximize=maximize,
+            ),
+        )
 
     def _update_group(self, group) -> None:
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
@@ -40,8 +58,9 @@ class Adam(Optimizer):
             if p.grad is None:
                 continue
             g = self._grad(p, group["maximize"])
-            state = self._state(p, "exp_avg", "exp_avg_sq", *(["max_exp_avg_sq"] if amsgrad
-                                                              else []))
+            state = self._state(
+                p, "exp_avg", "exp_avg_sq", *(["max_exp_avg_sq"] if amsgrad else [])
+            )
             state["step"] += 1
             t = state["step"]
             if wd:
@@ -50,17 +69,39 @@ class Adam(Optimizer):
                 else:
                     g = g + wd * p.data
             m, v = state["exp_avg"].data, state["exp_avg_sq"].data
-            args = (g, 1 - beta1, beta2, 1 - beta2, lr / (1 - beta1 ** t),
-                    math.sqrt(1 - beta2 ** t), eps, p.data, m, v, self._buffer(p))
+            args = (
+                g,
+                1 - beta1,
+                beta2,
+                1 - beta2,
+                lr / (1 - beta1**t),
+                math.sqrt(1 - beta2**t),
+                eps,
+                p.data,
+                m,
+                v,
+                self._buffer(p),
+            )
             if amsgrad:  # (no fused kernel keeps the running maximum)
                 _adam_step(*args, v_max=state["max_exp_avg_sq"].data)  # (the reference path)
             else:
                 adam_step(*args)
 
 
-def _adam_step(g, one_minus_beta1: float, beta2: float, one_minus_beta2: float,
-               step_size: float, bias2_sqrt: float, eps: float, param, m, v, work,
-               v_max=None) -> None:
+def _adam_step(
+    g,
+    one_minus_beta1: float,
+    beta2: float,
+    one_minus_beta2: float,
+    step_size: float,
+    bias2_sqrt: float,
+    eps: float,
+    param,
+    m,
+    v,
+    work,
+    v_max=None,
+) -> None:
     """One Adam update in place, from g and the moments m, v (``work``: a scratch array)::
 
         m = m + (1 - beta1) * (g - m)
@@ -98,6 +139,15 @@ class AdamW(Adam):
 
     _decoupled = True
 
-    def __init__(self, params, lr: float = 1e-3, betas: tuple = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False) -> None:
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        betas: tuple = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)

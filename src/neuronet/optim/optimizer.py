@@ -1,7 +1,9 @@
 """``Optimizer``: parameter groups, per-parameter state, stepping and state_dict."""
+
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from collections.abc import Callable
+from typing import Any
 
 from ..autograd.grad_mode import _enabled as _grad_enabled
 from ..autograd.grad_mode import enable_grad
@@ -23,8 +25,10 @@ class Optimizer:
         self._step_count = 0
         self._scratch: dict[int, tuple] = {}  # id(param) -> (its array, a work array)
         if isinstance(params, Tensor):
-            raise TypeError("params argument given to the optimizer should be an iterable of "
-                            "Tensors or dicts, but got a Tensor")
+            raise TypeError(
+                "params argument given to the optimizer should be an iterable of "
+                "Tensors or dicts, but got a Tensor"
+            )
         groups = list(params)
         if not groups:
             raise ValueError("optimizer got an empty parameter list")
@@ -40,8 +44,10 @@ class Optimizer:
         group["params"] = [params] if isinstance(params, Tensor) else list(params)
         for p in group["params"]:
             if not isinstance(p, Tensor):
-                raise TypeError(f"optimizer can only optimize Tensors, but one of the params is "
-                                f"{type(p).__name__}")
+                raise TypeError(
+                    f"optimizer can only optimize Tensors, but one of the params is "
+                    f"{type(p).__name__}"
+                )
             if not p.is_leaf:
                 raise ValueError("can't optimize a non-leaf Tensor")
         for key, value in self.defaults.items():
@@ -106,8 +112,9 @@ class Optimizer:
         assert p.grad is not None  # (called for the parameters that have a gradient)
         g = p.grad.data
         if g.dtype != p.data.dtype:
-            raise TypeError(f"a gradient of dtype {g.dtype} for a parameter of dtype "
-                            f"{p.data.dtype}")
+            raise TypeError(
+                f"a gradient of dtype {g.dtype} for a parameter of dtype {p.data.dtype}"
+            )
         return -g if maximize else g
 
     # ----------------------------------------------------------------- state
@@ -126,21 +133,27 @@ class Optimizer:
         for group in self.param_groups:
             for p in group["params"]:
                 if p in self.state:
-                    state[index[id(p)]] = {k: (Tensor._make(v.data.copy()) if isinstance(v, Tensor)
-                                               else v) for k, v in self.state[p].items()}
+                    state[index[id(p)]] = {
+                        k: (Tensor._make(v.data.copy()) if isinstance(v, Tensor) else v)
+                        for k, v in self.state[p].items()
+                    }
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore options and state saved by ``state_dict`` (parameters matched by position)."""
         groups = state_dict["param_groups"]
         if len(groups) != len(self.param_groups):
-            raise ValueError(f"loaded state dict has {len(groups)} parameter groups, this "
-                             f"optimizer has {len(self.param_groups)}")
+            raise ValueError(
+                f"loaded state dict has {len(groups)} parameter groups, this "
+                f"optimizer has {len(self.param_groups)}"
+            )
         params: list[tuple[int, Tensor]] = []
         for saved, own in zip(groups, self.param_groups):
             if len(saved["params"]) != len(own["params"]):
-                raise ValueError("loaded state dict contains a parameter group that doesn't "
-                                 "match the size of optimizer's group")
+                raise ValueError(
+                    "loaded state dict contains a parameter group that doesn't "
+                    "match the size of optimizer's group"
+                )
             params.extend(zip(saved["params"], own["params"]))
         by_index = dict(params)
         self.state = {}
@@ -150,8 +163,10 @@ class Optimizer:
             for name, v in values.items():
                 if isinstance(v, Tensor):
                     if v.shape != p.shape and v.ndim > 0:
-                        raise ValueError(f"state '{name}' of parameter {key} has shape "
-                                         f"{tuple(v.shape)}, the parameter has {tuple(p.shape)}")
+                        raise ValueError(
+                            f"state '{name}' of parameter {key} has shape "
+                            f"{tuple(v.shape)}, the parameter has {tuple(p.shape)}"
+                        )
                     v = Tensor._make(to_device(v.data, p.device).astype(p.dtype, copy=True))
                 restored[name] = v
             self.state[p] = restored
@@ -174,5 +189,3 @@ def check_non_negative(**values: float) -> None:
     for name, v in values.items():
         if not v >= 0.0:
             raise ValueError(f"Invalid {name} value: {v} (expected >= 0)")
-
-

@@ -1,4 +1,5 @@
 """RMSprop: gradients scaled by a running root-mean-square of their history."""
+
 from __future__ import annotations
 
 from .optimizer import Optimizer, check_non_negative
@@ -20,13 +21,33 @@ class RMSprop(Optimizer):
         else:         theta = theta - lr * g / avg
     """
 
-    def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
-                 weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False, *,
-                 maximize: bool = False) -> None:
-        check_non_negative(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
-                           momentum=momentum)
-        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
-                                      momentum=momentum, centered=centered, maximize=maximize))
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum: float = 0.0,
+        centered: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        check_non_negative(
+            lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum
+        )
+        super().__init__(
+            params,
+            dict(
+                lr=lr,
+                alpha=alpha,
+                eps=eps,
+                weight_decay=weight_decay,
+                momentum=momentum,
+                centered=centered,
+                maximize=maximize,
+            ),
+        )
 
     def _update_group(self, group) -> None:
         lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
@@ -36,8 +57,12 @@ class RMSprop(Optimizer):
                 continue
             g = self._grad(p, group["maximize"])
             xp = p.xp
-            state = self._state(p, "square_avg", *(["momentum_buffer"] if mu > 0 else []),
-                                *(["grad_avg"] if centered else []))
+            state = self._state(
+                p,
+                "square_avg",
+                *(["momentum_buffer"] if mu > 0 else []),
+                *(["grad_avg"] if centered else []),
+            )
             state["step"] += 1
             if wd:
                 g = g + wd * p.data

@@ -5,6 +5,7 @@
 scorer (``ner_scorer.py``). ``run.py`` trains any of them into a run folder. A new task is one
 module with a ``Task`` subclass, and one entry below.
 """
+
 from __future__ import annotations
 
 from ..training.config import ConfigError

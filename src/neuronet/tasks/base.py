@@ -4,13 +4,15 @@ The run driver (``neuronet.tasks.run``) does what every task shares — the run 
 optimizer, the schedule, the ``Trainer`` loop, ``summary.json`` — and asks the task for the rest
 through the hooks of ``Task``.
 """
+
 from __future__ import annotations
 
 import copy
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Generic, Mapping, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from ..nn import Module
 from ..training.callbacks import Callback
@@ -88,8 +90,9 @@ class Task(ABC, Generic[ConfigT]):
         """One row of the per-epoch table, from the Trainer's epoch ``logs``."""
 
     @abstractmethod
-    def finish(self, cfg: ConfigT, setup: Setup, trainer: Trainer, folder: Path,
-               report: Report) -> dict:
+    def finish(
+        self, cfg: ConfigT, setup: Setup, trainer: Trainer, folder: Path, report: Report
+    ) -> dict:
         """After the last epoch: score the model, ``report`` the scores and return them as
         summary.json's ``figures``."""
 
@@ -99,8 +102,9 @@ class Task(ABC, Generic[ConfigT]):
         ``checkpoint`` ('best' or 'last')."""
 
     @abstractmethod
-    def predict(self, cfg: ConfigT, folder: Path, file: str | None, text: str | None,
-                report: Report) -> None:
+    def predict(
+        self, cfg: ConfigT, folder: Path, file: str | None, text: str | None, report: Report
+    ) -> None:
         """``neuronet predict``: ``report`` one line per prediction of the run in ``folder``
         for the inputs in ``file`` or ``text`` (a ``ConfigError`` when the task's input is
         missing)."""

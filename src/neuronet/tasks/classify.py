@@ -1,10 +1,11 @@
 """Image classification (``--task classify``): an MLP on MNIST or Fashion-MNIST, trained with
 cross-entropy, validated on held-out training images and scored on the test set."""
+
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -40,13 +41,21 @@ def load_arrays(cfg: TrainConfig, train: bool) -> tuple[np.ndarray, np.ndarray, 
 
 
 def build_model(cfg: TrainConfig, in_features: int, classes: int) -> MLP:
-    return MLP(in_features, tuple(cfg.hidden), classes, cfg.activation, cfg.batch_norm,
-               cfg.dropout, cfg.init, cfg.pieces)
+    return MLP(
+        in_features,
+        tuple(cfg.hidden),
+        classes,
+        cfg.activation,
+        cfg.batch_norm,
+        cfg.dropout,
+        cfg.init,
+        cfg.pieces,
+    )
 
 
 def _loaders(cfg: TrainConfig, x: np.ndarray, y: np.ndarray):
     order = numpy_generator().permutation(len(x))
-    val_idx, train_idx = order[:cfg.val_size], order[cfg.val_size:]
+    val_idx, train_idx = order[: cfg.val_size], order[cfg.val_size :]
     train = TensorDataset(Tensor._make(x[train_idx]), Tensor._make(y[train_idx]))
     train_loader = DataLoader(train, batch_size=cfg.batch_size, shuffle=True)
     val_loader = None
@@ -56,13 +65,15 @@ def _loaders(cfg: TrainConfig, x: np.ndarray, y: np.ndarray):
     return train_loader, val_loader
 
 
-def evaluate_model(cfg: TrainConfig, model, loss_fn: Callable,
-                   with_confusion: bool = False) -> dict:
+def evaluate_model(
+    cfg: TrainConfig, model, loss_fn: Callable, with_confusion: bool = False
+) -> dict:
     """Loss and accuracy on the test split (and the confusion matrix and class names)."""
     x, y, classes = load_arrays(cfg, train=False)
     loader = DataLoader(TensorDataset(Tensor._make(x), Tensor._make(y)), batch_size=1000)
-    trainer = Trainer(model, loss_fn, optimizer=None,
-                      device=None if cfg.device == "cpu" else cfg.device)
+    trainer = Trainer(
+        model, loss_fn, optimizer=None, device=None if cfg.device == "cpu" else cfg.device
+    )
     result = trainer.evaluate(loader)
     if with_confusion:
         predicted = trainer.predict(loader).argmax(axis=1)
@@ -97,11 +108,13 @@ def read_images(path: Path) -> np.ndarray:
         if cols == 785:
             arr = read_label_csv(path)[0]
         elif cols == 784:
-            arr = np.loadtxt(path, delimiter=",", ndmin=2,
-                             skiprows=0 if text[0][:1].isdigit() else 1)
+            arr = np.loadtxt(
+                path, delimiter=",", ndmin=2, skiprows=0 if text[0][:1].isdigit() else 1
+            )
         else:
-            raise DataFormatError(f"{path}: expected 784 pixel columns (or a label and 784), got "
-                                  f"{cols}")
+            raise DataFormatError(
+                f"{path}: expected 784 pixel columns (or a label and 784), got {cols}"
+            )
     else:
         arr = read_idx(path)
     arr = np.asarray(arr, dtype=np.float32)
@@ -110,8 +123,10 @@ def read_images(path: Path) -> np.ndarray:
     if arr.ndim == 1:
         arr = arr[None]
     if arr.ndim != 2 or arr.shape[1] != 784:
-        raise DataFormatError(f"{path}: expected 28x28 images (or rows of 784 pixels), got an "
-                              f"array of shape {arr.shape}")
+        raise DataFormatError(
+            f"{path}: expected 28x28 images (or rows of 784 pixels), got an "
+            f"array of shape {arr.shape}"
+        )
     return arr / 255 if arr.max(initial=0) > 1 else arr
 
 
@@ -121,8 +136,9 @@ class Classify(Task[ClassifyConfig]):
 
     name = "classify"
     config_class = ClassifyConfig
-    header = (f"{'epoch':>5} {'loss':>8} {'acc':>7} {'val_loss':>9} {'val_acc':>8} {'lr':>9} "
-              f"{'time':>6}")
+    header = (
+        f"{'epoch':>5} {'loss':>8} {'acc':>7} {'val_loss':>9} {'val_acc':>8} {'lr':>9} {'time':>6}"
+    )
 
     def name_prefix(self, cfg: ClassifyConfig) -> str:
         return cfg.dataset
@@ -131,12 +147,12 @@ class Classify(Task[ClassifyConfig]):
         manual_seed(cfg.seed)
         x, y, classes = load_arrays(cfg, train=True)
         if cfg.val_size >= len(x):
-            raise ConfigError(f"val_size: expected fewer than {len(x)} samples, got "
-                              f"{cfg.val_size}")
+            raise ConfigError(f"val_size: expected fewer than {len(x)} samples, got {cfg.val_size}")
         train_loader, val_loader = _loaders(cfg, x, y)
         model = build_model(cfg, x.shape[1], len(classes)).to(cfg.device)
-        callbacks: list[Callback] = [EarlyStopping("val_accuracy", cfg.early_stopping, "max")] \
-            if cfg.early_stopping else []
+        callbacks: list[Callback] = (
+            [EarlyStopping("val_accuracy", cfg.early_stopping, "max")] if cfg.early_stopping else []
+        )
         return Setup(model, train_loader, cross_entropy, val_loader, callbacks=callbacks)
 
     def headline(self, cfg: ClassifyConfig, setup: Setup, folder: Path) -> str:
@@ -145,27 +161,36 @@ class Classify(Task[ClassifyConfig]):
 
     def row(self, logs: dict) -> str:
         nan = float("nan")
-        return (f"{logs['epoch']:>5} {logs['loss']:>8.4f} {logs.get('accuracy', nan):>7.4f} "
-                f"{logs.get('val_loss', nan):>9.4f} {logs.get('val_accuracy', nan):>8.4f} "
-                f"{logs['lr']:>9.2e} {logs['seconds']:>5.1f}s")
+        return (
+            f"{logs['epoch']:>5} {logs['loss']:>8.4f} {logs.get('accuracy', nan):>7.4f} "
+            f"{logs.get('val_loss', nan):>9.4f} {logs.get('val_accuracy', nan):>8.4f} "
+            f"{logs['lr']:>9.2e} {logs['seconds']:>5.1f}s"
+        )
 
-    def finish(self, cfg: ClassifyConfig, setup: Setup, trainer: Trainer, folder: Path,
-               report: Report) -> dict:
+    def finish(
+        self, cfg: ClassifyConfig, setup: Setup, trainer: Trainer, folder: Path, report: Report
+    ) -> dict:
         test = evaluate_model(cfg, setup.model, setup.loss_fn)
         report(f"test: loss {test['loss']:.4f}  accuracy {test['accuracy']:.4f}")
-        return {"test_loss": test["loss"], "test_accuracy": test["accuracy"],
-                "best_val_accuracy": trainer.best}
+        return {
+            "test_loss": test["loss"],
+            "test_accuracy": test["accuracy"],
+            "best_val_accuracy": trainer.best,
+        }
 
     def evaluate(self, cfg: ClassifyConfig, folder: Path, checkpoint: str, report: Report) -> None:
-        result = evaluate_model(cfg, load_model(cfg, folder, checkpoint), cross_entropy,
-                                with_confusion=True)
-        report(f"{cfg.dataset} test set: loss {result['loss']:.4f}  accuracy "
-               f"{result['accuracy']:.4f}")
+        result = evaluate_model(
+            cfg, load_model(cfg, folder, checkpoint), cross_entropy, with_confusion=True
+        )
+        report(
+            f"{cfg.dataset} test set: loss {result['loss']:.4f}  accuracy {result['accuracy']:.4f}"
+        )
         report("confusion matrix (rows: true class, columns: predicted):")
         report(format_confusion(result["confusion"], result["classes"]))
 
-    def predict(self, cfg: ClassifyConfig, folder: Path, file: str | None, text: str | None,
-                report: Report) -> None:
+    def predict(
+        self, cfg: ClassifyConfig, folder: Path, file: str | None, text: str | None, report: Report
+    ) -> None:
         model = load_model(cfg, folder)
         if not file:
             raise ConfigError("predict: an image run needs a FILE of images")

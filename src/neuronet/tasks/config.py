@@ -4,12 +4,14 @@ defaults of the named task, then the given values.
 A setting that only other tasks have is accepted and has no effect, as it always had (an image
 run's ``--window``; an older run's config.json, which listed every task's settings).
 """
+
 from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from ..training.config import ConfigError, TrainConfig, read_toml
 from . import DEFAULT_TASK, TASKS, get_task
@@ -36,8 +38,7 @@ def make_config(values: Mapping[str, Any], source: str = "config") -> TrainConfi
     return _set(get_task(values.get("task", DEFAULT_TASK)).config(), values, source)
 
 
-def config_from_toml(path: str | Path, overrides: Mapping[str, Any] | None = None
-                     ) -> TrainConfig:
+def config_from_toml(path: str | Path, overrides: Mapping[str, Any] | None = None) -> TrainConfig:
     """The config a TOML file describes, then ``overrides`` (the command line: its task, if
     it names one, replaces the file's)."""
     values, overrides = read_toml(path), dict(overrides or {})

@@ -4,13 +4,14 @@ settings, and the part of training, evaluating and predicting that does not depe
 Besides the usual files, an NER run folder holds ``vocab.txt`` (one word per line, the id is
 the line number), which ``evaluate`` and ``predict`` need to turn text into windows.
 """
+
 from __future__ import annotations
 
 import re
 from abc import abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -45,12 +46,14 @@ class NerConfig(TrainConfig):
     dataset: str = "conll2003"
     batch_norm: bool = False
     val_size: int = 0
-    window: int = field(default=2, metadata={"help": "NER: words on each side of the centre "
-                                                     "word"})
-    entity: str = field(default="LOC", metadata={"help": "ner-scorer: the entity type to "
-                                                         "detect (LOC, PER, ORG, MISC)"})
-    casing_dim: int = field(default=4, metadata={"help": "ner-window: size of the casing "
-                                                         "embedding (0: none)"})
+    window: int = field(default=2, metadata={"help": "NER: words on each side of the centre word"})
+    entity: str = field(
+        default="LOC",
+        metadata={"help": "ner-scorer: the entity type to detect (LOC, PER, ORG, MISC)"},
+    )
+    casing_dim: int = field(
+        default=4, metadata={"help": "ner-window: size of the casing embedding (0: none)"}
+    )
 
     def datasets(self) -> Sequence[str]:
         return ["conll2003"]
@@ -102,8 +105,12 @@ def model_outputs(model: Module, x: np.ndarray, batch: int) -> np.ndarray:
     device = next(model.parameters()).device
     model.eval()
     with no_grad():
-        return np.concatenate([model(Tensor._make(x[i:i + batch]).to(device)).cpu().data
-                               for i in range(0, len(x), batch)])
+        return np.concatenate(
+            [
+                model(Tensor._make(x[i : i + batch]).to(device)).cpu().data
+                for i in range(0, len(x), batch)
+            ]
+        )
 
 
 def tokenize(text: str) -> list[str]:
@@ -117,8 +124,9 @@ class NerTask(Task[NerConfig]):
     its scores."""
 
     config_class = NerConfig
-    header = (f"{'epoch':>5} {'loss':>8} {'val_P':>7} {'val_R':>7} {'val_F1':>7} {'lr':>9} "
-              f"{'time':>6}")
+    header = (
+        f"{'epoch':>5} {'loss':>8} {'val_P':>7} {'val_R':>7} {'val_F1':>7} {'lr':>9} {'time':>6}"
+    )
     #: What one training example is, for the headline ('windows', 'pairs').
     unit: str
 
@@ -132,8 +140,9 @@ class NerTask(Task[NerConfig]):
         return model
 
     @abstractmethod
-    def training_data(self, cfg: NerConfig, model: Module, data: NerData,
-                      rng: np.random.Generator) -> Setup:
+    def training_data(
+        self, cfg: NerConfig, model: Module, data: NerData, rng: np.random.Generator
+    ) -> Setup:
         """The Setup for ``model`` on ``data``: its loader, loss and validation metrics
         (``rng`` draws what the task samples)."""
 
@@ -143,12 +152,12 @@ class NerTask(Task[NerConfig]):
         figures."""
 
     @abstractmethod
-    def tag(self, cfg: NerConfig, folder: Path, model: Module, ids: np.ndarray,
-            cases: np.ndarray) -> list[str]:
+    def tag(
+        self, cfg: NerConfig, folder: Path, model: Module, ids: np.ndarray, cases: np.ndarray
+    ) -> list[str]:
         """The predicted tag of each window (word ids ``ids``, casings ``cases``)."""
 
-    def build_model(self, cfg: NerConfig, vocab_size: int,
-                    embeddings: np.ndarray | None) -> Module:
+    def build_model(self, cfg: NerConfig, vocab_size: int, embeddings: np.ndarray | None) -> Module:
         """The configured model (hidden size, activation, dropout, initialisation), with its
         word embeddings set to ``embeddings`` (GloVe) when given."""
         return initialise_linear_layers(self.network(cfg, vocab_size, embeddings), cfg.init)
@@ -166,18 +175,24 @@ class NerTask(Task[NerConfig]):
         return {"vocabulary": "vocab.txt"}
 
     def headline(self, cfg: NerConfig, setup: Setup, folder: Path) -> str:
-        return (f"training {cfg.task} on CoNLL-2003 -> {folder}  ({len(setup.data.vocab):,} "
-                f"words, {len(setup.train_loader.dataset):,} training {self.unit})")
+        return (
+            f"training {cfg.task} on CoNLL-2003 -> {folder}  ({len(setup.data.vocab):,} "
+            f"words, {len(setup.train_loader.dataset):,} training {self.unit})"
+        )
 
     def row(self, logs: dict) -> str:
-        return (f"{logs['epoch']:>5} {logs['loss']:>8.4f} {logs['val_precision']:>7.4f} "
-                f"{logs['val_recall']:>7.4f} {logs['val_f1']:>7.4f} {logs['lr']:>9.2e} "
-                f"{logs['seconds']:>5.1f}s")
+        return (
+            f"{logs['epoch']:>5} {logs['loss']:>8.4f} {logs['val_precision']:>7.4f} "
+            f"{logs['val_recall']:>7.4f} {logs['val_f1']:>7.4f} {logs['lr']:>9.2e} "
+            f"{logs['seconds']:>5.1f}s"
+        )
 
-    def finish(self, cfg: NerConfig, setup: Setup, trainer: Trainer, folder: Path,
-               report: Report) -> dict:
-        load_checkpoint(folder / "checkpoints" / "best.safetensors", setup.trainable,
-                        restore_rng=False)
+    def finish(
+        self, cfg: NerConfig, setup: Setup, trainer: Trainer, folder: Path, report: Report
+    ) -> dict:
+        load_checkpoint(
+            folder / "checkpoints" / "best.safetensors", setup.trainable, restore_rng=False
+        )
         return self.scores(cfg, setup.model, setup.data, report)
 
     def load(self, cfg: NerConfig, folder: Path) -> tuple[Vocabulary, Module]:
@@ -185,15 +200,17 @@ class NerTask(Task[NerConfig]):
         and ``predict`` use the best checkpoint."""
         vocab = Vocabulary((folder / "vocab.txt").read_text(encoding="utf-8").split("\n")[2:])
         model = self.build_model(cfg, len(vocab), None)
-        load_checkpoint(folder / "checkpoints" / "best.safetensors", self.trainable(model),
-                        restore_rng=False)
+        load_checkpoint(
+            folder / "checkpoints" / "best.safetensors", self.trainable(model), restore_rng=False
+        )
         return vocab, model
 
-    def predict(self, cfg: NerConfig, folder: Path, file: str | None, text: str | None,
-                report: Report) -> None:
+    def predict(
+        self, cfg: NerConfig, folder: Path, file: str | None, text: str | None, report: Report
+    ) -> None:
         """One 'word<TAB>tag' line per token of ``text``."""
         if not text:
-            raise ConfigError("predict: an NER run tags a sentence: pass --text \"...\"")
+            raise ConfigError('predict: an NER run tags a sentence: pass --text "..."')
         vocab, model = self.load(cfg, folder)
         words = tokenize(text)
         if not words:

@@ -1,6 +1,7 @@
 """The notes' window scorer (``--task ner-scorer``): s = U^T f(Wx + b) for a window, trained
 with the max-margin loss to score windows centred on an entity (``entity``, LOC by default)
 above others; a word is tagged when its window's score reaches a threshold."""
+
 from __future__ import annotations
 
 import json
@@ -52,8 +53,12 @@ def detection_scores(scores: np.ndarray, positive: np.ndarray, threshold: float)
     tp = int((chosen & positive).sum())
     p = tp / max(int(chosen.sum()), 1)
     r = tp / max(int(positive.sum()), 1)
-    return {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0,
-            "threshold": threshold}
+    return {
+        "precision": p,
+        "recall": r,
+        "f1": 2 * p * r / (p + r) if p + r else 0.0,
+        "threshold": threshold,
+    }
 
 
 def scorer_pairs(data: NerData, cfg: NerConfig, rng: np.random.Generator) -> np.ndarray:
@@ -79,8 +84,9 @@ def scorer_report(model: nn.Module, data: NerData, cfg: NerConfig) -> dict:
     threshold = best_threshold(train_scores, data.y["train"] == target)
     out = {}
     for split in ("valid", "test"):
-        s = detection_scores(window_scores(model, data.x[split], w), data.y[split] == target,
-                             threshold)
+        s = detection_scores(
+            window_scores(model, data.x[split], w), data.y[split] == target, threshold
+        )
         out[split] = {f"val_{k}" if split == "valid" else k: v for k, v in s.items()}
     return out
 
@@ -93,14 +99,29 @@ class NerScorer(NerTask):
     """The notes' scorer s = U^T f(Wx + b), max-margin against corrupted windows, AdaGrad."""
 
     name = "ner-scorer"
-    defaults = dict(hidden=[100], activation="tanh", dropout=0.0, optimizer="adagrad", lr=0.05,
-                    batch_size=64, epochs=5)
+    defaults = dict(
+        hidden=[100],
+        activation="tanh",
+        dropout=0.0,
+        optimizer="adagrad",
+        lr=0.05,
+        batch_size=64,
+        epochs=5,
+    )
     unit = "pairs"
 
-    def network(self, cfg: NerConfig, vocab_size: int,
-                embeddings: np.ndarray | None) -> WindowScorer:
-        model = WindowScorer(vocab_size, 50, 2 * cfg.window + 1, cfg.hidden[0], cfg.activation,
-                             cfg.pieces, padding_idx=0)
+    def network(
+        self, cfg: NerConfig, vocab_size: int, embeddings: np.ndarray | None
+    ) -> WindowScorer:
+        model = WindowScorer(
+            vocab_size,
+            50,
+            2 * cfg.window + 1,
+            cfg.hidden[0],
+            cfg.activation,
+            cfg.pieces,
+            padding_idx=0,
+        )
         if embeddings is not None:
             model.embedding.weight.data[...] = embeddings
         return model
@@ -108,8 +129,9 @@ class NerScorer(NerTask):
     def trainable(self, model: nn.Module) -> PairScorer:
         return PairScorer(model)
 
-    def training_data(self, cfg: NerConfig, model: nn.Module, data: NerData,
-                      rng: np.random.Generator) -> Setup:
+    def training_data(
+        self, cfg: NerConfig, model: nn.Module, data: NerData, rng: np.random.Generator
+    ) -> Setup:
         pairs = scorer_pairs(data, cfg, rng)
         train = TensorDataset(Tensor._make(pairs), Tensor._make(np.zeros(len(pairs), np.int64)))
 
@@ -118,29 +140,42 @@ class NerScorer(NerTask):
 
         def metrics() -> dict:
             return scorer_report(model, data, cfg)["valid"]
-        return Setup(model, DataLoader(train, batch_size=cfg.batch_size, shuffle=True), loss_fn,
-                     wrapper=self.trainable(model), monitor="val_f1", epoch_metrics=metrics,
-                     data=data)
+
+        return Setup(
+            model,
+            DataLoader(train, batch_size=cfg.batch_size, shuffle=True),
+            loss_fn,
+            wrapper=self.trainable(model),
+            monitor="val_f1",
+            epoch_metrics=metrics,
+            data=data,
+        )
 
     def scores(self, cfg: NerConfig, model: nn.Module, data: NerData, report: Report) -> dict:
         figures = scorer_report(model, data, cfg)
         for split, r in figures.items():
             r = _unprefixed(r)
-            report(f"{split}: {cfg.entity} detection precision {r['precision']:.4f}  recall "
-                   f"{r['recall']:.4f}  F1 {r['f1']:.4f}  (threshold {r['threshold']:.3f})")
+            report(
+                f"{split}: {cfg.entity} detection precision {r['precision']:.4f}  recall "
+                f"{r['recall']:.4f}  F1 {r['f1']:.4f}  (threshold {r['threshold']:.3f})"
+            )
         return figures
 
     def evaluate(self, cfg: NerConfig, folder: Path, checkpoint: str, report: Report) -> None:
         vocab, model = self.load(cfg, folder)
         for split, r in scorer_report(model, NerData(cfg, vocab), cfg).items():
             r = _unprefixed(r)
-            report(f"{split}: {cfg.entity} precision {r['precision']:.4f}  recall "
-                   f"{r['recall']:.4f}  F1 {r['f1']:.4f}")
+            report(
+                f"{split}: {cfg.entity} precision {r['precision']:.4f}  recall "
+                f"{r['recall']:.4f}  F1 {r['f1']:.4f}"
+            )
 
-    def tag(self, cfg: NerConfig, folder: Path, model: nn.Module, ids: np.ndarray,
-            cases: np.ndarray) -> list[str]:
+    def tag(
+        self, cfg: NerConfig, folder: Path, model: nn.Module, ids: np.ndarray, cases: np.ndarray
+    ) -> list[str]:
         """``entity`` where the window's score reaches the threshold chosen in training."""
         summary = json.loads((folder / "summary.json").read_text())
         threshold = summary["figures"]["valid"]["val_threshold"]
-        return [cfg.entity if s >= threshold else "O"
-                for s in window_scores(model, ids, ids.shape[1])]
+        return [
+            cfg.entity if s >= threshold else "O" for s in window_scores(model, ids, ids.shape[1])
+        ]

@@ -5,9 +5,10 @@ Words are looked up lower-cased; positions past a sentence's ends take the paddi
 unknown words the unknown id (1). An optional casing feature per word keeps what lower-casing
 removes (all lower, all upper, capitalised, mixed/other, no letters).
 """
+
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -68,8 +69,8 @@ class WindowFeaturizer:
         n = len(words)
         ids = np.zeros(n + 2 * w, dtype=np.int64)
         cases = np.full(n + 2 * w, 4, dtype=np.int64)
-        ids[w:w + n] = self.vocab.ids(words)
-        cases[w:w + n] = [casing(word) for word in words]
+        ids[w : w + n] = self.vocab.ids(words)
+        cases[w : w + n] = [casing(word) for word in words]
         offsets = np.arange(n)[:, None] + np.arange(self.size)[None, :]
         return ids[offsets], cases[offsets]
 
@@ -90,6 +91,7 @@ def corrupt_windows(windows: np.ndarray, vocab_size: int, rng: np.random.Generat
         raise ValueError("corrupt_windows: the vocabulary needs at least 2 real words")
     draw = rng.integers(2, vocab_size - 1, len(windows))
     draw += draw >= windows[:, centre]  # skip the original word without bias
-    out[:, centre] = np.where(windows[:, centre] < 2, rng.integers(2, vocab_size, len(windows)),
-                              draw)
+    out[:, centre] = np.where(
+        windows[:, centre] < 2, rng.integers(2, vocab_size, len(windows)), draw
+    )
     return out

@@ -5,6 +5,7 @@ A run folder ``<run_dir>/<name>/`` holds config.json, checkpoints/{last,best}.sa
 history.csv/json, loss.png/accuracy.png, the task's own files and summary.json (which lists all
 of them).
 """
+
 from __future__ import annotations
 
 import json
@@ -28,14 +29,17 @@ def run_folder(cfg: TrainConfig, prefix: str, resume: bool) -> Path:
     if resume and not (folder / "checkpoints" / "last.safetensors").is_file():
         raise ConfigError(f"--resume: no checkpoint to continue in {folder}/checkpoints")
     if not resume and (folder / "checkpoints").exists():
-        raise ConfigError(f"run folder {folder} already holds a run: pass --resume to continue "
-                          "it, or --name to start another")
+        raise ConfigError(
+            f"run folder {folder} already holds a run: pass --resume to continue "
+            "it, or --name to start another"
+        )
     cfg.name = name
     return folder
 
 
-def train_run(cfg: TrainConfig, resume: bool = False, progress: bool = True,
-              report: Report = print) -> dict:
+def train_run(
+    cfg: TrainConfig, resume: bool = False, progress: bool = True, report: Report = print
+) -> dict:
     """Train (or continue) the run ``cfg`` describes; returns its summary."""
     task = get_task(cfg.task)
     cfg.validate()
@@ -48,26 +52,46 @@ def train_run(cfg: TrainConfig, resume: bool = False, progress: bool = True,
     task_files = task.save_files(setup, folder)
     optimizer = build_optimizer(cfg, setup.trainable.parameters())
     scheduler, interval = build_scheduler(cfg, optimizer, len(setup.train_loader))
-    trainer = Trainer(setup.trainable, setup.loss_fn, optimizer, scheduler, interval,
-                      plateau_metric=setup.monitor,
-                      callbacks=[ProgressBar(enabled=progress), *setup.callbacks],
-                      grad_clip=cfg.grad_clip or None, run_dir=folder, monitor=setup.monitor,
-                      epoch_metrics=setup.epoch_metrics,
-                      device=None if cfg.device == "cpu" else cfg.device)
+    trainer = Trainer(
+        setup.trainable,
+        setup.loss_fn,
+        optimizer,
+        scheduler,
+        interval,
+        plateau_metric=setup.monitor,
+        callbacks=[ProgressBar(enabled=progress), *setup.callbacks],
+        grad_clip=cfg.grad_clip or None,
+        run_dir=folder,
+        monitor=setup.monitor,
+        epoch_metrics=setup.epoch_metrics,
+        device=None if cfg.device == "cpu" else cfg.device,
+    )
     report(task.headline(cfg, setup, folder))
     report(task.header)
-    trainer.fit(setup.train_loader, setup.val_loader, cfg.epochs, resume=resume,
-                on_epoch=lambda logs: report(task.row(logs)))
+    trainer.fit(
+        setup.train_loader,
+        setup.val_loader,
+        cfg.epochs,
+        resume=resume,
+        on_epoch=lambda logs: report(task.row(logs)),
+    )
     figures = task.finish(cfg, setup, trainer, folder, report)
     history = json.loads((folder / "history.json").read_text())
     summary = {
-        "run": str(folder), "task": cfg.task, "figures": figures, "epochs": len(history),
+        "run": str(folder),
+        "task": cfg.task,
+        "figures": figures,
+        "epochs": len(history),
         "train_seconds": round(time.perf_counter() - started, 1),
-        "files": {"config": "config.json", "last_checkpoint": "checkpoints/last.safetensors",
-                  "best_checkpoint": "checkpoints/best.safetensors",
-                  "history": ["history.csv", "history.json"],
-                  "plots": [p.name for p in sorted(folder.glob("*.png"))],
-                  "summary": "summary.json", **task_files},
+        "files": {
+            "config": "config.json",
+            "last_checkpoint": "checkpoints/last.safetensors",
+            "best_checkpoint": "checkpoints/best.safetensors",
+            "history": ["history.csv", "history.json"],
+            "plots": [p.name for p in sorted(folder.glob("*.png"))],
+            "summary": "summary.json",
+            **task_files,
+        },
     }
     atomic_write_text(folder / "summary.json", json.dumps(summary, indent=1))
     report(f"run folder: {folder} (summary.json lists every file)")

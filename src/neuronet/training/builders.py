@@ -1,8 +1,9 @@
 """From a ``TrainConfig`` to the pieces every task trains with: the device check, the optimizer
 and the learning-rate schedule."""
+
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from .. import optim
 from .config import ConfigError, TrainConfig
@@ -18,9 +19,11 @@ def check_device(name: str) -> None:
     except ValueError as err:
         raise ConfigError(str(err)) from None
     if dev.type == "cuda" and (dev.index or 0) >= cuda.device_count():
-        raise ConfigError(f"device: {name!r} is not available (CuPy sees "
-                          f"{cuda.device_count()} CUDA devices; install neuronet[gpu] on a "
-                          "machine with an NVIDIA GPU)")
+        raise ConfigError(
+            f"device: {name!r} is not available (CuPy sees "
+            f"{cuda.device_count()} CUDA devices; install neuronet[gpu] on a "
+            "machine with an NVIDIA GPU)"
+        )
 
 
 def build_optimizer(cfg: TrainConfig, params: Iterable) -> optim.Optimizer:
@@ -40,8 +43,9 @@ def build_scheduler(cfg: TrainConfig, optimizer: optim.Optimizer, steps_per_epoc
     """(scheduler, 'epoch' | 'batch') for the configured schedule; (None, 'epoch') for none."""
     sched = optim.lr_scheduler
     if cfg.scheduler == "plateau":
-        return sched.ReduceLROnPlateau(optimizer, mode="max", factor=cfg.factor,
-                                       patience=cfg.patience, threshold=0), "epoch"
+        return sched.ReduceLROnPlateau(
+            optimizer, mode="max", factor=cfg.factor, patience=cfg.patience, threshold=0
+        ), "epoch"
     if cfg.scheduler == "inverse-time":
         return sched.InverseTimeLR(optimizer, tau=cfg.tau), "batch"
     if cfg.scheduler == "step":

@@ -1,4 +1,5 @@
 """Callbacks: hooks the Trainer calls at the start and end of epochs and batches."""
+
 from __future__ import annotations
 
 import sys
@@ -23,8 +24,13 @@ class EarlyStopping(Callback):
     """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience``
     epochs (``mode='min'`` for losses, ``'max'`` for accuracies)."""
 
-    def __init__(self, monitor: str = "val_loss", patience: int = 5, mode: str = "min",
-                 min_delta: float = 0.0) -> None:
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        patience: int = 5,
+        mode: str = "min",
+        min_delta: float = 0.0,
+    ) -> None:
         if mode not in ("min", "max"):
             raise ValueError(f"EarlyStopping: mode must be 'min' or 'max', got {mode!r}")
         self.monitor, self.patience, self.mode, self.min_delta = monitor, patience, mode, min_delta
@@ -35,8 +41,11 @@ class EarlyStopping(Callback):
         value = logs.get(self.monitor)
         if value is None:
             raise KeyError(f"EarlyStopping: no metric '{self.monitor}' in {sorted(logs)}")
-        better = self.best is None or (value < self.best - self.min_delta if self.mode == "min"
-                                       else value > self.best + self.min_delta)
+        better = self.best is None or (
+            value < self.best - self.min_delta
+            if self.mode == "min"
+            else value > self.best + self.min_delta
+        )
         if better:
             self.best, self.bad_epochs = value, 0
         else:
@@ -63,8 +72,15 @@ class ProgressBar(Callback):
         except ImportError:
             self.bar = None
             return
-        self.bar = tqdm(total=trainer.batches_per_epoch, desc=f"epoch {epoch}", leave=False,
-                        file=self.file, unit="batch", dynamic_ncols=True, disable=None)
+        self.bar = tqdm(
+            total=trainer.batches_per_epoch,
+            desc=f"epoch {epoch}",
+            leave=False,
+            file=self.file,
+            unit="batch",
+            dynamic_ncols=True,
+            disable=None,
+        )
 
     def on_batch_end(self, trainer, batch: int, loss: float, size: int) -> None:
         if not self.enabled:
@@ -75,8 +91,9 @@ class ProgressBar(Callback):
             self.bar.update(1)
             if batch % 20 == 0:
                 rate = self.seen / max(time.perf_counter() - self.start, 1e-9)
-                self.bar.set_postfix(loss=f"{self.loss_sum / self.seen:.4f}",
-                                     samples_s=f"{rate:,.0f}")
+                self.bar.set_postfix(
+                    loss=f"{self.loss_sum / self.seen:.4f}", samples_s=f"{rate:,.0f}"
+                )
 
     def on_epoch_end(self, trainer, epoch: int, logs: dict) -> None:
         if self.bar is not None:

@@ -1,6 +1,7 @@
 """Training checkpoints: model, optimizer, scheduler, RNG state and progress in one safetensors
 file (tensors) whose header carries the rest as JSON. One file, written atomically: a crash
 while saving leaves the previous checkpoint intact, and loading never executes code."""
+
 from __future__ import annotations
 
 import json
@@ -47,22 +48,26 @@ def _scheduler_state(scheduler) -> dict:
     return state
 
 
-def save_checkpoint(path: str | Path, model, optimizer=None, scheduler=None,
-                    extra: dict[str, Any] | None = None) -> None:
+def save_checkpoint(
+    path: str | Path, model, optimizer=None, scheduler=None, extra: dict[str, Any] | None = None
+) -> None:
     """Write everything needed to continue training exactly where it stopped."""
     tensors = {f"model/{k}": v for k, v in model.state_dict().items()}
     opt_meta = None
     if optimizer is not None:
         sd = optimizer.state_dict()
-        scalars = {}
+        scalars: dict[str, dict] = {}
         for index, values in sd["state"].items():
             for name, v in values.items():
                 if isinstance(v, Tensor):
                     tensors[f"optim/{index}/{name}"] = v
                 else:
                     scalars.setdefault(str(index), {})[name] = v
-        opt_meta = {"param_groups": sd["param_groups"], "scalars": scalars,
-                    "type": type(optimizer).__name__}
+        opt_meta = {
+            "param_groups": sd["param_groups"],
+            "scalars": scalars,
+            "type": type(optimizer).__name__,
+        }
     meta = {
         "format": "neuronet-checkpoint-1",
         "optimizer": opt_meta,
@@ -86,19 +91,23 @@ def read_checkpoint(path: str | Path) -> tuple[dict, dict]:
     return arrays, info
 
 
-def load_checkpoint(path: str | Path, model, optimizer=None, scheduler=None,
-                    restore_rng: bool = True) -> dict:
+def load_checkpoint(
+    path: str | Path, model, optimizer=None, scheduler=None, restore_rng: bool = True
+) -> dict:
     """Restore what ``save_checkpoint`` wrote into the given objects; returns ``extra``."""
     arrays, info = read_checkpoint(path)
-    model.load_state_dict({k[len("model/"):]: v for k, v in arrays.items()
-                           if k.startswith("model/")})
+    model.load_state_dict(
+        {k[len("model/") :]: v for k, v in arrays.items() if k.startswith("model/")}
+    )
     if optimizer is not None:
         opt = info.get("optimizer")
         if opt is None:
             raise CheckpointError(f"{path}: the checkpoint holds no optimizer state")
         if opt["type"] != type(optimizer).__name__:
-            raise CheckpointError(f"{path}: saved with optimizer {opt['type']}, cannot load into "
-                                  f"{type(optimizer).__name__}")
+            raise CheckpointError(
+                f"{path}: saved with optimizer {opt['type']}, cannot load into "
+                f"{type(optimizer).__name__}"
+            )
         state: dict = {}
         for key, arr in arrays.items():
             if key.startswith("optim/"):

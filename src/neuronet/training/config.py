@@ -3,12 +3,15 @@
 Each task (``neuronet.tasks``) extends ``TrainConfig`` with the data sets it reads and the
 settings only it has, and gives its own defaults.
 """
+
 from __future__ import annotations
 
 import dataclasses
+import sys
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Collection, Mapping, Sequence
+from typing import Any, ClassVar
 
 
 class ConfigError(ValueError):
@@ -68,23 +71,37 @@ class TrainConfig:
         from ..nn import ACTIVATIONS  # noqa: PLC0415
         from ..nn.init import INITIALISERS  # noqa: PLC0415
 
-        return {"dataset": self.datasets(), "optimizer": OPTIMIZERS, "scheduler": SCHEDULERS,
-                "activation": list(ACTIVATIONS) + ["maxout"], "init": list(INITIALISERS)}
+        return {
+            "dataset": self.datasets(),
+            "optimizer": OPTIMIZERS,
+            "scheduler": SCHEDULERS,
+            "activation": list(ACTIVATIONS) + ["maxout"],
+            "init": list(INITIALISERS),
+        }
 
     def validate(self) -> TrainConfig:
         """Check every setting; raise ``ConfigError`` naming the first bad one."""
         for key, allowed in self.choices().items():
             if getattr(self, key) not in allowed:
-                raise ConfigError(f"{key}: expected one of {', '.join(sorted(allowed))}; got "
-                                  f"{getattr(self, key)!r}")
-        positive = {"lr": self.lr, "batch_size": self.batch_size, "epochs": self.epochs,
-                    "pieces": self.pieces, "tau": self.tau, "step_size": self.step_size}
+                raise ConfigError(
+                    f"{key}: expected one of {', '.join(sorted(allowed))}; got "
+                    f"{getattr(self, key)!r}"
+                )
+        positive = {
+            "lr": self.lr,
+            "batch_size": self.batch_size,
+            "epochs": self.epochs,
+            "pieces": self.pieces,
+            "tau": self.tau,
+            "step_size": self.step_size,
+        }
         for key, value in positive.items():
             if not value > 0:
                 raise ConfigError(f"{key}: expected a positive number, got {value!r}")
         if not self.hidden or any(not isinstance(h, int) or h < 1 for h in self.hidden):
-            raise ConfigError(f"hidden: expected a list of positive layer sizes, got "
-                              f"{self.hidden!r}")
+            raise ConfigError(
+                f"hidden: expected a list of positive layer sizes, got {self.hidden!r}"
+            )
         if not 0 <= self.dropout < 1:
             raise ConfigError(f"dropout: expected a probability in [0, 1), got {self.dropout!r}")
         if not 0 < self.factor < 1:
@@ -97,16 +114,19 @@ class TrainConfig:
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
-    def update(self, values: Mapping[str, Any], source: str = "config",
-               also_known: Collection[str] = ()) -> TrainConfig:
+    def update(
+        self, values: Mapping[str, Any], source: str = "config", also_known: Collection[str] = ()
+    ) -> TrainConfig:
         """Set ``values`` (as TOML or JSON gives them), each checked against the type of the
         setting's current value. Names in ``also_known`` (settings of other tasks) are
         accepted and ignored; any other name this config lacks is a ``ConfigError``."""
         own = {f.name for f in dataclasses.fields(self)}
         unknown = sorted(set(values) - own - set(also_known))
         if unknown:
-            raise ConfigError(f"{source}: unknown setting(s) {', '.join(unknown)}; known: "
-                              f"{', '.join(sorted(own | set(also_known)))}")
+            raise ConfigError(
+                f"{source}: unknown setting(s) {', '.join(unknown)}; known: "
+                f"{', '.join(sorted(own | set(also_known)))}"
+            )
         for key, value in values.items():
             if key not in own:
                 continue
@@ -123,9 +143,9 @@ class TrainConfig:
 
 def read_toml(path: str | Path) -> dict:
     """The settings of a TOML file: its ``[train]`` table, or its top level without one."""
-    try:
+    if sys.version_info >= (3, 11):
         import tomllib  # noqa: PLC0415
-    except ImportError:  # Python 3.10
+    else:
         import tomli as tomllib  # noqa: PLC0415
     path = Path(path)
     if not path.is_file():

@@ -1,10 +1,13 @@
 """The per-epoch history of a run: CSV and JSON files, and PNG curves."""
+
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 from pathlib import Path
+from typing import BinaryIO
 
 from ..serialization import atomic_write_text
 
@@ -52,6 +55,10 @@ def plot_history(history: list[dict], folder: Path) -> list[Path]:
         plt.close(fig)
         from ..serialization import atomic_write  # noqa: PLC0415
 
-        atomic_write(path, lambda f, data=buf.getvalue(): f.write(data))
+        atomic_write(path, functools.partial(_write_bytes, data=buf.getvalue()))
         written.append(path)
     return written
+
+
+def _write_bytes(file: BinaryIO, data: bytes) -> None:
+    file.write(data)

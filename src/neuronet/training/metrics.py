@@ -1,4 +1,5 @@
 """Metrics: running means, accuracy and confusion matrices."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -34,7 +35,9 @@ def confusion_matrix(predicted: np.ndarray, targets: np.ndarray, num_classes: in
 def format_confusion(counts: np.ndarray, labels: list[str]) -> str:
     """The confusion matrix as a text table (rows: true class, columns: predicted)."""
     width = max(6, max(len(s) for s in labels) + 1, len(str(counts.max())) + 1)
-    head = " " * width + "".join(f"{s[:width - 1]:>{width}}" for s in labels)
-    rows = [f"{lab[:width - 1]:>{width}}" + "".join(f"{v:>{width}}" for v in row)
-            for lab, row in zip(labels, counts)]
+    head = " " * width + "".join(f"{s[: width - 1]:>{width}}" for s in labels)
+    rows = [
+        f"{lab[: width - 1]:>{width}}" + "".join(f"{v:>{width}}" for v in row)
+        for lab, row in zip(labels, counts)
+    ]
     return "\n".join([head] + rows)

@@ -1,21 +1,24 @@
 """Named-entity evaluation with CoNLL semantics: an entity counts only when its span and type
 both match exactly. Tags are BIO (``B-LOC``, ``I-LOC``, ``O``); as in ``conlleval``, an
 ``I-X`` that does not continue an ``X`` entity starts a new one."""
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 
 def entities(tags: Sequence[str]) -> set[tuple[int, int, str]]:
     """The (start, end_exclusive, type) spans of a BIO tag sequence."""
-    spans = set()
-    start, kind = None, None
+    spans: set[tuple[int, int, str]] = set()
+    start: int | None = None
+    kind: str | None = None
     for i, tag in enumerate(list(tags) + ["O"]):
         prefix, _, t = tag.partition("-")
         continues = prefix == "I" and kind == t
         if start is not None and not continues:
+            assert kind is not None  # (set together with start)
             spans.add((start, i, kind))
             start, kind = None, None
         if prefix == "B" or (prefix == "I" and not continues):
@@ -36,20 +39,26 @@ def types_to_bio(types: Sequence[str]) -> list[str]:
 def _prf(correct: int, predicted: int, gold: int) -> dict:
     p = correct / predicted if predicted else 0.0
     r = correct / gold if gold else 0.0
-    return {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0,
-            "support": gold}
+    return {
+        "precision": p,
+        "recall": r,
+        "f1": 2 * p * r / (p + r) if p + r else 0.0,
+        "support": gold,
+    }
 
 
 def entity_scores(gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]]) -> dict:
     """Entity-level precision, recall and F1 over sentences, overall and per type."""
     if len(gold) != len(predicted):
-        raise ValueError(f"entity_scores: {len(gold)} gold sentences but {len(predicted)} "
-                         "predicted")
+        raise ValueError(
+            f"entity_scores: {len(gold)} gold sentences but {len(predicted)} predicted"
+        )
     counts: dict[str, list[int]] = {}
     for g, p in zip(gold, predicted):
         if len(g) != len(p):
-            raise ValueError(f"entity_scores: a sentence of {len(g)} gold tags has {len(p)} "
-                             "predicted tags")
+            raise ValueError(
+                f"entity_scores: a sentence of {len(g)} gold tags has {len(p)} predicted tags"
+            )
         ge, pe = entities(g), entities(p)
         for span in ge | pe:
             c = counts.setdefault(span[2], [0, 0, 0])
@@ -72,5 +81,8 @@ def token_scores(gold: Sequence[str], predicted: Sequence[str], labels: Sequence
     for i, lab in enumerate(labels):
         tp = int(confusion[i, i])
         per[lab] = _prf(tp, int(confusion[:, i].sum()), int(confusion[i].sum()))
-    return {"accuracy": float((g == p).mean()) if len(g) else 0.0, "per_label": per,
-            "confusion": confusion}
+    return {
+        "accuracy": float((g == p).mean()) if len(g) else 0.0,
+        "per_label": per,
+        "confusion": confusion,
+    }

@@ -6,12 +6,13 @@ after every epoch writes the history and an atomic ``last`` checkpoint (and ``be
 monitored metric improves). ``fit(resume=True)`` continues from ``last`` so that the result is
 bit-identical to a run that was never interrupted.
 """
+
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 import numpy as np
 
@@ -29,15 +30,26 @@ class TrainingDiverged(RuntimeError):
 
 
 class Trainer:
-    def __init__(self, model, loss_fn: Callable, optimizer, scheduler=None,
-                 scheduler_interval: str = "epoch", plateau_metric: str = "val_accuracy",
-                 callbacks: Iterable[Callback] = (), grad_clip: float | None = None,
-                 run_dir: str | Path | None = None, monitor: str = "val_accuracy",
-                 monitor_mode: str = "max",
-                 epoch_metrics: Callable[[], dict] | None = None, device=None) -> None:
+    def __init__(
+        self,
+        model,
+        loss_fn: Callable,
+        optimizer,
+        scheduler=None,
+        scheduler_interval: str = "epoch",
+        plateau_metric: str = "val_accuracy",
+        callbacks: Iterable[Callback] = (),
+        grad_clip: float | None = None,
+        run_dir: str | Path | None = None,
+        monitor: str = "val_accuracy",
+        monitor_mode: str = "max",
+        epoch_metrics: Callable[[], dict] | None = None,
+        device=None,
+    ) -> None:
         if scheduler_interval not in ("epoch", "batch"):
-            raise ValueError(f"scheduler_interval: expected 'epoch' or 'batch', got "
-                             f"{scheduler_interval!r}")
+            raise ValueError(
+                f"scheduler_interval: expected 'epoch' or 'batch', got {scheduler_interval!r}"
+            )
         self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
         self.scheduler, self.scheduler_interval = scheduler, scheduler_interval
         self.plateau_metric, self.grad_clip = plateau_metric, grad_clip
@@ -59,9 +71,13 @@ class Trainer:
     def _save(self, name: str, epoch: int) -> None:
         if self.checkpoint_dir is None:
             return
-        save_checkpoint(self.checkpoint_dir / f"{name}.safetensors", self.model, self.optimizer,
-                        self.scheduler, {"epoch": epoch, "history": self.history,
-                                         "best": self.best})
+        save_checkpoint(
+            self.checkpoint_dir / f"{name}.safetensors",
+            self.model,
+            self.optimizer,
+            self.scheduler,
+            {"epoch": epoch, "history": self.history, "best": self.best},
+        )
 
     def _resume(self) -> int:
         path = self.checkpoint_dir / "last.safetensors" if self.checkpoint_dir else None
@@ -85,7 +101,8 @@ class Trainer:
                 raise TrainingDiverged(
                     f"the loss became {value} at epoch {epoch}, batch {batch}: training stopped "
                     f"(lower the learning rate?); the last good checkpoint is kept"
-                    + (f" in {self.checkpoint_dir}" if self.checkpoint_dir else ""))
+                    + (f" in {self.checkpoint_dir}" if self.checkpoint_dir else "")
+                )
             loss.backward()
             if self.grad_clip:
                 clip_grad_norm_(self.model.parameters(), self.grad_clip)
@@ -126,8 +143,10 @@ class Trainer:
     def predict(self, loader) -> np.ndarray:
         """The model's outputs over ``loader`` (eval mode), concatenated on the host."""
         self.model.eval()
-        outs = [self.model(self._place(batch[0] if isinstance(batch, (tuple, list)) else batch))
-                for batch in loader]
+        outs = [
+            self.model(self._place(batch[0] if isinstance(batch, (tuple, list)) else batch))
+            for batch in loader
+        ]
         return np.concatenate([o.cpu().data for o in outs])
 
     def _better(self, value: float) -> bool:
@@ -135,8 +154,14 @@ class Trainer:
             return True
         return value > self.best if self.monitor_mode == "max" else value < self.best
 
-    def fit(self, train_loader, val_loader=None, epochs: int = 1, resume: bool = False,
-            on_epoch: Callable[[dict], None] | None = None) -> list[dict]:
+    def fit(
+        self,
+        train_loader,
+        val_loader=None,
+        epochs: int = 1,
+        resume: bool = False,
+        on_epoch: Callable[[dict], None] | None = None,
+    ) -> list[dict]:
         """Train for ``epochs`` epochs (counting any already done when resuming)."""
         start = self._resume() if resume else 1
         self.batches_per_epoch = len(train_loader)
@@ -157,8 +182,10 @@ class Trainer:
             if self.scheduler is not None and self.scheduler_interval == "epoch":
                 if isinstance(self.scheduler, ReduceLROnPlateau):
                     if self.plateau_metric not in logs:
-                        raise KeyError(f"plateau_metric '{self.plateau_metric}' is not among "
-                                       f"the epoch's metrics {sorted(logs)}")
+                        raise KeyError(
+                            f"plateau_metric '{self.plateau_metric}' is not among "
+                            f"the epoch's metrics {sorted(logs)}"
+                        )
                     self.scheduler.step(logs[self.plateau_metric])
                 else:
                     self.scheduler.step()

@@ -1,4 +1,5 @@
 """Utilities under PyTorch's paths: ``neuronet.utils.data`` is ``torch.utils.data``."""
+
 from . import data
 
 __all__ = ["data"]

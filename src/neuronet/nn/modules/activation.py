@@ -1,4 +1,5 @@
 """Activation modules: every activation of the notes, and PyTorch's usual others."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -126,7 +127,9 @@ class RReLU(Module):
     """Randomized leaky ReLU: slopes drawn from U(lower, upper) per element in training, their
     mean (lower + upper) / 2 in evaluation."""
 
-    def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3, inplace: bool = False) -> None:
+    def __init__(
+        self, lower: float = 1.0 / 8, upper: float = 1.0 / 3, inplace: bool = False
+    ) -> None:
         super().__init__()
         self.lower, self.upper = lower, upper
 
@@ -291,12 +294,30 @@ class LogSigmoid(Module):
 
 
 ACTIVATIONS: dict[str, Callable[[], Module] | None] = {
-    "relu": ReLU, "sigmoid": Sigmoid, "binary_step": BinaryStep, "tanh": Tanh,
-    "softplus": Softplus, "softmax": lambda: Softmax(dim=-1), "leaky_relu": LeakyReLU,
-    "prelu": PReLU, "rrelu": RReLU, "elu": ELU, "selu": SELU, "gelu": GELU, "silu": SiLU,
-    "hardtanh": Hardtanh, "softsign": Softsign, "logsigmoid": LogSigmoid, "mish": Mish,
-    "hardsigmoid": Hardsigmoid, "hardswish": Hardswish, "tanhshrink": Tanhshrink,
-    "hardshrink": Hardshrink, "softshrink": Softshrink, "relu6": ReLU6, "celu": CELU,
+    "relu": ReLU,
+    "sigmoid": Sigmoid,
+    "binary_step": BinaryStep,
+    "tanh": Tanh,
+    "softplus": Softplus,
+    "softmax": lambda: Softmax(dim=-1),
+    "leaky_relu": LeakyReLU,
+    "prelu": PReLU,
+    "rrelu": RReLU,
+    "elu": ELU,
+    "selu": SELU,
+    "gelu": GELU,
+    "silu": SiLU,
+    "hardtanh": Hardtanh,
+    "softsign": Softsign,
+    "logsigmoid": LogSigmoid,
+    "mish": Mish,
+    "hardsigmoid": Hardsigmoid,
+    "hardswish": Hardswish,
+    "tanhshrink": Tanhshrink,
+    "hardshrink": Hardshrink,
+    "softshrink": Softshrink,
+    "relu6": ReLU6,
+    "celu": CELU,
     "identity": None,
 }
 """Activation modules by name (``maxout`` is a layer of its own: ``Maxout``)."""
@@ -308,7 +329,8 @@ def get_activation(name: str) -> Module:
 
     key = name.lower().replace("-", "_")
     if key not in ACTIVATIONS:
-        raise ValueError(f"activation: expected one of {sorted(ACTIVATIONS) + ['maxout']}, "
-                         f"got {name!r}")
+        raise ValueError(
+            f"activation: expected one of {sorted(ACTIVATIONS) + ['maxout']}, got {name!r}"
+        )
     factory = ACTIVATIONS[key]
     return Identity() if factory is None else factory()

@@ -1,8 +1,9 @@
 """Containers: Sequential, ModuleList, ModuleDict."""
+
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from ..module import Module
 

@@ -1,4 +1,5 @@
 """Dropout: inverted dropout in training, identity in evaluation."""
+
 from __future__ import annotations
 
 from ...ops.dropout import dropout

@@ -1,4 +1,5 @@
 """Linear maps: Linear, Maxout, Identity, Flatten, Unflatten."""
+
 from __future__ import annotations
 
 import math
@@ -28,8 +29,9 @@ class Linear(Module):
     ``kaiming_uniform_(W, a=sqrt(5))``: small, random and fan-in scaled, as the notes ask.
     """
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True,
-                 dtype=None, device=None) -> None:
+    def __init__(
+        self, in_features: int, out_features: int, bias: bool = True, dtype=None, device=None
+    ) -> None:
         super().__init__()
         for name, v in (("in_features", in_features), ("out_features", out_features)):
             if not isinstance(v, int) or v < 0:
@@ -52,16 +54,19 @@ class Linear(Module):
         return ops.linear(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
-        return (f"in_features={self.in_features}, out_features={self.out_features}, "
-                f"bias={self.bias is not None}")
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, "
+            f"bias={self.bias is not None}"
+        )
 
 
 class Maxout(Module):
     """The notes' maxout unit: a linear map to ``out_features * pieces`` units, then the max over
     each group of ``pieces`` contiguous units (f(x) = max_i z_i)."""
 
-    def __init__(self, in_features: int, out_features: int, pieces: int = 2, bias: bool = True,
-                 dtype=None) -> None:
+    def __init__(
+        self, in_features: int, out_features: int, pieces: int = 2, bias: bool = True, dtype=None
+    ) -> None:
         super().__init__()
         if pieces < 1:
             raise ValueError(f"Maxout: pieces must be >= 1, got {pieces}")

@@ -1,7 +1,8 @@
 """Loss modules: thin holders of options around the functions in ``neuronet.ops.loss``."""
+
 from __future__ import annotations
 
-from ...ops import loss as L
+from ...ops import loss as losses
 from ...tensor import Tensor
 from ..module import Module
 
@@ -9,7 +10,7 @@ from ..module import Module
 class _Loss(Module):
     def __init__(self, reduction: str = "mean") -> None:
         super().__init__()
-        L._check_reduction(reduction) if reduction != "batchmean" else None
+        losses._check_reduction(reduction) if reduction != "batchmean" else None
         self.reduction = reduction
 
 
@@ -22,15 +23,15 @@ class _WeightedLoss(_Loss):
 class MSELoss(_Loss):
     """mean((input - target)^2)."""
 
-    def forward(self, input, target):  # noqa: A002
-        return L.mse_loss(input, target, self.reduction)
+    def forward(self, input, target):
+        return losses.mse_loss(input, target, self.reduction)
 
 
 class L1Loss(_Loss):
     """mean(|input - target|)."""
 
-    def forward(self, input, target):  # noqa: A002
-        return L.l1_loss(input, target, self.reduction)
+    def forward(self, input, target):
+        return losses.l1_loss(input, target, self.reduction)
 
 
 class HuberLoss(_Loss):
@@ -38,8 +39,8 @@ class HuberLoss(_Loss):
         super().__init__(reduction)
         self.delta = delta
 
-    def forward(self, input, target):  # noqa: A002
-        return L.huber_loss(input, target, self.reduction, self.delta)
+    def forward(self, input, target):
+        return losses.huber_loss(input, target, self.reduction, self.delta)
 
 
 class SmoothL1Loss(_Loss):
@@ -47,53 +48,65 @@ class SmoothL1Loss(_Loss):
         super().__init__(reduction)
         self.beta = beta
 
-    def forward(self, input, target):  # noqa: A002
-        return L.smooth_l1_loss(input, target, self.reduction, self.beta)
+    def forward(self, input, target):
+        return losses.smooth_l1_loss(input, target, self.reduction, self.beta)
 
 
 class CrossEntropyLoss(_WeightedLoss):
     """Cross-entropy from logits (class indices or class probabilities as targets)."""
 
-    def __init__(self, weight: Tensor | None = None, ignore_index: int = -100,
-                 reduction: str = "mean", label_smoothing: float = 0.0) -> None:
+    def __init__(
+        self,
+        weight: Tensor | None = None,
+        ignore_index: int = -100,
+        reduction: str = "mean",
+        label_smoothing: float = 0.0,
+    ) -> None:
         super().__init__(weight, reduction)
         self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
 
-    def forward(self, input, target):  # noqa: A002
-        return L.cross_entropy(input, target, self.weight, self.ignore_index, self.reduction,
-                               self.label_smoothing)
+    def forward(self, input, target):
+        return losses.cross_entropy(
+            input, target, self.weight, self.ignore_index, self.reduction, self.label_smoothing
+        )
 
 
 class NLLLoss(_WeightedLoss):
     """Negative log-likelihood of log-probabilities."""
 
-    def __init__(self, weight: Tensor | None = None, ignore_index: int = -100,
-                 reduction: str = "mean") -> None:
+    def __init__(
+        self, weight: Tensor | None = None, ignore_index: int = -100, reduction: str = "mean"
+    ) -> None:
         super().__init__(weight, reduction)
         self.ignore_index = ignore_index
 
-    def forward(self, input, target):  # noqa: A002
-        return L.nll_loss(input, target, self.weight, self.ignore_index, self.reduction)
+    def forward(self, input, target):
+        return losses.nll_loss(input, target, self.weight, self.ignore_index, self.reduction)
 
 
 class BCELoss(_WeightedLoss):
     """Binary cross-entropy of probabilities, log terms clamped at -100."""
 
-    def forward(self, input, target):  # noqa: A002
-        return L.binary_cross_entropy(input, target, self.weight, self.reduction)
+    def forward(self, input, target):
+        return losses.binary_cross_entropy(input, target, self.weight, self.reduction)
 
 
 class BCEWithLogitsLoss(_WeightedLoss):
     """Binary cross-entropy of logits (sigmoid folded in, stable), with ``pos_weight``."""
 
-    def __init__(self, weight: Tensor | None = None, reduction: str = "mean",
-                 pos_weight: Tensor | None = None) -> None:
+    def __init__(
+        self,
+        weight: Tensor | None = None,
+        reduction: str = "mean",
+        pos_weight: Tensor | None = None,
+    ) -> None:
         super().__init__(weight, reduction)
         self.register_buffer("pos_weight", pos_weight)
 
-    def forward(self, input, target):  # noqa: A002
-        return L.binary_cross_entropy_with_logits(input, target, self.weight, self.reduction,
-                                                  self.pos_weight)
+    def forward(self, input, target):
+        return losses.binary_cross_entropy_with_logits(
+            input, target, self.weight, self.reduction, self.pos_weight
+        )
 
 
 class KLDivLoss(_Loss):
@@ -103,8 +116,8 @@ class KLDivLoss(_Loss):
         super().__init__(reduction)
         self.log_target = log_target
 
-    def forward(self, input, target):  # noqa: A002
-        return L.kl_div(input, target, self.reduction, self.log_target)
+    def forward(self, input, target):
+        return losses.kl_div(input, target, self.reduction, self.log_target)
 
 
 class MarginRankingLoss(_Loss):
@@ -116,7 +129,7 @@ class MarginRankingLoss(_Loss):
         self.margin = margin
 
     def forward(self, input1, input2, target):
-        return L.margin_ranking_loss(input1, input2, target, self.margin, self.reduction)
+        return losses.margin_ranking_loss(input1, input2, target, self.margin, self.reduction)
 
 
 class HingeEmbeddingLoss(_Loss):
@@ -124,22 +137,25 @@ class HingeEmbeddingLoss(_Loss):
         super().__init__(reduction)
         self.margin = margin
 
-    def forward(self, input, target):  # noqa: A002
-        return L.hinge_embedding_loss(input, target, self.margin, self.reduction)
+    def forward(self, input, target):
+        return losses.hinge_embedding_loss(input, target, self.margin, self.reduction)
 
 
 class MultiMarginLoss(_WeightedLoss):
     """Multi-class hinge loss: sum_{i != y} max(0, margin - x[y] + x[i])^p / C per sample."""
 
-    def __init__(self, p: int = 1, margin: float = 1.0, weight: Tensor | None = None,
-                 reduction: str = "mean") -> None:
+    def __init__(
+        self, p: int = 1, margin: float = 1.0, weight: Tensor | None = None, reduction: str = "mean"
+    ) -> None:
         super().__init__(weight, reduction)
         self.p, self.margin = p, margin
 
-    def forward(self, input, target):  # noqa: A002
-        return L.multi_margin_loss(input, target, self.p, self.margin, self.weight, self.reduction)
+    def forward(self, input, target):
+        return losses.multi_margin_loss(
+            input, target, self.p, self.margin, self.weight, self.reduction
+        )
 
 
 class SoftMarginLoss(_Loss):
-    def forward(self, input, target):  # noqa: A002
-        return L.soft_margin_loss(input, target, self.reduction)
+    def forward(self, input, target):
+        return losses.soft_margin_loss(input, target, self.reduction)
