@@ -402,5 +402,4 @@ _next_seq = _graph_sequence.__next__
 _NEEDS_ONE = (True,)
 
 
-# (the engine makes tensors for hooks; it cannot import this module)
-_graph.Tensor = Tensor  # type: ignore[misc]
+_graph.make_tensor = Tensor._make  # (the engine makes tensors for hooks and .grad)

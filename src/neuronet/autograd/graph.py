@@ -20,15 +20,20 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, overload
+from typing import Any, overload
 
 from ..backend import get_xp
 from .rows import RowsGrad, remember_rows, written_rows
 
-if TYPE_CHECKING:
-    from ..tensor import Tensor
-else:
-    Tensor = None  # neuronet.tensor.Tensor, set by that module (the two refer to each other)
+
+# The engine hands gradients to hooks and to leaves' ``.grad`` as tensors. ``neuronet.tensor``,
+# which sits above the engine, sets this to ``Tensor._make`` (a tensor around an array) when it
+# is imported, so the engine never imports it. Tensors are typed ``Any`` here for that reason.
+def _no_tensor_module(array: Any) -> Any:
+    raise RuntimeError("internal error: neuronet.tensor was not imported before a backward pass")
+
+
+make_tensor: Callable[[Any], Any] = _no_tensor_module
 
 _sequence = itertools.count()
 
@@ -44,12 +49,12 @@ class Node:
 
     __slots__ = ("name", "inputs", "backward", "needs", "seq", "retained", "hooks")
     name: str
-    inputs: tuple[Tensor, ...]
+    inputs: tuple[Any, ...]
     backward: Callable[[Any, tuple[bool, ...]], Sequence[Any]] | None
     needs: tuple[bool, ...]
     seq: int
-    retained: Tensor | None
-    hooks: list[Callable[[Tensor], Tensor | None]] | None
+    retained: Any
+    hooks: list[Callable[[Any], Any]] | None
 
     def __repr__(self) -> str:
         return f"<{self.name}>"
@@ -199,7 +204,7 @@ def _node_extras(node: Node, g, leaves, capture_nodes: dict, runs: bool):
         leaves.capture(capture_nodes[node], g)
     if node.hooks:
         for hook in node.hooks:
-            new = hook(Tensor._make(g))
+            new = hook(make_tensor(g))
             if new is not None:
                 g = new.data
     if captures and not runs:
@@ -278,7 +283,7 @@ class _LeafGrads:
             g = g.copy()
         else:
             self.stored.add(id(g))
-        t.grad = Tensor._make(g)
+        t.grad = make_tensor(g)
 
     def flush(self) -> None:
         """Hand each leaf what was kept for the end: its summed gradient through its hooks (to
@@ -287,7 +292,7 @@ class _LeafGrads:
         beside that ``.grad`` (``rows.remember_rows``) while it is zero everywhere else."""
         for t, g in self.summed.values():
             for hook in t._hooks or ():
-                new = hook(Tensor._make(g))
+                new = hook(make_tensor(g))
                 if new is not None:
                     g = new.data
             if self.captured is not None:
@@ -299,7 +304,7 @@ class _LeafGrads:
             grad = t.grad
             if grad is None:
                 dense, rows, positions = first.dense_and_written(others)
-                t.grad = grad = Tensor._make(dense)
+                t.grad = grad = make_tensor(dense)
                 remember_rows(grad, rows, positions)
                 continue
             before = written_rows(grad)
