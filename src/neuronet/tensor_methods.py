@@ -22,135 +22,42 @@ from .ops.indexing import setitem
 from .random import numpy_generator
 from .tensor import Tensor
 
-# name -> op, for every method whose arguments are its op's
+# The methods whose arguments are their op's, by concept; each is ``getattr(ops, name)``.
+# arithmetic
+_ARITHMETIC = """
+    add sub mul div pow neg remainder fmod floor_divide atan2 lerp maximum minimum clamp
+    clamp_min clamp_max
+"""
+# unary math and activations
+_UNARY_MATH = """
+    exp exp2 expm1 log log2 log10 log1p sqrt rsqrt reciprocal square abs sign sin cos
+    tan asin acos atan sinh cosh erf floor ceil trunc round tanh sigmoid relu softmax
+    log_softmax
+"""
+# comparisons and logic
+_COMPARISONS = """
+    eq ne lt le gt ge isnan isinf isfinite isclose allclose equal logical_xor
+    bitwise_and bitwise_or bitwise_xor bitwise_not
+"""
+# reductions and ordering
+_REDUCTIONS = """
+    sum mean prod max min amax amin argmax argmin var std logsumexp norm all any
+    count_nonzero sort argsort topk cumsum
+"""
+# linear algebra
+_LINEAR_ALGEBRA = """
+    matmul outer dot mv bmm tril triu diagonal diag trace
+"""
+# structure
+_STRUCTURE = """
+    reshape flatten unflatten transpose t permute unsqueeze squeeze expand broadcast_to
+    repeat chunk unbind flip roll movedim narrow repeat_interleave index_select gather
+    take_along_dim masked_fill scatter_add clone
+"""
 METHODS: dict[str, Callable] = {
     name: getattr(ops, name)
-    for name in (
-        # arithmetic
-        "add",
-        "sub",
-        "mul",
-        "div",
-        "pow",
-        "neg",
-        "remainder",
-        "fmod",
-        "floor_divide",
-        "atan2",
-        "lerp",
-        "maximum",
-        "minimum",
-        "clamp",
-        "clamp_min",
-        "clamp_max",
-        # unary math and activations
-        "exp",
-        "exp2",
-        "expm1",
-        "log",
-        "log2",
-        "log10",
-        "log1p",
-        "sqrt",
-        "rsqrt",
-        "reciprocal",
-        "square",
-        "abs",
-        "sign",
-        "sin",
-        "cos",
-        "tan",
-        "asin",
-        "acos",
-        "atan",
-        "sinh",
-        "cosh",
-        "erf",
-        "floor",
-        "ceil",
-        "trunc",
-        "round",
-        "tanh",
-        "sigmoid",
-        "relu",
-        "softmax",
-        "log_softmax",
-        # comparisons and logic
-        "eq",
-        "ne",
-        "lt",
-        "le",
-        "gt",
-        "ge",
-        "isnan",
-        "isinf",
-        "isfinite",
-        "isclose",
-        "allclose",
-        "equal",
-        "logical_xor",
-        "bitwise_and",
-        "bitwise_or",
-        "bitwise_xor",
-        "bitwise_not",
-        # reductions and ordering
-        "sum",
-        "mean",
-        "prod",
-        "max",
-        "min",
-        "amax",
-        "amin",
-        "argmax",
-        "argmin",
-        "var",
-        "std",
-        "logsumexp",
-        "norm",
-        "all",
-        "any",
-        "count_nonzero",
-        "sort",
-        "argsort",
-        "topk",
-        "cumsum",
-        # linear algebra
-        "matmul",
-        "outer",
-        "dot",
-        "mv",
-        "bmm",
-        "tril",
-        "triu",
-        "diagonal",
-        "diag",
-        "trace",
-        # structure
-        "reshape",
-        "flatten",
-        "unflatten",
-        "transpose",
-        "t",
-        "permute",
-        "unsqueeze",
-        "squeeze",
-        "expand",
-        "broadcast_to",
-        "repeat",
-        "chunk",
-        "unbind",
-        "flip",
-        "roll",
-        "movedim",
-        "narrow",
-        "repeat_interleave",
-        "index_select",
-        "gather",
-        "take_along_dim",
-        "masked_fill",
-        "scatter_add",
-        "clone",
-    )
+    for group in (_ARITHMETIC, _UNARY_MATH, _COMPARISONS, _REDUCTIONS, _LINEAR_ALGEBRA, _STRUCTURE)
+    for name in group.split()
 }
 METHODS.update(
     clip=ops.clamp,

@@ -143,46 +143,11 @@ from .unary import (
 
 # Public ops whose forward is written with other ops (and whose gradient is theirs).
 COMPOSITES = frozenset(
-    {
-        "allclose",
-        "bmm",
-        "celu",
-        "chunk",
-        "clamp_max",
-        "clamp_min",
-        "dot",
-        "equal",
-        "expand",
-        "flatten",
-        "floor_divide",
-        "hinge_embedding_loss",
-        "huber_loss",
-        "kl_div",
-        "l1_loss",
-        "lerp",
-        "margin_ranking_loss",
-        "masked_fill",
-        "mish",
-        "mse_loss",
-        "mv",
-        "narrow",
-        "outer",
-        "relu6",
-        "repeat_interleave",
-        "rpow",
-        "selu",
-        "smooth_l1_loss",
-        "soft_margin_loss",
-        "softmin",
-        "sort",
-        "split",
-        "squeeze",
-        "stack",
-        "std",
-        "take_along_dim",
-        "trace",
-        "unbind",
-        "unflatten",
-        "unsqueeze",
-    }
+    """
+    allclose bmm celu chunk clamp_max clamp_min dot equal expand flatten floor_divide
+    hinge_embedding_loss huber_loss kl_div l1_loss lerp margin_ranking_loss masked_fill
+    mish mse_loss mv narrow outer relu6 repeat_interleave rpow selu smooth_l1_loss
+    soft_margin_loss softmin sort split squeeze stack std take_along_dim trace unbind
+    unflatten unsqueeze
+    """.split()
 )
