@@ -6,12 +6,21 @@ The registries (``_parameters``, ``_buffers``, ``_modules``) are the source of t
 registered value is also kept as a plain instance attribute so that ``self.weight`` in a
 ``forward`` is an ordinary attribute read (register and replace through ``setattr`` or the
 ``register_*`` methods, not by writing into the registries directly).
+
+Hooks, as in PyTorch: forward pre-hooks and forward hooks run around ``forward``; full backward
+pre-hooks and backward hooks run in the backward pass (see ``neuronet.utils.hooks``). The
+``register_module_*`` functions here register hooks for every module; they run before each
+module's own. A module without hooks, while no global hook is registered, is called with one
+attribute check before ``forward``.
 """
 
 from __future__ import annotations
 
+import warnings
+import weakref
 from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -20,22 +29,116 @@ from ..autograd.grad_mode import no_grad
 from ..backend import device as _device
 from ..backend import to_device
 from ..tensor import Tensor
+from ..utils.hooks import BackwardHook, RemovableHandle
 from .parameter import Parameter
 
+__all__ = [
+    "Module",
+    "register_module_forward_pre_hook",
+    "register_module_forward_hook",
+    "register_module_full_backward_pre_hook",
+    "register_module_full_backward_hook",
+]
+
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+# The hooks of every module (PyTorch's names), keyed by their handle's id, in calling order.
+_global_backward_pre_hooks: dict[int, Callable] = OrderedDict()
+_global_backward_hooks: dict[int, Callable] = OrderedDict()
+_global_forward_pre_hooks: dict[int, Callable] = OrderedDict()
+_global_forward_hooks: dict[int, Callable] = OrderedDict()
+_global_forward_hooks_always_called: dict[int, bool] = OrderedDict()
+_global_forward_hooks_with_kwargs: dict[int, bool] = OrderedDict()
+
+
+def _global_hooks_changed() -> None:
+    """Every module takes the hooked call while a global hook is registered (see __call__)."""
+    Module._has_hooks = bool(
+        _global_forward_pre_hooks
+        or _global_forward_hooks
+        or _global_backward_pre_hooks
+        or _global_backward_hooks
+    )
+
+
+def _add_global_hook(hooks: dict, hook: Callable, extra_dict: Any = None) -> RemovableHandle:
+    """Store ``hook`` in the global dict ``hooks`` under a new handle; every module's call
+    takes the hooked path until the last global hook is removed."""
+    handle = RemovableHandle(hooks, extra_dict=extra_dict)
+    hooks[handle.id] = hook
+    handle._on_remove = _global_hooks_changed
+    _global_hooks_changed()
+    return handle
+
+
+def register_module_forward_pre_hook(hook: Callable[..., Any]) -> RemovableHandle:
+    """Register ``hook(module, args)`` to run before every module's ``forward``.
+
+    As ``Module.register_forward_pre_hook``; global pre-hooks run before each module's own.
+    """
+    return _add_global_hook(_global_forward_pre_hooks, hook)
+
+
+def register_module_forward_hook(
+    hook: Callable[..., Any], *, with_kwargs: bool = False, always_call: bool = False
+) -> RemovableHandle:
+    """Register ``hook(module, args, output)`` to run after every module's ``forward``.
+
+    As ``Module.register_forward_hook``; global forward hooks run before each module's own.
+    """
+    extra = [_global_forward_hooks_with_kwargs, _global_forward_hooks_always_called]
+    handle = _add_global_hook(_global_forward_hooks, hook, extra_dict=extra)
+    if with_kwargs:
+        _global_forward_hooks_with_kwargs[handle.id] = True
+    if always_call:
+        _global_forward_hooks_always_called[handle.id] = True
+    return handle
+
+
+def register_module_full_backward_pre_hook(hook: Callable[..., Any]) -> RemovableHandle:
+    """Register ``hook(module, grad_output)`` for every module's backward pass.
+
+    As ``Module.register_full_backward_pre_hook``; global ones run before each module's own.
+    """
+    return _add_global_hook(_global_backward_pre_hooks, hook)
+
+
+def register_module_full_backward_hook(hook: Callable[..., Any]) -> RemovableHandle:
+    """Register ``hook(module, grad_input, grad_output)`` for every module's backward pass.
+
+    As ``Module.register_full_backward_hook``; global ones run before each module's own.
+    """
+    return _add_global_hook(_global_backward_hooks, hook)
+
+
+_HOOK_DICTS = (
+    "_forward_pre_hooks",
+    "_forward_pre_hooks_with_kwargs",
+    "_forward_hooks",
+    "_forward_hooks_with_kwargs",
+    "_forward_hooks_always_called",
+    "_backward_pre_hooks",
+    "_backward_hooks",
+)
 
 
 class Module:
     """Base class for all neural-network modules: subclass it and define ``forward``."""
 
     training: bool
+    # True while this module has a hook of its own (then set on the instance) or while a global
+    # hook is registered (then set on this class): ``__call__`` takes the hooked path only then.
+    _has_hooks: bool = False
 
     def __init__(self) -> None:
-        object.__setattr__(self, "training", True)
-        object.__setattr__(self, "_parameters", OrderedDict())
-        object.__setattr__(self, "_buffers", OrderedDict())
-        object.__setattr__(self, "_non_persistent", set())
-        object.__setattr__(self, "_modules", OrderedDict())
+        setattr_ = object.__setattr__
+        setattr_(self, "training", True)
+        setattr_(self, "_parameters", OrderedDict())
+        setattr_(self, "_buffers", OrderedDict())
+        setattr_(self, "_non_persistent", set())
+        setattr_(self, "_modules", OrderedDict())
+        for name in _HOOK_DICTS:
+            setattr_(self, name, OrderedDict())
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(
@@ -43,7 +146,218 @@ class Module:
         )
 
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        if not self._has_hooks:
+            return self.forward(*args, **kwargs)
+        return self._call_with_hooks(args, kwargs)
+
+    # ----------------------------------------------------------------- hooks
+    def _call_with_hooks(self, args: tuple, kwargs: dict) -> Any:
+        """``forward`` with the hooks, in PyTorch's order: the forward pre-hooks (global ones
+        first), which may replace the args; when there are backward (pre-)hooks, the tensor args
+        wrapped for them; ``forward``; the forward hooks (global first), which may replace the
+        output; the output wrapped for the backward hooks. When ``forward`` or a hook raises,
+        the forward hooks registered with ``always_call=True`` that have not run yet are called
+        (their own errors turned into warnings) before the error propagates."""
+        result = None
+        called_always_called_hooks: set = set()
+        try:
+            backward_pre_hooks = [*_global_backward_pre_hooks.values()]
+            backward_pre_hooks += self._backward_pre_hooks.values()
+            backward_hooks = [*_global_backward_hooks.values(), *self._backward_hooks.values()]
+            for hook_id, hook in (
+                *_global_forward_pre_hooks.items(),
+                *self._forward_pre_hooks.items(),
+            ):
+                if hook_id in self._forward_pre_hooks_with_kwargs:
+                    args_kwargs_result = hook(self, args, kwargs)
+                    if args_kwargs_result is not None:
+                        if isinstance(args_kwargs_result, tuple) and len(args_kwargs_result) == 2:
+                            args, kwargs = args_kwargs_result
+                        else:
+                            raise RuntimeError(
+                                "forward pre-hook must return None or a tuple "
+                                f"of (new_args, new_kwargs), but got {args_kwargs_result}."
+                            )
+                else:
+                    args_result = hook(self, args)
+                    if args_result is not None:
+                        args = args_result if isinstance(args_result, tuple) else (args_result,)
+            bw_hook = None
+            if backward_hooks or backward_pre_hooks:
+                bw_hook = BackwardHook(self, backward_hooks, backward_pre_hooks)
+                args = bw_hook.setup_input_hook(args)
+            result = self.forward(*args, **kwargs)
+            for hook_id, hook in (*_global_forward_hooks.items(), *self._forward_hooks.items()):
+                if (
+                    hook_id in self._forward_hooks_always_called
+                    or hook_id in _global_forward_hooks_always_called
+                ):
+                    called_always_called_hooks.add(hook_id)
+                if (
+                    hook_id in self._forward_hooks_with_kwargs
+                    or hook_id in _global_forward_hooks_with_kwargs
+                ):
+                    hook_result = hook(self, args, kwargs, result)
+                else:
+                    hook_result = hook(self, args, result)
+                if hook_result is not None:
+                    result = hook_result
+            if bw_hook is not None:
+                if not isinstance(result, (Tensor, tuple)):
+                    warnings.warn(
+                        "For backward hooks to be called, module output should be a Tensor or "
+                        f"a tuple of Tensors but received {type(result)}",
+                        stacklevel=3,
+                    )
+                result = bw_hook.setup_output_hook(result)
+            return result
+        except Exception:
+            self._call_missed_always_called_hooks(args, kwargs, result, called_always_called_hooks)
+            raise
+
+    def _call_missed_always_called_hooks(
+        self, args: tuple, kwargs: dict, result: Any, called: set
+    ) -> None:
+        """After an error in a call: the ``always_call`` forward hooks not in ``called``, global
+        ones first, each error of theirs turned into a warning (the call's error propagates)."""
+        for owner, hooks, always_called, with_kwargs in (
+            (
+                "global module",
+                _global_forward_hooks,
+                _global_forward_hooks_always_called,
+                _global_forward_hooks_with_kwargs,
+            ),
+            (
+                "module",
+                self._forward_hooks,
+                self._forward_hooks_always_called,
+                self._forward_hooks_with_kwargs,
+            ),
+        ):
+            for hook_id, hook in hooks.items():
+                if hook_id not in always_called or hook_id in called:
+                    continue
+                try:
+                    if hook_id in with_kwargs:
+                        hook_result = hook(self, args, kwargs, result)
+                    else:
+                        hook_result = hook(self, args, result)
+                    if hook_result is not None:
+                        result = hook_result
+                except Exception as e:  # noqa: BLE001 - a warning, as in PyTorch
+                    warnings.warn(
+                        f"{owner} forward hook with ``always_call=True`` raised an exception "
+                        f"that was silenced as another error was raised in forward: {e}",
+                        stacklevel=4,
+                    )
+
+    def _hooks_changed(self) -> None:
+        """Set (or clear) the instance's ``_has_hooks`` from its own hook dicts."""
+        if (
+            self._forward_pre_hooks
+            or self._forward_hooks
+            or self._backward_pre_hooks
+            or self._backward_hooks
+        ):
+            self.__dict__["_has_hooks"] = True
+        else:
+            self.__dict__.pop("_has_hooks", None)
+
+    def _add_hook(
+        self, hooks: OrderedDict, hook: Callable, prepend: bool, extra_dict: Any = None
+    ) -> RemovableHandle:
+        """Store ``hook`` in ``hooks`` under a new handle (first if ``prepend``)."""
+        handle = RemovableHandle(hooks, extra_dict=extra_dict)
+        hooks[handle.id] = hook
+        if prepend:
+            hooks.move_to_end(handle.id, last=False)
+        ref = weakref.ref(self)
+
+        def changed() -> None:
+            module = ref()
+            if module is not None:
+                module._hooks_changed()
+
+        handle._on_remove = changed
+        self.__dict__["_has_hooks"] = True
+        return handle
+
+    def register_forward_pre_hook(
+        self, hook: Callable[..., Any], *, prepend: bool = False, with_kwargs: bool = False
+    ) -> RemovableHandle:
+        """Register ``hook(module, args)`` to run on each call, before ``forward``.
+
+        ``args`` is the tuple of positional arguments (keyword arguments go to ``forward``
+        only). A non-``None`` return replaces them: a tuple as it is, any other value as the
+        one argument. With ``with_kwargs=True`` the hook is ``hook(module, args, kwargs)`` and
+        returns ``None`` or ``(new_args, new_kwargs)``. Hooks run in registration order
+        (``prepend=True``: before this module's others), after the global ones.
+        """
+        handle = self._add_hook(
+            self._forward_pre_hooks, hook, prepend, extra_dict=self._forward_pre_hooks_with_kwargs
+        )
+        if with_kwargs:
+            self._forward_pre_hooks_with_kwargs[handle.id] = True
+        return handle
+
+    def register_forward_hook(
+        self,
+        hook: Callable[..., Any],
+        *,
+        prepend: bool = False,
+        with_kwargs: bool = False,
+        always_call: bool = False,
+    ) -> RemovableHandle:
+        """Register ``hook(module, args, output)`` to run on each call, after ``forward``.
+
+        A non-``None`` return replaces the output (for the next hooks and the caller). With
+        ``with_kwargs=True`` the hook is ``hook(module, args, kwargs, output)``. With
+        ``always_call=True`` it also runs when ``forward`` (or an earlier hook) raises, before
+        the error propagates. Hooks run in registration order (``prepend=True``: before this
+        module's others), after the global ones.
+        """
+        handle = self._add_hook(
+            self._forward_hooks,
+            hook,
+            prepend,
+            extra_dict=[self._forward_hooks_with_kwargs, self._forward_hooks_always_called],
+        )
+        if with_kwargs:
+            self._forward_hooks_with_kwargs[handle.id] = True
+        if always_call:
+            self._forward_hooks_always_called[handle.id] = True
+        return handle
+
+    def register_full_backward_pre_hook(
+        self, hook: Callable[..., Any], prepend: bool = False
+    ) -> RemovableHandle:
+        """Register ``hook(module, grad_output)`` to run in the backward pass of each call.
+
+        It runs once the gradients of all the call's outputs are known: ``grad_output`` is a
+        tuple with one tensor per output (``None`` for non-tensors and outputs that got no
+        gradient). A non-``None`` return (a tuple of the same length) replaces it, for the
+        module's backward hooks and the gradients sent on into the module. Hooks run in
+        registration order (``prepend=True``: before this module's others), after the global
+        ones. While a module has backward hooks, its tensor inputs and outputs are passed
+        through identity nodes (as in PyTorch, whose ``forward`` then sees views).
+        """
+        return self._add_hook(self._backward_pre_hooks, hook, prepend)
+
+    def register_full_backward_hook(
+        self, hook: Callable[..., Any], prepend: bool = False
+    ) -> RemovableHandle:
+        """Register ``hook(module, grad_input, grad_output)`` for the backward pass of each call.
+
+        It runs once the gradients of all the call's positional tensor inputs are known:
+        ``grad_input`` has one entry per positional argument (``None`` for non-tensors, zeros
+        for tensor inputs that got no gradient) and ``grad_output`` is as the backward
+        pre-hooks left it. A non-``None`` return (a tuple of the same length) replaces
+        ``grad_input``, which is what flows on to the inputs. When no input requires grad the
+        hook runs as soon as ``grad_output`` is known, with ``grad_input`` all ``None`` (and a
+        warning, as in PyTorch); it must then return ``None``. Hooks run in registration order
+        (``prepend=True``: before this module's others), after the global ones.
+        """
+        return self._add_hook(self._backward_hooks, hook, prepend)
 
     # ----------------------------------------------------------------- registration
     def __setattr__(self, name: str, value) -> None:
