@@ -10,6 +10,7 @@ one table in ``neuronet.tensor_methods``.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +19,7 @@ import numpy as np
 from . import dtypes as _dt
 from .autograd import grad_mode as _grad_mode
 from .autograd import graph as _graph
-from .autograd.graph import Node, run_backward
+from .autograd.graph import Node, run_backward, run_post_accumulate_grad_hooks
 from .autograd.graph import _sequence as _graph_sequence
 from .backend import device_of, get_xp, to_device
 
@@ -66,13 +67,24 @@ class Tensor:
     prefer ``neuronet.tensor(data, dtype=..., requires_grad=...)``.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_hooks", "__weakref__")
+    # ``_post_accumulate_grad_hooks`` is set only on a leaf that registers such a hook (read it
+    # with ``getattr(t, "_post_accumulate_grad_hooks", None)``): making a tensor never sets it.
+    __slots__ = (
+        "data",
+        "grad",
+        "requires_grad",
+        "grad_fn",
+        "_hooks",
+        "_post_accumulate_grad_hooks",
+        "__weakref__",
+    )
     __array_priority__ = 1000  # ``ndarray * Tensor`` calls Tensor.__rmul__
     data: Any  # a NumPy or CuPy array
     grad: Tensor | None
     requires_grad: bool
     grad_fn: Node | None
     _hooks: list[Callable[[Tensor], Tensor | None]] | None
+    _post_accumulate_grad_hooks: dict[int, Callable[[Tensor], None]]
 
     def __init__(self, data=None, requires_grad: bool = False, dtype=None) -> None:
         self.data = as_array([] if data is None else data, dtype)
@@ -236,6 +248,31 @@ class Tensor:
             self._hooks = (self._hooks or []) + [hook]
         return hook
 
+    def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]):
+        """Call ``hook(self)`` after each backward pass has accumulated into this leaf's ``.grad``.
+
+        The hook gets the tensor (not its gradient) and runs with the grad mode off, once per
+        backward pass that reaches the leaf, after ``.grad`` holds the pass's sum (and after the
+        tensor's ``register_hook`` hooks); ``autograd.grad`` does not run it (it accumulates
+        nothing). Returns a ``RemovableHandle``.
+        """
+        from .utils.hooks import RemovableHandle  # noqa: PLC0415 - (it imports this module)
+
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "post accumulate grad hooks cannot be registered on non-leaf tensors"
+            )
+        hooks = getattr(self, "_post_accumulate_grad_hooks", None)
+        if hooks is None:
+            hooks = self._post_accumulate_grad_hooks = OrderedDict()
+        if self._hooks is None:
+            self._hooks = []  # (the engine then hands this leaf its gradient at the end)
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        return handle
+
     def backward(
         self,
         gradient=None,
@@ -272,6 +309,7 @@ class Tensor:
                     t.grad = Tensor._make(gi)
                 else:
                     t.grad.data = t.grad.data + gi
+                run_post_accumulate_grad_hooks(t)
 
     # ----------------------------------------------------------------- repr
     def __repr__(self) -> str:

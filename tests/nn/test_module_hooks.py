@@ -1,4 +1,4 @@
-"""Module hooks (forward, full backward, global), against PyTorch.
+"""Module hooks (forward, full backward, global) and post-accumulate-grad hooks, against PyTorch.
 
 Each comparison builds the same model with the same weights in both libraries, registers the
 same hooks (written once: neuronet has PyTorch's API) and compares what the hooks saw, in what
@@ -421,3 +421,90 @@ def test_global_hook_paths_are_pytorchs():
     for name in ("register_module_forward_pre_hook", "register_module_forward_hook",
                  "register_module_full_backward_pre_hook", "register_module_full_backward_hook"):
         assert getattr(nt_module_path, name) is getattr(nt_module, name)
+
+
+def test_post_accumulate_grad_hook_sgd_step_as_pytorch(torch):
+    """PyTorch's documented example: an SGD step in the hook, once per backward pass."""
+    results = []
+    for lib in (nt, torch):
+        v = lib.tensor([0.0, 0.0, 0.0], dtype=lib.float64, requires_grad=True)
+        seen = []
+
+        def step(p, seen=seen):
+            seen.append(_np(p.grad).copy())
+            p.add_(p.grad * -0.01)
+
+        handle = v.register_post_accumulate_grad_hook(step)
+        w = lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64)
+        (v * w).sum().backward()  # one pass reaching v twice: the hook sees the sum, once
+        (v * w + v * w).sum().backward()
+        handle.remove()
+        (v * w).sum().backward()
+        results.append((seen, _np(v), _np(v.grad)))
+    (seen_o, v_o, g_o), (seen_t, v_t, g_t) = results
+    assert len(seen_o) == len(seen_t) == 2
+    _close_all(seen_o, seen_t)
+    np.testing.assert_allclose(seen_o[1], [3.0, 6.0, 9.0], rtol=RTOL)  # 1x + 2x, accumulated
+    _close(v_o, v_t)
+    _close(g_o, g_t)
+
+
+def test_post_accumulate_grad_hook_with_backward_inputs_and_autograd_grad(torch):
+    counts = []
+    for lib in (nt, torch):
+        calls = []
+        w = lib.ones(2, dtype=lib.float64, requires_grad=True)
+        a = lib.ones(2, dtype=lib.float64, requires_grad=True)
+        w.register_post_accumulate_grad_hook(lambda p: calls.append(_np(p.grad).copy()))
+        (w * a * 2).sum().backward(inputs=[w])
+        lib.autograd.grad((w * a).sum(), [w])  # accumulates nothing: no hook
+        counts.append(calls)
+    assert len(counts[0]) == len(counts[1]) == 1
+    _close(counts[0][0], counts[1][0])
+
+
+def test_post_accumulate_grad_hook_errors_and_grad_mode(torch):
+    for lib in (nt, torch):
+        with pytest.raises(RuntimeError, match="post accumulate grad hooks cannot be registered "
+                                               "on non-leaf tensors"):
+            (lib.ones(2, requires_grad=True) * 2).register_post_accumulate_grad_hook(print)
+        with pytest.raises(RuntimeError, match="cannot register a hook on a tensor that doesn't "
+                                               "require gradient"):
+            lib.ones(2).register_post_accumulate_grad_hook(print)
+    modes = []
+    v = nt.ones(2, requires_grad=True)
+    v.register_post_accumulate_grad_hook(lambda p: modes.append(nt.is_grad_enabled()))
+    (v * 2).sum().backward()
+    assert modes == [False]
+    assert nt.is_grad_enabled()
+
+
+def test_post_accumulate_grad_hook_after_tensor_hooks(torch):
+    logs = []
+    for lib in (nt, torch):
+        log = []
+        v = lib.ones(2, dtype=lib.float64, requires_grad=True)
+        v.register_post_accumulate_grad_hook(lambda p: log.append(("post", _np(p.grad).copy())))
+        v.register_hook(lambda g: (log.append(("grad", _np(g).copy())), g * 5)[1])
+        (v * 3).sum().backward()
+        logs.append(log)
+    assert [e[0] for e in logs[0]] == [e[0] for e in logs[1]] == ["grad", "post"]
+    for a, b in zip(logs[0], logs[1]):
+        _close(a[1], b[1])
+
+
+def test_post_accumulate_grad_hook_on_an_embedding_weight(torch, rng):
+    """An embedding lookup's row gradient reaches the hook as the weight's dense .grad."""
+    weights = rng.standard_normal((5, 3))
+    idx = [[0, 3, 3], [4, 0, 1]]
+    seen = []
+    for lib in (nt, torch):
+        emb = (nn.Embedding if lib is nt else torch.nn.Embedding)(5, 3).double()
+        with lib.no_grad():
+            emb.weight.copy_(lib.tensor(weights))
+        calls = []
+        emb.weight.register_post_accumulate_grad_hook(lambda p: calls.append(_np(p.grad).copy()))
+        emb(lib.tensor(idx)).sum().backward()
+        seen.append(calls)
+    assert len(seen[0]) == len(seen[1]) == 1
+    _close(seen[0][0], seen[1][0])

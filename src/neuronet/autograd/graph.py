@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, overload
 
 from ..backend import get_xp
+from .grad_mode import no_grad
 from .rows import RowsGrad, remember_rows, written_rows
 
 
@@ -214,6 +215,15 @@ def _node_extras(node: Node, g, leaves, capture_nodes: dict, runs: bool):
     return g
 
 
+def run_post_accumulate_grad_hooks(t) -> None:
+    """Call leaf ``t``'s post-accumulate-grad hooks, ``hook(t)``, with the grad mode off."""
+    hooks = getattr(t, "_post_accumulate_grad_hooks", None)
+    if hooks:
+        with no_grad():
+            for hook in tuple(hooks.values()):
+                hook(t)
+
+
 class _LeafGrads:
     """Accumulation into leaves' ``.grad`` during one backward pass.
 
@@ -221,9 +231,10 @@ class _LeafGrads:
     leaf's ``.grad`` only if nothing else can hold it (otherwise a copy is). This is the one
     place that handles row gradients (``RowsGrad``, embedding lookups): a leaf's are collected
     and added in one scatter at the end (``flush``), and a node gets one dense (``for_node``).
-    A leaf with hooks, or one whose gradient is captured (``autograd.grad``), gets its whole
-    gradient at the end: the hooks run once, on the sum of every path's contribution, as
-    PyTorch runs them.
+    A leaf with hooks (``_hooks`` not None: gradient hooks, or an empty list for a leaf with
+    only post-accumulate hooks), or one whose gradient is captured (``autograd.grad``), gets its
+    whole gradient at the end: the hooks run once, on the sum of every path's contribution, as
+    PyTorch runs them, and then its post-accumulate hooks.
     """
 
     def __init__(self, captured: dict | None) -> None:
@@ -237,7 +248,7 @@ class _LeafGrads:
         if g.dtype != t.data.dtype:
             g = g.astype(t.data.dtype)
         sparse = type(g) is RowsGrad
-        if self.captured is None and not t._hooks:
+        if self.captured is None and t._hooks is None:
             if sparse:
                 self.rows.setdefault(id(t), (t, []))[1].append(g)
             else:
@@ -299,6 +310,7 @@ class _LeafGrads:
                 self.capture(id(t), g)
             else:
                 self.accumulate(t, g)
+                run_post_accumulate_grad_hooks(t)
         for t, parts in self.rows.values():
             first, others = parts[0], parts[1:]
             grad = t.grad
