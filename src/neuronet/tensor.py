@@ -22,6 +22,7 @@ from .autograd import graph as _graph
 from .autograd.graph import Node, run_backward, run_post_accumulate_grad_hooks
 from .autograd.graph import _sequence as _graph_sequence
 from .backend import device_of, get_xp, to_device
+from .utils.hooks import RemovableHandle
 
 _enabled = _grad_mode._enabled
 _generic = np.generic
@@ -256,8 +257,6 @@ class Tensor:
         tensor's ``register_hook`` hooks); ``autograd.grad`` does not run it (it accumulates
         nothing). Returns a ``RemovableHandle``.
         """
-        from .utils.hooks import RemovableHandle  # noqa: PLC0415 - (it imports this module)
-
         if not self.requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self.grad_fn is not None:

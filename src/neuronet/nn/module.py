@@ -8,7 +8,7 @@ registered value is also kept as a plain instance attribute so that ``self.weigh
 ``register_*`` methods, not by writing into the registries directly).
 
 Hooks, as in PyTorch: forward pre-hooks and forward hooks run around ``forward``; full backward
-pre-hooks and backward hooks run in the backward pass (see ``neuronet.utils.hooks``). The
+pre-hooks and backward hooks run in the backward pass (see ``neuronet.nn.backward_hook``). The
 ``register_module_*`` functions here register hooks for every module; they run before each
 module's own. A module without hooks, while no global hook is registered, is called with one
 attribute check before ``forward``.
@@ -29,7 +29,8 @@ from ..autograd.grad_mode import no_grad
 from ..backend import device as _device
 from ..backend import to_device
 from ..tensor import Tensor
-from ..utils.hooks import BackwardHook, RemovableHandle
+from ..utils.hooks import RemovableHandle
+from .backward_hook import BackwardHook
 from .parameter import Parameter
 
 __all__ = [

@@ -1,5 +1,18 @@
-"""Utilities under PyTorch's paths: ``neuronet.utils.data`` is ``torch.utils.data``."""
+"""Utilities under PyTorch's paths: ``neuronet.utils.data`` is ``torch.utils.data``,
+``neuronet.utils.hooks`` holds the hook handles. ``data`` is loaded on first use, so that the
+tensor module can import ``hooks`` without importing the data package back."""
 
-from . import data
+from __future__ import annotations
 
-__all__ = ["data"]
+import importlib
+from typing import Any
+
+__all__ = ["data", "hooks"]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in __all__:
+        raise AttributeError(f"module 'neuronet.utils' has no attribute {name!r}")
+    module = importlib.import_module(f".{name}", __name__)
+    globals()[name] = module
+    return module
