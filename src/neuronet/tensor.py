@@ -294,12 +294,7 @@ class Tensor:
         if inputs is None:
             run_backward([self], [g], bool(retain_graph))
             return
-        inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-        for i, t in enumerate(inputs):
-            if not isinstance(t, Tensor) or not t.requires_grad:
-                raise RuntimeError(
-                    f"inputs[{i}]: one of the differentiated Tensors does not require grad"
-                )
+        inputs = differentiated_inputs(inputs)
         captured = run_backward([self], [g], bool(retain_graph), capture=inputs)
         for t in inputs:
             gi = captured[id(t)]
@@ -372,6 +367,17 @@ class Tensor:
         __pos__ = _bound
         T: Tensor  # (properties)
         mT: Tensor  # noqa: N815 - PyTorch's name
+
+
+def differentiated_inputs(inputs) -> list[Tensor]:
+    """``inputs`` (a tensor or a sequence of them) as a list, each checked to require grad."""
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor) or not t.requires_grad:
+            raise RuntimeError(
+                f"inputs[{i}]: one of the differentiated Tensors does not require grad"
+            )
+    return inputs
 
 
 def root_gradient(t: Tensor, gradient, argname: str):

@@ -12,8 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
 from . import dtypes, ops
 from .backend import device
 from .factories import new_empty, new_full, new_ones, new_tensor, new_zeros
@@ -245,21 +243,14 @@ def split(self: Tensor, split_size, dim: int = 0) -> tuple:
     return ops.split(self, split_size, dim)
 
 
-def _fill_from_host(t: Tensor, values) -> Tensor:
-    """Write host ``values`` into ``t`` in place (dtype and device kept)."""
-    xp = t.xp
-    t.data[...] = values if xp is np else xp.asarray(values)
-    return t
-
-
 def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
     """Fill in place from U(a, b), drawn from ``generator`` (the library's by default)."""
-    return _fill_from_host(self, numpy_generator(generator).uniform(a, b, self.shape))
+    return inplace.fill_from_host(self, numpy_generator(generator).uniform(a, b, self.shape))
 
 
 def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
     """Fill in place from N(mean, std^2), drawn from ``generator`` (the library's by default)."""
-    return _fill_from_host(self, numpy_generator(generator).normal(mean, std, self.shape))
+    return inplace.fill_from_host(self, numpy_generator(generator).normal(mean, std, self.shape))
 
 
 ADAPTERS: dict[str, Any] = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..tensor import Tensor, root_gradient
+from ..tensor import Tensor, differentiated_inputs, root_gradient
 from .graph import run_backward
 
 
@@ -25,8 +25,7 @@ def grad(
             "grad(create_graph=True): higher-order gradients are not supported"
         )
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
-    single = isinstance(inputs, Tensor)
-    inputs = [inputs] if single else list(inputs)
+    inputs = differentiated_inputs(inputs)
     if grad_outputs is None or isinstance(grad_outputs, Tensor):
         grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
     if len(grad_outputs) != len(outputs):
@@ -34,11 +33,6 @@ def grad(
             f"grad_outputs: expected {len(outputs)} gradients (one per output), "
             f"got {len(grad_outputs)}"
         )
-    for i, t in enumerate(inputs):
-        if not isinstance(t, Tensor) or not t.requires_grad:
-            raise RuntimeError(
-                f"inputs[{i}]: one of the differentiated Tensors does not require grad"
-            )
     for i, out in enumerate(outputs):
         if not out.requires_grad:
             raise RuntimeError(

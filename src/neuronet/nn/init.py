@@ -14,19 +14,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..backend import get_xp
+from ..ops.inplace import fill_from_host
 from ..random import numpy_generator
 from ..tensor import Tensor
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-
-
-def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
-    """Write host ``values`` into ``tensor`` in place (dtype and device kept)."""
-    xp = get_xp(tensor.data)
-    tensor.data[...] = values if xp is np else xp.asarray(values)
-    return tensor
 
 
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
@@ -103,7 +96,7 @@ def trunc_normal_(
     while bad.any():
         values[bad] = rng.normal(mean, std, int(bad.sum()))
         bad = (values < a) | (values > b)
-    return _fill(tensor, values)
+    return fill_from_host(tensor, values)
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
@@ -122,7 +115,7 @@ def ones_(tensor: Tensor) -> Tensor:
 def eye_(tensor: Tensor) -> Tensor:
     if tensor.ndim != 2:
         raise ValueError(f"eye_: only 2-D tensors are supported, got shape {tuple(tensor.shape)}")
-    return _fill(tensor, np.eye(*tensor.shape))
+    return fill_from_host(tensor, np.eye(*tensor.shape))
 
 
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
@@ -186,7 +179,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
     q *= np.sign(np.diag(r))
     if rows < cols:
         q = q.T
-    return _fill(tensor, (gain * q).reshape(tensor.shape))
+    return fill_from_host(tensor, (gain * q).reshape(tensor.shape))
 
 
 INITIALISERS: dict[str, Callable[..., Tensor] | None] = {

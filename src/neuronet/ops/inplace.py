@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
+
 from ..autograd import grad_mode
 from ..autograd.rows import forget_rows
 from ..backend import get_xp
@@ -29,6 +31,14 @@ def apply_inplace(t: Tensor, write: Callable, value) -> Tensor:
     forget_rows(t)
     v = value.data if isinstance(value, Tensor) else value
     t.data = write(t.data, v)
+    return t
+
+
+def fill_from_host(t: Tensor, values) -> Tensor:
+    """Write host (NumPy) ``values`` into ``t`` in place, dtype and device kept, without the
+    autograd check: what the initialisers and the random fills (``uniform_``) do."""
+    xp = get_xp(t.data)
+    t.data[...] = values if xp is np else xp.asarray(values)
     return t
 
 
