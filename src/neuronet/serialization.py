@@ -64,7 +64,7 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
 
 
 def _host(value) -> np.ndarray:
-    arr = np.asarray(to_device(value.data if isinstance(value, Tensor) else value, "cpu"))
+    arr = np.asarray(to_device(value._data if isinstance(value, Tensor) else value, "cpu"))
     return arr if arr.flags.c_contiguous else arr.copy()  # (ascontiguousarray makes 0-d 1-d)
 
 

@@ -1,7 +1,8 @@
 """``Tensor``: an array, and what autograd needs to know about it.
 
-A tensor holds ``data`` (a NumPy or CuPy array), ``requires_grad``, the ``grad_fn`` node of
-the op that made it (``None`` for leaves) and, for leaves, the accumulated ``grad``. This
+A tensor holds ``_data`` (a NumPy or CuPy array; ``data`` is the same memory as a tensor),
+``requires_grad``, the ``grad_fn`` node of the op that made it (``None`` for leaves) and, for
+leaves, the accumulated ``grad``. This
 module holds what a tensor is (its array, its properties, its place in the graph, ``backward``)
 and ``record``, which every op calls to make its output. The operators and op methods
 (``x + y``, ``x.sum()``, ...) are the ops of ``neuronet.ops`` themselves, bound to the class by
@@ -19,8 +20,9 @@ import numpy as np
 from . import dtypes as _dt
 from .autograd import grad_mode as _grad_mode
 from .autograd import graph as _graph
+from .autograd import versions as _versions
 from .autograd.graph import Node, run_backward, run_post_accumulate_grad_hooks
-from .autograd.graph import _sequence as _graph_sequence
+from .autograd.versions import sequence as _graph_sequence
 from .backend import device_of, get_xp, to_device
 from .utils.hooks import RemovableHandle
 
@@ -31,7 +33,7 @@ _generic = np.generic
 def as_array(data, dtype=None, copy: bool = True):
     """An array from tensors, arrays or (nested) Python data, with PyTorch's default dtypes."""
     if isinstance(data, Tensor):
-        arr = data.data
+        arr = data._data
     elif (
         hasattr(data, "__cuda_array_interface__")
         and type(data).__module__.startswith("cupy")
@@ -40,7 +42,7 @@ def as_array(data, dtype=None, copy: bool = True):
         arr = data
     else:
         if isinstance(data, (list, tuple)) and any(isinstance(v, Tensor) for v in data):
-            data = [v.data if isinstance(v, Tensor) else v for v in data]
+            data = [v._data if isinstance(v, Tensor) else v for v in data]
         arr = np.array(data)
         if arr.dtype.kind not in "biufc":
             raise TypeError(
@@ -61,6 +63,12 @@ def as_array(data, dtype=None, copy: bool = True):
     return arr
 
 
+_NON_LEAF_REQUIRES_GRAD = (
+    "you can only change requires_grad flags of leaf variables. If you want to use a computed "
+    "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."
+)
+
+
 class Tensor:
     """A multi-dimensional array with reverse-mode automatic differentiation.
 
@@ -71,28 +79,28 @@ class Tensor:
     # ``_post_accumulate_grad_hooks`` is set only on a leaf that registers such a hook (read it
     # with ``getattr(t, "_post_accumulate_grad_hooks", None)``): making a tensor never sets it.
     __slots__ = (
-        "data",
+        "_data",
         "grad",
-        "requires_grad",
+        "_requires_grad",
         "grad_fn",
         "_hooks",
         "_post_accumulate_grad_hooks",
         "__weakref__",
     )
     __array_priority__ = 1000  # ``ndarray * Tensor`` calls Tensor.__rmul__
-    data: Any  # a NumPy or CuPy array
+    _data: Any  # the NumPy or CuPy array: what every op of the library reads and writes
     grad: Tensor | None
-    requires_grad: bool
+    _requires_grad: bool
     grad_fn: Node | None
     _hooks: list[Callable[[Tensor], Tensor | None]] | None
     _post_accumulate_grad_hooks: dict[int, Callable[[Tensor], None]]
 
     def __init__(self, data=None, requires_grad: bool = False, dtype=None) -> None:
-        self.data = as_array([] if data is None else data, dtype)
+        self._data = as_array([] if data is None else data, dtype)
         self.grad = None
         self.grad_fn = None
         self._hooks = None
-        self.requires_grad = False
+        self._requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
 
@@ -100,29 +108,69 @@ class Tensor:
     def _make(data, requires_grad: bool = False) -> Tensor:
         """A leaf around an existing array, without checks (internal fast path)."""
         t = Tensor.__new__(Tensor)
-        t.data = np.asarray(data) if isinstance(data, _generic) else data
+        t._data = np.asarray(data) if isinstance(data, _generic) else data
         t.grad = None
         t.grad_fn = None
         t._hooks = None
-        t.requires_grad = requires_grad
+        t._requires_grad = requires_grad
         return t
+
+    # ----------------------------------------------------------------- data and grad flag
+    @property
+    def data(self) -> Tensor:
+        """This tensor's values as a new tensor that shares its memory, cut from the graph and
+        requiring no grad (PyTorch's ``.data``): writing into it changes this tensor's values
+        without autograd seeing the change. ``t.data = other`` makes ``t`` hold ``other``'s
+        array (its shape and dtype may differ), keeping ``t``'s place in the graph."""
+        return Tensor._make(self._data)
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}")
+        self._data = value._data
+
+    @property
+    def _version(self) -> int:
+        """How many in-place writes this tensor's memory has had (shared by its views)."""
+        return _versions.version(self._data)
+
+    @property
+    def requires_grad(self) -> bool:
+        """Whether autograd records ops on this tensor and computes its gradient."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, requires_grad: bool) -> None:
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables."
+                if requires_grad
+                else _NON_LEAF_REQUIRES_GRAD
+            )
+        if requires_grad and self._data.dtype.kind not in "fc":
+            raise RuntimeError(
+                "only Tensors of floating point and complex dtype can require gradients "
+                f"(got dtype {_dt.dtype_name(self._data.dtype)})"
+            )
+        self._requires_grad = bool(requires_grad)
 
     # ----------------------------------------------------------------- properties
     @property
     def shape(self) -> tuple:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def device(self):
-        return device_of(self.data)
+        return device_of(self._data)
 
     @property
     def is_leaf(self) -> bool:
@@ -135,19 +183,19 @@ class Tensor:
     @property
     def xp(self):
         """The array module (NumPy or CuPy) that holds this tensor's data."""
-        return get_xp(self.data)
+        return get_xp(self._data)
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     def numel(self) -> int:
-        return int(self.data.size)
+        return int(self._data.size)
 
     def element_size(self) -> int:
-        return self.data.itemsize
+        return self._data.itemsize
 
     def is_floating_point(self) -> bool:
-        return self.data.dtype.kind == "f"
+        return self._data.dtype.kind == "f"
 
     # ----------------------------------------------------------------- conversion
     def numpy(self) -> np.ndarray:
@@ -156,24 +204,24 @@ class Tensor:
                 "Can't call numpy() on a Tensor that requires grad. "
                 "Use tensor.detach().numpy() instead."
             )
-        if get_xp(self.data) is not np:
+        if get_xp(self._data) is not np:
             raise TypeError("numpy(): the tensor is on a CUDA device; call .cpu() first")
-        return self.data
+        return self._data
 
     def __array__(self, dtype=None, copy=None):
-        arr = self.detach().cpu().data
+        arr = self.detach().cpu()._data
         return arr if dtype is None else arr.astype(dtype)
 
     def item(self):
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError(
-                f"item(): a Tensor with {self.data.size} elements cannot be "
+                f"item(): a Tensor with {self._data.size} elements cannot be "
                 "converted to a Python scalar"
             )
-        return self.data.reshape(()).item()
+        return self._data.reshape(()).item()
 
     def tolist(self):
-        return to_device(self.data, "cpu").tolist()
+        return to_device(self._data, "cpu").tolist()
 
     def __float__(self) -> float:
         return float(self.item())
@@ -182,50 +230,52 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError(
-                f"Boolean value of a Tensor with {self.data.size} values is ambiguous"
+                f"Boolean value of a Tensor with {self._data.size} values is ambiguous"
             )
         return bool(self.item())
 
     def __index__(self) -> int:
-        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be used as an index")
         return int(self.item())
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     def __iter__(self):
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self.data.shape[0]))
+        return (self[i] for i in range(self._data.shape[0]))
 
     __hash__ = object.__hash__
 
     def detach(self) -> Tensor:
         """The same data, cut from the graph (shares memory)."""
-        return Tensor._make(self.data)
+        return Tensor._make(self._data)
 
     def detach_(self) -> Tensor:
         self.grad_fn = None
-        self.requires_grad = False
+        self._requires_grad = False
         return self
 
     # ----------------------------------------------------------------- autograd
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set whether this leaf requires grad (floating dtypes only); returns it. On a non-leaf,
+        True does nothing and False raises, as in PyTorch."""
         if not self.is_leaf:
             if not requires_grad:
-                raise RuntimeError("requires_grad_(False) on a non-leaf tensor: use detach()")
+                raise RuntimeError(_NON_LEAF_REQUIRES_GRAD)
             return self
-        if requires_grad and self.data.dtype.kind not in "fc":
+        if requires_grad and self._data.dtype.kind not in "fc":
             raise RuntimeError(
-                "Only Tensors of floating point dtype can require gradients, "
-                f"got dtype {_dt.dtype_name(self.data.dtype)}"
+                "only Tensors of floating point dtype can require gradients "
+                f"(got dtype {_dt.dtype_name(self._data.dtype)})"
             )
-        self.requires_grad = bool(requires_grad)
+        self._requires_grad = bool(requires_grad)
         return self
 
     def retain_grad(self) -> None:
@@ -302,12 +352,12 @@ class Tensor:
                 if t.grad is None:
                     t.grad = Tensor._make(gi)
                 else:
-                    t.grad.data = t.grad.data + gi
+                    t.grad._data = t.grad._data + gi
                 run_post_accumulate_grad_hooks(t)
 
     # ----------------------------------------------------------------- repr
     def __repr__(self) -> str:
-        arr = to_device(self.data, "cpu")
+        arr = to_device(self._data, "cpu")
         fixed = (
             arr.dtype.kind == "f"
             and arr.size
@@ -383,20 +433,20 @@ def differentiated_inputs(inputs) -> list[Tensor]:
 def root_gradient(t: Tensor, gradient, argname: str):
     """The seed gradient for backward from ``t``: ``gradient``, or 1 for a scalar."""
     if gradient is None:
-        if t.data.size != 1:
+        if t._data.size != 1:
             raise RuntimeError(
                 f"grad can be implicitly created only for scalar outputs; "
-                f"this output has shape {tuple(t.data.shape)}: pass {argname}="
+                f"this output has shape {tuple(t._data.shape)}: pass {argname}="
             )
-        one = get_xp(t.data).empty(t.data.shape, dtype=t.data.dtype)  # (ones_like is slower)
+        one = get_xp(t._data).empty(t._data.shape, dtype=t._data.dtype)  # (ones_like is slower)
         one.fill(1)
         return one
-    g = gradient.data if isinstance(gradient, Tensor) else get_xp(t.data).asarray(gradient)
-    if g.shape != t.data.shape:
+    g = gradient._data if isinstance(gradient, Tensor) else get_xp(t._data).asarray(gradient)
+    if g.shape != t._data.shape:
         raise RuntimeError(
-            f"{argname}: expected shape {tuple(t.data.shape)} (the output's), got {tuple(g.shape)}"
+            f"{argname}: expected shape {tuple(t._data.shape)} (the output's), got {tuple(g.shape)}"
         )
-    return g.astype(t.data.dtype, copy=True)
+    return g.astype(t._data.dtype, copy=True)
 
 
 def record(data, inputs: tuple, backward, name: str) -> Tensor:
@@ -406,20 +456,20 @@ def record(data, inputs: tuple, backward, name: str) -> Tensor:
     False).
     """
     out = _new_tensor(Tensor)
-    out.data = np.asarray(data) if isinstance(data, _generic) else data
+    out._data = np.asarray(data) if isinstance(data, _generic) else data
     out.grad = None
     out._hooks = None
     if _enabled[0]:
         if len(inputs) == 1:  # most ops: no tuple of flags to build
-            needs = _NEEDS_ONE if inputs[0].requires_grad else None
+            needs = _NEEDS_ONE if inputs[0]._requires_grad else None
         else:
             n = len(inputs)
             needs = (
-                (inputs[0].requires_grad, inputs[1].requires_grad)
+                (inputs[0]._requires_grad, inputs[1]._requires_grad)
                 if n == 2
-                else (inputs[0].requires_grad, inputs[1].requires_grad, inputs[2].requires_grad)
+                else (inputs[0]._requires_grad, inputs[1]._requires_grad, inputs[2]._requires_grad)
                 if n == 3
-                else tuple([t.requires_grad for t in inputs])
+                else tuple([t._requires_grad for t in inputs])
             )
             if True not in needs:
                 needs = None
@@ -432,9 +482,9 @@ def record(data, inputs: tuple, backward, name: str) -> Tensor:
             node.needs = needs
             node.seq = _next_seq()
             node.retained = node.hooks = None
-            out.requires_grad = True
+            out._requires_grad = True
             return out
-    out.requires_grad = False
+    out._requires_grad = False
     out.grad_fn = None
     return out
 

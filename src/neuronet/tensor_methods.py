@@ -138,7 +138,7 @@ OPERATORS: dict[str, Callable] = {
 # ----------------------------------------------------------------- methods that adapt arguments
 def _transposed(self: Tensor) -> Tensor:
     """``x.T``: the dims reversed."""
-    return ops.permute(self, tuple(range(self.data.ndim - 1, -1, -1)))
+    return ops.permute(self, tuple(range(self._data.ndim - 1, -1, -1)))
 
 
 def _matrix_transposed(self: Tensor) -> Tensor:
@@ -149,8 +149,8 @@ def _matrix_transposed(self: Tensor) -> Tensor:
 def size(self: Tensor, dim: int | None = None):
     """The shape, or the size of dim ``dim``."""
     if dim is None:
-        return self.data.shape
-    return self.data.shape[ops.normalize_dim(dim, self.data.ndim, "dim")]
+        return self._data.shape
+    return self._data.shape[ops.normalize_dim(dim, self._data.ndim, "dim")]
 
 
 def contiguous(self: Tensor) -> Tensor:
@@ -191,7 +191,7 @@ def to(self: Tensor, *args, **kwargs) -> Tensor:
 def type(self: Tensor, dtype=None):  # noqa: A001 - PyTorch's name
     """The dtype's name (``'torch.float32'`` style), or the tensor cast to ``dtype``."""
     if dtype is None:
-        return dtypes.dtype_name(self.data.dtype)
+        return dtypes.dtype_name(self._data.dtype)
     return to(self, dtype)
 
 

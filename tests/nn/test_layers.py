@@ -278,7 +278,7 @@ def test_embedding_rows_from_several_lookups_add_up_into_an_existing_grad():
     np.add.at(want, second, weights_b)
     loss().backward()
     np.testing.assert_allclose(emb.weight.grad.numpy(), want, rtol=1e-6)
-    held = emb.weight.grad.data  # the array itself, as another holder would see it
+    held = emb.weight.grad._data  # the array itself, as another holder would see it
     snapshot = held.copy()
     loss().backward()  # into the existing .grad, whose array is replaced, not written over
     np.testing.assert_allclose(emb.weight.grad.numpy(), 2 * want, rtol=1e-6)

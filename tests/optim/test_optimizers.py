@@ -164,13 +164,13 @@ def test_save_load_continue_equals_uninterrupted(name, kwargs):
 
 def test_updates_are_in_place_and_float32_stays_float32():
     w = nt.randn(3, 3, requires_grad=True)
-    array = w.data
+    array = w._data
     for cls in (optim.SGD, optim.Adagrad, optim.RMSprop, optim.Adam, optim.AdamW):
         opt = cls([w], lr=0.01)
         (w * w).sum().backward()
         opt.step()
         opt.zero_grad()
-        assert w.data is array and w.dtype == nt.float32
+        assert w._data is array and w.dtype == nt.float32
         assert all(s.dtype == nt.float32 for st in opt.state.values()
                    for s in st.values() if isinstance(s, nt.Tensor))
 

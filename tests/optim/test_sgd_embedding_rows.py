@@ -35,7 +35,7 @@ def _train(steps, dtype, dense_grad=False, read_grad=False, fortran=False, vocab
     emb = nn.Embedding(vocab, 6, padding_idx=3, dtype=dtype)
     emb.weight.data[[10, vocab - 1]] = -0.0  # signed zeros, looked up and never looked up
     if fortran:
-        emb.weight.data = np.asfortranarray(emb.weight.data)
+        emb.weight._data = np.asfortranarray(emb.weight._data)
     opt = optim.SGD(emb.parameters(), lr=0.1, **sgd_options)
     for _ in range(steps):
         windows = nt.tensor(rng.integers(0, 40, (16, 5)))
@@ -46,16 +46,16 @@ def _train(steps, dtype, dense_grad=False, read_grad=False, fortran=False, vocab
         if read_grad:
             emb.weight.grad.numpy()  # reading the gradient changes nothing
         if dense_grad:  # a new array, of the same values: the whole table is updated
-            emb.weight.grad.data = emb.weight.grad.data.copy()
+            emb.weight.grad._data = emb.weight.grad._data.copy()
         opt.step()
     return emb
 
 
 @pytest.mark.parametrize("dtype", [nt.float32, nt.float64])
 def test_rows_only_update_equals_the_full_update_bit_for_bit(dtype, row_updates):
-    full = _train(12, dtype, dense_grad=True).weight.data
+    full = _train(12, dtype, dense_grad=True).weight._data
     assert not row_updates
-    rows_only = _train(12, dtype, read_grad=True).weight.data
+    rows_only = _train(12, dtype, read_grad=True).weight._data
     assert len(row_updates) == 12
     np.testing.assert_array_equal(_bits(rows_only), _bits(full))
     assert np.signbit(rows_only[-1]).all()
@@ -64,7 +64,7 @@ def test_rows_only_update_equals_the_full_update_bit_for_bit(dtype, row_updates)
 def test_rows_covering_more_than_an_eighth_of_the_table_take_the_full_update(row_updates):
     unread = _train(3, nt.float32, vocab=60).weight.data  # 576 entries written of 360
     assert not row_updates
-    full = _train(3, nt.float32, vocab=60, dense_grad=True).weight.data
+    full = _train(3, nt.float32, vocab=60, dense_grad=True).weight._data
     np.testing.assert_array_equal(unread, full)
 
 
@@ -73,7 +73,7 @@ def test_the_gradient_reads_as_the_dense_gradient_after_the_rows_only_step(row_u
     opt = optim.SGD(emb.parameters(), lr=0.5)
     ids = np.array([[1, 4], [4, 4]])
     upstream = np.arange(8.0).reshape(2, 2, 2)
-    before = emb.weight.data.copy()
+    before = emb.weight._data.copy()
     (emb(nt.tensor(ids)) * nt.tensor(upstream)).sum().backward()
     assert isinstance(emb.weight.grad, nt.Tensor)
     opt.step()
@@ -88,14 +88,14 @@ def test_the_gradient_reads_as_the_dense_gradient_after_the_rows_only_step(row_u
 @pytest.mark.parametrize("options", [dict(momentum=0.9), dict(weight_decay=0.01),
                                      dict(maximize=True)])
 def test_momentum_weight_decay_and_maximize_update_the_whole_table(options, row_updates):
-    rows_only = _train(3, nt.float64, **options).weight.data
-    full = _train(3, nt.float64, dense_grad=True, **options).weight.data
+    rows_only = _train(3, nt.float64, **options).weight._data
+    full = _train(3, nt.float64, dense_grad=True, **options).weight._data
     assert not row_updates
     np.testing.assert_array_equal(rows_only, full)
 
 
 def test_a_non_contiguous_table_takes_the_full_update(row_updates):
-    unread = _train(3, nt.float32, fortran=True).weight.data
+    unread = _train(3, nt.float32, fortran=True).weight._data
     assert not row_updates
     np.testing.assert_array_equal(unread, _train(3, nt.float32, dense_grad=True).weight.data)
 
@@ -116,7 +116,7 @@ def test_zero_grad_in_place_and_accumulation_see_the_dense_gradient():
 def test_an_in_place_write_into_the_gradient_takes_the_full_update(row_updates):
     emb = nn.Embedding(64, 2, dtype=nt.float64)
     opt = optim.SGD(emb.parameters(), lr=0.5)
-    before = emb.weight.data.copy()
+    before = emb.weight._data.copy()
     emb(nt.tensor([1, 4])).sum().backward()
     emb.weight.grad.add_(1.0)  # nonzero everywhere now: the rows alone would be wrong
     opt.step()
@@ -131,8 +131,23 @@ def test_the_gradient_is_a_plain_tensor_whose_data_reads_without_effect():
     emb(nt.tensor([2, 2, 5])).sum().backward()
     grad = emb.weight.grad
     assert type(grad) is nt.Tensor
-    first = grad.data
-    assert grad.data is first  # the same array on every read: nothing is made on a read
+    first = grad._data
+    view = grad.data  # a tensor over the same memory, cut from the graph
+    assert type(view) is nt.Tensor and not view.requires_grad and view.grad_fn is None
+    assert np.shares_memory(view.numpy(), first)
+    assert grad._data is first  # reading .data makes no new array for the gradient
     want = np.zeros((8, 3))
     want[2], want[5] = 2.0, 1.0
     np.testing.assert_array_equal(first, want)
+
+
+def test_a_write_through_grad_data_takes_the_full_update():
+    """Writing into ``p.grad.data`` changes the gradient's memory: the record of which rows it
+    holds no longer stands, and SGD updates the whole table by the written gradient."""
+    emb = nn.Embedding(8, 3, dtype=nt.float64)
+    opt = nt.optim.SGD(emb.parameters(), lr=0.5)
+    emb(nt.tensor([2, 5])).sum().backward()
+    before = emb.weight._data.copy()
+    emb.weight.grad.data.fill_(1.0)
+    opt.step()
+    np.testing.assert_array_equal(emb.weight._data, before - 0.5)

@@ -64,6 +64,6 @@ class Function:
                     f"{cls.__name__}.backward returned {len(grads)} gradients, "
                     f"expected {len(args)} (one per forward input)"
                 )
-            return tuple(None if grads[i] is None else grads[i].data for i in tensor_pos)
+            return tuple(None if grads[i] is None else grads[i]._data for i in tensor_pos)
 
-        return record(out.data, inputs, backward, f"{cls.__name__}Backward")
+        return record(out._data, inputs, backward, f"{cls.__name__}Backward")

@@ -55,6 +55,6 @@ def grad(
                     "this is the desired behavior."
                 )
             if materialize:
-                g = t.xp.zeros_like(t.data)
+                g = t.xp.zeros_like(t._data)
         result.append(None if g is None else Tensor._make(g))
     return tuple(result)

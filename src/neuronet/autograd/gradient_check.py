@@ -61,21 +61,21 @@ def gradcheck(
     numeric = {i: _numeric_jacobian(fn, inputs, i, positions, eps) for i in checked}
     for oi, p in enumerate(positions):
         out = outputs[p]
-        for j in range(out.data.size):
-            seed = out.xp.zeros_like(out.data).reshape(-1)
+        for j in range(out._data.size):
+            seed = out.xp.zeros_like(out._data).reshape(-1)
             seed[j] = 1
             analytic = _grad(
                 [out],
                 [inputs[i] for i in checked],
-                [Tensor._make(seed.reshape(out.data.shape))],
+                [Tensor._make(seed.reshape(out._data.shape))],
                 retain_graph=True,
                 allow_unused=True,
                 materialize=True,
             )
             for k, i in enumerate(checked):
-                x = inputs[i].data
+                x = inputs[i]._data
                 want = numeric[i][oi][j]
-                got = _host(analytic[k].data).reshape(-1)
+                got = _host(analytic[k]._data).reshape(-1)
                 bad = np.abs(got - want) > atol + rtol * np.abs(want)
                 if bad.any():
                     e = int(np.argmax(bad))
@@ -93,7 +93,7 @@ def gradcheck(
 
 def _numeric_jacobian(fn, inputs, i: int, positions: list, eps: float) -> list:
     """For each differentiable output: d output.flat[j] / d inputs[i].flat[e] as rows [j][e]."""
-    flat = inputs[i].data.reshape(-1)  # a view: writes perturb the input in place
+    flat = inputs[i]._data.reshape(-1)  # a view: writes perturb the input in place
     columns = []
     with no_grad():
         for e in range(flat.size):
@@ -112,4 +112,4 @@ def _numeric_jacobian(fn, inputs, i: int, positions: list, eps: float) -> list:
 
 def _values(fn, inputs, positions: list) -> list:
     outs = _outputs(fn, inputs)
-    return [_host(outs[p].data).astype(np.float64).reshape(-1) for p in positions]
+    return [_host(outs[p]._data).astype(np.float64).reshape(-1) for p in positions]

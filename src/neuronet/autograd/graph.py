@@ -18,7 +18,6 @@ Gradients are arrays, or row gradients (``rows.RowsGrad``, from embedding lookup
 from __future__ import annotations
 
 import heapq
-import itertools
 from collections.abc import Callable, Sequence
 from typing import Any, overload
 
@@ -35,8 +34,6 @@ def _no_tensor_module(array: Any) -> Any:
 
 
 make_tensor: Callable[[Any], Any] = _no_tensor_module
-
-_sequence = itertools.count()
 
 
 class Node:
@@ -130,7 +127,7 @@ def run_backward(
                 continue
             fn = t.grad_fn
             if fn is None:
-                if t.requires_grad:
+                if t._requires_grad:
                     if plain and t._hooks is None and type(ig) is not RowsGrad:
                         accumulate(t, ig)  # the common case: a dense gradient, no hooks
                     else:
@@ -185,7 +182,7 @@ def _send(t, g, pending: dict, heap: list, leaves) -> None:
     """Hand gradient ``g`` to tensor ``t``: to its node, or into its ``.grad`` if a leaf."""
     fn = t.grad_fn
     if fn is None:
-        if t.requires_grad:
+        if t._requires_grad:
             leaves.deliver(t, g)
     elif fn in pending:
         pending[fn] = pending[fn] + g
@@ -207,7 +204,7 @@ def _node_extras(node: Node, g, leaves, capture_nodes: dict, runs: bool):
         for hook in node.hooks:
             new = hook(make_tensor(g))
             if new is not None:
-                g = new.data
+                g = new._data
     if captures and not runs:
         leaves.capture(capture_nodes[node], g)
     if node.retained is not None:
@@ -245,8 +242,8 @@ class _LeafGrads:
 
     def deliver(self, t, g) -> None:
         """Hand a leaf its gradient: into ``.grad``, or kept to the end for hooks or the caller."""
-        if g.dtype != t.data.dtype:
-            g = g.astype(t.data.dtype)
+        if g.dtype != t._data.dtype:
+            g = g.astype(t._data.dtype)
         sparse = type(g) is RowsGrad
         if self.captured is None and t._hooks is None:
             if sparse:
@@ -279,7 +276,7 @@ class _LeafGrads:
     def accumulate(self, t, g) -> None:
         """``t.grad += g`` for a dense ``g``, out of place; a first gradient is stored as it is
         when nothing else can hold the array (else a copy is)."""
-        data = t.data
+        data = t._data
         if g.dtype != data.dtype:
             g = g.astype(data.dtype)
         if g.shape != data.shape:
@@ -288,7 +285,7 @@ class _LeafGrads:
             )
         grad = t.grad
         if grad is not None:
-            grad.data = grad.data + g
+            grad._data = grad._data + g
             return
         if g.base is not None or id(g) in self.stored or not g.flags.writeable:
             g = g.copy()
@@ -305,7 +302,7 @@ class _LeafGrads:
             for hook in t._hooks or ():
                 new = hook(make_tensor(g))
                 if new is not None:
-                    g = new.data
+                    g = new._data
             if self.captured is not None:
                 self.capture(id(t), g)
             else:
@@ -320,9 +317,9 @@ class _LeafGrads:
                 remember_rows(grad, rows, positions)
                 continue
             before = written_rows(grad)
-            total = grad.data.copy()  # a new array: the old one may be held elsewhere
+            total = grad._data.copy()  # a new array: the old one may be held elsewhere
             rows, positions = first.add_into(total, others)
-            grad.data = total
+            grad._data = total
             if before is not None:  # still zero outside the rows written by both passes
                 xp = get_xp(total)
                 remember_rows(

@@ -18,6 +18,7 @@ from __future__ import annotations
 import weakref
 
 from ..backend import get_xp, scatter_add_rows
+from .versions import version
 
 
 class RowsGrad:
@@ -73,7 +74,7 @@ class RowsGrad:
     __radd__ = __add__
 
 
-# id(grad tensor) -> (weak reference to it, its array, row ids, flat positions)
+# id(grad tensor) -> (weak reference to it, its array, the array's version, row ids, positions)
 _written: dict[int, tuple] = {}
 
 
@@ -84,18 +85,20 @@ def remember_rows(grad, rows, positions) -> None:
     def forget(_: object) -> None:  # when ``grad`` is collected
         _written.pop(key, None)
 
-    _written[key] = (weakref.ref(grad, forget), grad.data, rows, positions)
+    array = grad._data
+    _written[key] = (weakref.ref(grad, forget), array, version(array), rows, positions)
 
 
 def written_rows(grad) -> tuple | None:
-    """``(rows, positions)`` outside which ``grad`` is zero, while the record holds; else None."""
+    """``(rows, positions)`` outside which ``grad`` is zero, while the record holds: the tensor
+    still holds the same array and no in-place op (through any tensor or view sharing its
+    memory, such as ``grad.data``) has written into it since; else None."""
     entry = _written.get(id(grad))
-    if entry is None or entry[0]() is not grad or entry[1] is not grad.data:
+    if (
+        entry is None
+        or entry[0]() is not grad
+        or entry[1] is not grad._data
+        or entry[2] != version(entry[1])
+    ):
         return None
-    return entry[2], entry[3]
-
-
-def forget_rows(grad) -> None:
-    """Drop ``grad``'s record (an in-place op is about to write into it)."""
-    if _written:
-        _written.pop(id(grad), None)
+    return entry[3], entry[4]

@@ -15,7 +15,7 @@ def default_collate(samples: list):
     """Stack a list of samples (tensors, arrays, numbers, or tuples/dicts of them) into a batch."""
     first = samples[0]
     if isinstance(first, Tensor):
-        return Tensor._make(first.xp.stack([s.data for s in samples]))
+        return Tensor._make(first.xp.stack([s._data for s in samples]))
     if isinstance(first, np.ndarray):
         return Tensor._make(np.stack(samples))
     if isinstance(first, (int, float, bool, np.number)):

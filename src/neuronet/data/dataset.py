@@ -42,7 +42,7 @@ class TensorDataset(Dataset):
 
     def __getitems__(self, indices) -> tuple:
         """A batch by one fancy-index per tensor."""
-        return tuple(Tensor._make(t.data[indices]) for t in self.tensors)
+        return tuple(Tensor._make(t._data[indices]) for t in self.tensors)
 
     def __len__(self) -> int:
         return self.tensors[0].shape[0]

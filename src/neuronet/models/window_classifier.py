@@ -40,7 +40,7 @@ class WindowClassifier(nn.Module):
                     f"embeddings: expected shape ({vocab_size}, {embedding_dim}), "
                     f"got {embeddings.shape}"
                 )
-            self.words.weight.data[...] = embeddings
+            self.words.weight._data[...] = embeddings
         self.casing_dim = casing_dim
         if casing_dim:
             self.casing = nn.Embedding(casings, casing_dim)

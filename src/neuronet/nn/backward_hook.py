@@ -50,7 +50,9 @@ def _identity_gathered(tensors: Sequence[Tensor], on_grads: Callable) -> list[Te
         return backward
 
     return [
-        record(t.data, (hub,), arrival(k), "BackwardHookFunctionBackward") if t.requires_grad else t
+        record(t._data, (hub,), arrival(k), "BackwardHookFunctionBackward")
+        if t.requires_grad
+        else t
         for k, t in enumerate(tensors)
     ]
 
@@ -60,7 +62,7 @@ def _as_tensors(grads: Sequence) -> list:
 
 
 def _arrays(values: Sequence, index: Sequence[int]) -> tuple:
-    return tuple(None if values[i] is None else values[i].data for i in index)
+    return tuple(None if values[i] is None else values[i]._data for i in index)
 
 
 class BackwardHook:
@@ -127,7 +129,7 @@ class BackwardHook:
             return grads
         assert self.input_tensors_index is not None  # (set when the inputs were wrapped)
         values = [
-            Tensor._make(get_xp(t.data).zeros_like(t.data) if g is None else g)
+            Tensor._make(get_xp(t._data).zeros_like(t._data) if g is None else g)
             for t, g in zip(self._input_tensors, grads)
         ]
         res = self._pack_with_none(self.input_tensors_index, values, self.n_inputs)

@@ -54,7 +54,7 @@ def one_hot(tensor, num_classes: int = -1):
     """(..., ) integer ids -> (..., num_classes) int64 one-hot rows."""
     from ..tensor import Tensor  # noqa: PLC0415
 
-    ids = tensor.data
+    ids = tensor._data
     xp = tensor.xp
     n = int(ids.max()) + 1 if num_classes < 0 else num_classes
     if ids.size and (ids.min() < 0 or ids.max() >= n):

@@ -539,7 +539,7 @@ class Module:
                 if set_to_none:
                     p.grad = None
                 else:
-                    p.grad.data[...] = 0
+                    p.grad._data[...] = 0
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
         for p in self.parameters():
@@ -557,12 +557,12 @@ class Module:
         for mod in self.modules():
             for p in mod._parameters.values():
                 if p is not None:
-                    p.data = fn(p.data)
+                    p._data = fn(p._data)
                     if p.grad is not None:
-                        p.grad.data = fn(p.grad.data)
+                        p.grad._data = fn(p.grad._data)
             for b in mod._buffers.values():
                 if b is not None:
-                    b.data = fn(b.data)
+                    b._data = fn(b._data)
         return self
 
     def to(self, *args, **kwargs) -> Module:
@@ -626,12 +626,12 @@ class Module:
             if key not in state_dict:
                 continue
             value = state_dict[key]
-            arr = value.data if isinstance(value, Tensor) else np.asarray(value)
-            if tuple(arr.shape) != tuple(target.data.shape):
+            arr = value._data if isinstance(value, Tensor) else np.asarray(value)
+            if tuple(arr.shape) != tuple(target._data.shape):
                 errors.append(
                     f"size mismatch for {key}: copying a param with shape "
                     f"{tuple(arr.shape)} from checkpoint, the shape in current model "
-                    f"is {tuple(target.data.shape)}."
+                    f"is {tuple(target._data.shape)}."
                 )
         if strict:
             if missing:
@@ -654,9 +654,9 @@ class Module:
             for key, target in own.items():
                 if key in state_dict:
                     value = state_dict[key]
-                    arr = value.data if isinstance(value, Tensor) else np.asarray(value)
-                    target.data[...] = to_device(arr, target.device).astype(
-                        target.data.dtype, copy=False
+                    arr = value._data if isinstance(value, Tensor) else np.asarray(value)
+                    target._data[...] = to_device(arr, target.device).astype(
+                        target._data.dtype, copy=False
                     )
         return IncompatibleKeys(missing, unexpected)
 

@@ -12,11 +12,11 @@ class Parameter(Tensor):
 
     def __init__(self, data=None, requires_grad: bool = True) -> None:
         if isinstance(data, Tensor):
-            self.data = data.data
+            self._data = data._data
             self.grad = None
             self.grad_fn = None
             self._hooks = None
-            self.requires_grad = False
+            self._requires_grad = False
         else:
             super().__init__([] if data is None else data)
         if requires_grad:

@@ -32,9 +32,9 @@ def clip_grad_norm_(
         return tensor(0.0)
     p = float(norm_type)
     if math.isinf(p):
-        total = max(float(abs(g.data).max()) for g in grads)
+        total = max(float(abs(g._data).max()) for g in grads)
     else:
-        total = sum(float((abs(g.data) ** p).sum()) for g in grads) ** (1.0 / p)
+        total = sum(float((abs(g._data) ** p).sum()) for g in grads) ** (1.0 / p)
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(
             f"The total norm of order {norm_type} for gradients from `parameters` "
@@ -43,7 +43,7 @@ def clip_grad_norm_(
     coef = max_norm / (total + 1e-6)
     if coef < 1:
         for g in grads:
-            g.data *= coef
+            g._data *= coef
     return tensor(total, dtype=grads[0].dtype)
 
 
@@ -51,14 +51,14 @@ def clip_grad_value_(parameters: Iterable[Tensor], clip_value: float) -> None:
     """Clamp every gradient element into [-clip_value, clip_value]."""
     for p in _params(parameters):
         if p.grad is not None:
-            p.grad.data[...] = p.grad.xp.clip(p.grad.data, -clip_value, clip_value)
+            p.grad._data[...] = p.grad.xp.clip(p.grad._data, -clip_value, clip_value)
 
 
 def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
     """All parameters flattened and concatenated into one vector (a copy)."""
     params = _params(parameters)
     xp = params[0].xp
-    return Tensor._make(xp.concatenate([p.data.reshape(-1) for p in params]))
+    return Tensor._make(xp.concatenate([p._data.reshape(-1) for p in params]))
 
 
 def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
@@ -72,5 +72,5 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     offset = 0
     for p in params:
         n = p.numel()
-        p.data[...] = vec.data[offset : offset + n].reshape(p.shape)
+        p._data[...] = vec._data[offset : offset + n].reshape(p.shape)
         offset += n

@@ -17,9 +17,9 @@ _SCALARS = (numbers.Number, np.bool_)
 
 def constant(value, like: Tensor) -> Tensor:
     """A Python/NumPy scalar or array as a constant tensor beside ``like`` (PyTorch's dtypes)."""
-    xp = get_xp(like.data)
+    xp = get_xp(like._data)
     if isinstance(value, _SCALARS):
-        return Tensor._make(xp.asarray(value, dtype=_dt.scalar_dtype(value, like.data.dtype)))
+        return Tensor._make(xp.asarray(value, dtype=_dt.scalar_dtype(value, like._data.dtype)))
     if isinstance(value, (list, tuple)):
         value = np.asarray(value)
         if value.dtype.kind == "f":
@@ -35,13 +35,13 @@ def operands(a, b, op: str) -> tuple:
         a = constant(a, b)
     elif not isinstance(b, Tensor):
         b = constant(b, a)
-    if type(a.data) is not type(b.data):
+    if type(a._data) is not type(b._data):
         raise RuntimeError(
             f"{op}: expected all tensors on the same device, got {a.device} and {b.device}"
         )
-    da, db = a.data.dtype, b.data.dtype
+    da, db = a._data.dtype, b._data.dtype
     if da != db:
-        dt = _dt.promote_types(da, a.data.ndim, db, b.data.ndim)
+        dt = _dt.promote_types(da, a._data.ndim, db, b._data.ndim)
         if da != dt:
             a = cast(a, dt)
         if db != dt:
@@ -70,7 +70,8 @@ def unbroadcast(g, shape: tuple):
 
 def broadcast_error(op: str, a: Tensor, b: Tensor) -> RuntimeError:
     return RuntimeError(
-        f"{op}: shapes {tuple(a.data.shape)} and {tuple(b.data.shape)} cannot be broadcast together"
+        f"{op}: shapes {tuple(a._data.shape)} and {tuple(b._data.shape)} cannot be broadcast "
+        "together"
     )
 
 
@@ -105,7 +106,7 @@ def normalize_dims(dim, ndim: int, name: str = "dim"):
 def floating(a: Tensor) -> Tensor:
     """``a``, in the default float dtype if it holds integers or bools: PyTorch's dtype for
     float-valued ops (exp, sin, sqrt, ...) of integer tensors."""
-    if a.data.dtype.kind in "fc":
+    if a._data.dtype.kind in "fc":
         return a
     return cast(a, _dt.get_default_dtype())
 
@@ -119,8 +120,8 @@ def no_bools(dtype, name: str) -> None:
 def binary(a, b, name: str) -> tuple:
     """``a, b`` as tensors of one dtype on one device, and their arrays."""
     if isinstance(a, Tensor) and isinstance(b, Tensor):
-        x, y = a.data, b.data
+        x, y = a._data, b._data
         if x.dtype == y.dtype and type(x) is type(y):  # nothing to convert: the usual case
             return a, b, x, y
     a, b = operands(a, b, name)
-    return a, b, a.data, b.data
+    return a, b, a._data, b._data

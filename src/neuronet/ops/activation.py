@@ -66,8 +66,8 @@ relu_backward = fused("relu_backward", _relu_backward)
 
 def relu(a: Tensor) -> Tensor:
     """max(a, 0); gradient 0 at a == 0 (PyTorch's threshold_backward)."""
-    no_bools(a.data.dtype, "relu")
-    x = a.data
+    no_bools(a._data.dtype, "relu")
+    x = a._data
     out = get_xp(x).maximum(x, 0)
     return record(out, (a,), lambda g, needs: (relu_backward(g, out),), "ReluBackward0")
 
@@ -75,14 +75,14 @@ def relu(a: Tensor) -> Tensor:
 def sigmoid(a: Tensor) -> Tensor:
     """1 / (1 + exp(-a)), computed without overflow; backward g * y * (1 - y)."""
     a = floating(a)
-    out = sigmoid_array(a.data)
+    out = sigmoid_array(a._data)
     return record(out, (a,), lambda g, needs: (sigmoid_backward(g, out),), "SigmoidBackward0")
 
 
 def tanh(a: Tensor) -> Tensor:
     """tanh(a); backward g * (1 - y**2) from the output y."""
     a = floating(a)
-    out = get_xp(a.data).tanh(a.data)
+    out = get_xp(a._data).tanh(a._data)
     return record(out, (a,), lambda g, needs: (tanh_backward(g, out),), "TanhBackward0")
 
 
@@ -96,7 +96,7 @@ def softplus(a: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
 
     Gradient: sigmoid(beta * x), or 1 above the threshold.
     """
-    x = a.data
+    x = a._data
     xp = get_xp(x)
     z = x * beta if beta != 1 else x
     linear = z > threshold
@@ -111,7 +111,7 @@ def softplus(a: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
 
 def logsigmoid(a: Tensor) -> Tensor:
     """log(sigmoid(x)) = -softplus(-x); gradient sigmoid(-x)."""
-    x = a.data
+    x = a._data
     xp = get_xp(x)
     out = -_softplus_array(-x, xp)
 
@@ -123,7 +123,7 @@ def logsigmoid(a: Tensor) -> Tensor:
 
 def leaky_relu(a: Tensor, negative_slope: float = 0.01) -> Tensor:
     """x for x > 0, negative_slope * x otherwise (gradient negative_slope at 0)."""
-    x = a.data
+    x = a._data
     xp = get_xp(x)
     pos = x > 0
     out = xp.where(pos, x, x * negative_slope)
@@ -136,7 +136,7 @@ def leaky_relu(a: Tensor, negative_slope: float = 0.01) -> Tensor:
 
 def elu(a: Tensor, alpha: float = 1.0, scale: float = 1.0, name: str = "EluBackward0") -> Tensor:
     """scale * (x for x > 0, alpha * (exp(x) - 1) otherwise); expm1 of min(x, 0) never overflows."""
-    x = a.data
+    x = a._data
     xp = get_xp(x)
     pos = x > 0
     neg_part = xp.expm1(xp.minimum(x, 0)) * alpha
@@ -165,7 +165,7 @@ def celu(a: Tensor, alpha: float = 1.0) -> Tensor:
 def gelu(a: Tensor, approximate: str = "none") -> Tensor:
     """x * Phi(x) with Phi the normal CDF: 0.5 * x * (1 + erf(x / sqrt 2)) ('none'), or
     0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3))) ('tanh')."""
-    x = a.data
+    x = a._data
     xp = get_xp(x)
     if approximate == "none":
         cdf = 0.5 * (1 + erf_array(x * (1 / math.sqrt(2))))
@@ -190,7 +190,7 @@ def gelu(a: Tensor, approximate: str = "none") -> Tensor:
 
 def silu(a: Tensor) -> Tensor:
     """x * sigmoid(x); gradient s * (1 + x * (1 - s))."""
-    x = a.data
+    x = a._data
     s = sigmoid_array(x)
 
     def backward(g, needs):
@@ -206,7 +206,7 @@ def mish(a: Tensor) -> Tensor:
 
 def hardtanh(a: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
     """clamp(x, min_val, max_val); the gradient is 0 at and beyond the ends (PyTorch)."""
-    x = a.data
+    x = a._data
     xp = get_xp(x)
     inside = (x > min_val) & (x < max_val)
     out = xp.clip(x, min_val, max_val)
@@ -223,7 +223,7 @@ def relu6(a: Tensor) -> Tensor:
 
 def hardsigmoid(a: Tensor) -> Tensor:
     """relu6(x + 3) / 6; gradient 1/6 strictly between -3 and 3 (PyTorch)."""
-    x = a.data
+    x = a._data
     xp = get_xp(x)
     inside = (x > -3) & (x < 3)
     out = xp.clip(x + 3, 0, 6) / 6
@@ -232,7 +232,7 @@ def hardsigmoid(a: Tensor) -> Tensor:
 
 def hardswish(a: Tensor) -> Tensor:
     """x * relu6(x + 3) / 6; gradient 0 below -3, x / 3 + 1/2 on [-3, 3], 1 above (PyTorch)."""
-    x = a.data
+    x = a._data
     xp = get_xp(x)
     out = x * xp.clip(x + 3, 0, 6) / 6
 
@@ -245,7 +245,7 @@ def hardswish(a: Tensor) -> Tensor:
 
 def threshold(a: Tensor, threshold: float, value: float) -> Tensor:
     """x where x > threshold, else ``value``; gradient 1 where x > threshold."""
-    x = a.data
+    x = a._data
     above = x > threshold
     out = get_xp(x).where(above, x, x.dtype.type(value))
     return record(out, (a,), lambda g, needs: (g * above,), "ThresholdBackward0")
@@ -253,7 +253,7 @@ def threshold(a: Tensor, threshold: float, value: float) -> Tensor:
 
 def hardshrink(a: Tensor, lambd: float = 0.5) -> Tensor:
     """x where |x| > lambd, else 0; gradient 1 where |x| > lambd."""
-    x = a.data
+    x = a._data
     xp = get_xp(x)
     keep = xp.abs(x) > lambd
     return record(x * keep, (a,), lambda g, needs: (g * keep,), "HardshrinkBackward0")
@@ -263,7 +263,7 @@ def softshrink(a: Tensor, lambd: float = 0.5) -> Tensor:
     """x - lambd above lambd, x + lambd below -lambd, 0 between; gradient 1 outside."""
     if lambd < 0:
         raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
-    x = a.data
+    x = a._data
     xp = get_xp(x)
     keep = xp.abs(x) > lambd
     out = (x - xp.sign(x) * x.dtype.type(lambd)) * keep
@@ -272,14 +272,14 @@ def softshrink(a: Tensor, lambd: float = 0.5) -> Tensor:
 
 def tanhshrink(a: Tensor) -> Tensor:
     """x - tanh(x); gradient tanh(x)^2."""
-    x = a.data
+    x = a._data
     t = get_xp(x).tanh(x)
     return record(x - t, (a,), lambda g, needs: (g * (t * t),), "TanhshrinkBackward0")
 
 
 def softsign(a: Tensor) -> Tensor:
     """x / (1 + |x|); gradient 1 / (1 + |x|)^2."""
-    x = a.data
+    x = a._data
     d = 1 + get_xp(x).abs(x)
 
     def backward(g, needs):
@@ -293,7 +293,7 @@ def prelu(a: Tensor, weight: Tensor) -> Tensor:
 
     VJP: dx = g where x > 0 else weight * g; dweight = sum of g * x where x <= 0, per channel.
     """
-    x, w = a.data, weight.data
+    x, w = a._data, weight._data
     xp = get_xp(x)
     if w.size != 1:
         if x.ndim < 2 or x.shape[1] != w.size:
@@ -330,7 +330,7 @@ def rrelu(
     ``training=False``, as PyTorch's."""
     if not training:
         return leaky_relu(a, (lower + upper) / 2)
-    x = a.data
+    x = a._data
     xp = get_xp(x)
     u = numpy_generator(generator).random(x.shape)
     slopes = xp.asarray((lower + (upper - lower) * u).astype(x.dtype))
@@ -349,7 +349,7 @@ def binary_step(a: Tensor, straight_through: bool = False) -> Tensor:
     reaches the input. ``straight_through=True`` passes the gradient through unchanged (the
     straight-through estimator), which makes networks with step units trainable.
     """
-    x = a.data
+    x = a._data
     xp = get_xp(x)
     out = (x >= 0).astype(x.dtype)
 
@@ -365,7 +365,7 @@ def maxout(a: Tensor, pieces: int, dim: int = -1) -> Tensor:
     Units k*pieces .. k*pieces + pieces - 1 form output unit k. The gradient goes to the
     arg-max of each group (the first on ties).
     """
-    x = a.data
+    x = a._data
     xp = get_xp(x)
     d = normalize_dim(dim, x.ndim)
     c = x.shape[d]

@@ -27,11 +27,11 @@ def check_integer_division(x, y, name: str) -> None:
 
 def _is_bool(v) -> bool:
     """A Python bool or a bool tensor."""
-    return type(v) is bool or isinstance(v, Tensor) and v.data.dtype.kind == "b"
+    return type(v) is bool or isinstance(v, Tensor) and v._data.dtype.kind == "b"
 
 
 def _float_tensor(a) -> bool:
-    return isinstance(a, Tensor) and a.data.dtype.kind == "f"
+    return isinstance(a, Tensor) and a._data.dtype.kind == "f"
 
 
 def _scalar_fast(a, b) -> bool:
@@ -54,9 +54,9 @@ def add(a, b, *, alpha=1) -> Tensor:
         b = mul(b, alpha)
     if type(b) in _PY_SCALARS:
         if _float_tensor(a):
-            return record(a.data + b, (a,), _identity_vjp, "AddBackward0")
+            return record(a._data + b, (a,), _identity_vjp, "AddBackward0")
     elif type(a) in _PY_SCALARS and _float_tensor(b):
-        return record(a + b.data, (b,), _identity_vjp, "AddBackward0")
+        return record(a + b._data, (b,), _identity_vjp, "AddBackward0")
     a, b, x, y = binary(a, b, "add")
     try:
         out = x + y
@@ -76,9 +76,9 @@ def sub(a, b, *, alpha=1) -> Tensor:
         b = mul(b, alpha)
     if type(b) in _PY_SCALARS:
         if _float_tensor(a):
-            return record(a.data - b, (a,), _identity_vjp, "SubBackward0")
+            return record(a._data - b, (a,), _identity_vjp, "SubBackward0")
     elif type(a) in _PY_SCALARS and _float_tensor(b):
-        return record(a - b.data, (b,), _negate_vjp, "RsubBackward1")
+        return record(a - b._data, (b,), _negate_vjp, "RsubBackward1")
     bools = _is_bool(a) + _is_bool(b)
     if bools:
         raise RuntimeError(
@@ -105,7 +105,7 @@ def mul(a, b) -> Tensor:
     if _scalar_fast(b, a):
         a, b = b, a
     if _scalar_fast(a, b):
-        return record(a.data * b, (a,), lambda g, needs: (g * b,), "MulBackward0")
+        return record(a._data * b, (a,), lambda g, needs: (g * b,), "MulBackward0")
     a, b, x, y = binary(a, b, "mul")
     try:
         out = x * y
@@ -140,10 +140,10 @@ def div(a, b, *, rounding_mode=None) -> Tensor:
             f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}"
         )
     if _scalar_fast(a, b):
-        return record(a.data / b, (a,), lambda g, needs: (g / b,), "DivBackward0")
+        return record(a._data / b, (a,), lambda g, needs: (g / b,), "DivBackward0")
     if x.dtype.kind in "iub":
         a, b = a.to(dtypes.get_default_dtype()), b.to(dtypes.get_default_dtype())
-        x, y = a.data, b.data
+        x, y = a._data, b._data
     try:
         out = x / y
     except ValueError:
@@ -160,7 +160,7 @@ def div(a, b, *, rounding_mode=None) -> Tensor:
 
 
 def neg(a: Tensor) -> Tensor:
-    if a.data.dtype.kind == "b":
+    if a._data.dtype.kind == "b":
         raise RuntimeError(
             "Negation, the `-` operator, on a bool tensor is not supported. If "
             "you are trying to invert a mask, use the `~` or `logical_not()` "
@@ -170,7 +170,7 @@ def neg(a: Tensor) -> Tensor:
     def backward(g, needs):
         return (-g,)
 
-    return record(-a.data, (a,), backward, "NegBackward0")
+    return record(-a._data, (a,), backward, "NegBackward0")
 
 
 def pow(a, b) -> Tensor:  # noqa: A001 - PyTorch's name
@@ -200,16 +200,16 @@ def pow(a, b) -> Tensor:  # noqa: A001 - PyTorch's name
 
 
 def _pow_scalar(a: Tensor, exponent) -> Tensor:
-    x = a.data
+    x = a._data
     if x.dtype.kind == "b":  # PyTorch: a bool result for a bool exponent, else int64 or float
         if type(exponent) is bool:
             return Tensor._make(x if exponent else get_xp(x).ones_like(x))
         if not isinstance(exponent, float):
             a = a.long()
-            x = a.data
+            x = a._data
     if x.dtype.kind in "iub" and isinstance(exponent, float):
         a = a.to(constant(exponent, a).dtype)
-        x = a.data
+        x = a._data
     if exponent == 2:
         out = x * x
     else:
@@ -243,7 +243,7 @@ def _remainder_like(a, b, name: str, quotient_rounding: str, numpy_name: str) ->
     def backward(g, needs):
         gb = None
         if needs[1]:
-            q = div(Tensor._make(x), Tensor._make(y), rounding_mode=quotient_rounding).data
+            q = div(Tensor._make(x), Tensor._make(y), rounding_mode=quotient_rounding)._data
             gb = unbroadcast(-g * q, y.shape)
         return (unbroadcast(g, x.shape) if needs[0] else None, gb)
 
@@ -270,7 +270,7 @@ def atan2(a, b) -> Tensor:
     with r^2 = a^2 + b^2."""
     a, b, _, _ = binary(a, b, "atan2")  # promoted first: a 0-d float64 makes float64
     a, b = floating(a), floating(b)
-    x, y = a.data, b.data
+    x, y = a._data, b._data
     xp = get_xp(x)
     try:
         out = xp.arctan2(x, y)
@@ -290,13 +290,13 @@ def atan2(a, b) -> Tensor:
 def lerp(start: Tensor, end: Tensor, weight) -> Tensor:
     """start + weight * (end - start), for a number or tensor ``weight``. Gradients: (1 - w),
     w and (end - start). As in PyTorch, ``start`` is floating and tensors share its dtype."""
-    dtype = start.data.dtype
+    dtype = start._data.dtype
     if dtype.kind not in "fc":
         raise RuntimeError(f"lerp: only implemented for floating point tensors, got {dtype}")
     for name, t in (("end", end), ("weight", weight)):
-        if isinstance(t, Tensor) and t.data.dtype != dtype:
+        if isinstance(t, Tensor) and t._data.dtype != dtype:
             raise RuntimeError(
-                f"lerp: expected dtype {dtype} for `{name}` but got dtype {t.data.dtype}"
+                f"lerp: expected dtype {dtype} for `{name}` but got dtype {t._data.dtype}"
             )
     return add(start, mul(weight, sub(end, start)))
 
@@ -333,7 +333,7 @@ def clamp(a: Tensor, min=None, max=None) -> Tensor:
     """min(max(a, min), max). The gradient flows to ``a`` where min <= a <= max (ends included),
     and to tensor bounds where they are chosen."""
     if max is None and type(min) in _PY_SCALARS and _float_tensor(a):  # clamp_min(x, c)
-        x = a.data
+        x = a._data
         return record(
             get_xp(x).maximum(x, min), (a,), lambda g, needs: (g * (x >= min),), "ClampMinBackward0"
         )
@@ -348,13 +348,13 @@ def clamp(a: Tensor, min=None, max=None) -> Tensor:
             a = operands(a, bound, "clamp")[0]
     lo_t = None if lo_t is None else operands(a, lo_t, "clamp")[1]
     hi_t = None if hi_t is None else operands(a, hi_t, "clamp")[1]
-    x = a.data
+    x = a._data
     if x.dtype.kind == "b" and not (isinstance(min, Tensor) or isinstance(max, Tensor)):
         raise NotImplementedError("clamp: not implemented for bool tensors with number bounds")
     xp = get_xp(x)
     inputs = [a] + [t for t in (lo_t, hi_t) if t is not None]
-    lo = None if lo_t is None else lo_t.data
-    hi = None if hi_t is None else hi_t.data
+    lo = None if lo_t is None else lo_t._data
+    hi = None if hi_t is None else hi_t._data
     below = x < lo if lo is not None else None
     out = xp.maximum(x, lo) if lo is not None else x
     above = out > hi if hi is not None else None
@@ -375,10 +375,10 @@ def clamp(a: Tensor, min=None, max=None) -> Tensor:
         i = 1
         if lo_is_t:
             sel = below if above is None else below & ~above
-            grads.append(unbroadcast(g * sel, inputs[i].data.shape) if needs[i] else None)
+            grads.append(unbroadcast(g * sel, inputs[i]._data.shape) if needs[i] else None)
             i += 1
         if hi_is_t:
-            grads.append(unbroadcast(g * above, inputs[i].data.shape) if needs[i] else None)
+            grads.append(unbroadcast(g * above, inputs[i]._data.shape) if needs[i] else None)
         return tuple(grads)
 
     return record(out, tuple(inputs), backward, "ClampBackward1")
@@ -394,7 +394,7 @@ def clamp_max(a: Tensor, max) -> Tensor:
 
 def where(condition, a, b) -> Tensor:
     """``a`` where ``condition`` else ``b`` (broadcast)."""
-    cond = condition.data if isinstance(condition, Tensor) else condition
+    cond = condition._data if isinstance(condition, Tensor) else condition
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         raise TypeError("where: at least one of the inputs must be a Tensor")
     a, b, x, y = binary(a, b, "where")

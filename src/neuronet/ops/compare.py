@@ -43,24 +43,24 @@ ge = _compare("greater_equal")
 
 
 def isnan(a: Tensor) -> Tensor:
-    return Tensor._make(get_xp(a.data).isnan(a.data))
+    return Tensor._make(get_xp(a._data).isnan(a._data))
 
 
 def isinf(a: Tensor) -> Tensor:
-    return Tensor._make(get_xp(a.data).isinf(a.data))
+    return Tensor._make(get_xp(a._data).isinf(a._data))
 
 
 def isfinite(a: Tensor) -> Tensor:
-    return Tensor._make(get_xp(a.data).isfinite(a.data))
+    return Tensor._make(get_xp(a._data).isfinite(a._data))
 
 
 def isclose(a, b, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
     """|a - b| <= atol + rtol * |b|, element by element (a bool tensor); two tensors must share
     a dtype, as in PyTorch."""
-    if isinstance(a, Tensor) and isinstance(b, Tensor) and a.data.dtype != b.data.dtype:
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and a._data.dtype != b._data.dtype:
         raise RuntimeError(
             f"isclose(): expected both tensors to have same dtype, but got "
-            f"{a.data.dtype} and {b.data.dtype}"
+            f"{a._data.dtype} and {b._data.dtype}"
         )
     a, b, x, y = binary(a, b, "isclose")
     return Tensor._make(get_xp(x).isclose(x, y, rtol=rtol, atol=atol, equal_nan=equal_nan))
@@ -68,18 +68,18 @@ def isclose(a, b, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = Fa
 
 def allclose(a, b, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
     """Whether ``isclose`` holds everywhere."""
-    return bool(isclose(a, b, rtol, atol, equal_nan).data.all())
+    return bool(isclose(a, b, rtol, atol, equal_nan)._data.all())
 
 
 def equal(a: Tensor, b: Tensor) -> bool:
     """Whether the two tensors have one shape and equal entries."""
-    if tuple(a.data.shape) != tuple(b.data.shape):
+    if tuple(a._data.shape) != tuple(b._data.shape):
         return False
-    return bool((a.data == b.data).all())
+    return bool((a._data == b._data).all())
 
 
 def logical_not(a: Tensor) -> Tensor:
-    return Tensor._make(get_xp(a.data).logical_not(a.data))
+    return Tensor._make(get_xp(a._data).logical_not(a._data))
 
 
 def logical_and(a, b) -> Tensor:
@@ -126,7 +126,7 @@ def bitwise_xor(a, b) -> Tensor:
 
 def bitwise_not(a: Tensor) -> Tensor:
     """``~a``: every bit flipped for integers, logical not for bools."""
-    x = a.data
+    x = a._data
     if x.dtype.kind not in "biu":
         raise TypeError(
             "~ (operator.invert) is only implemented on integer and Boolean-type tensors"

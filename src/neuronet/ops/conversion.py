@@ -15,34 +15,34 @@ from ..tensor import Tensor, record
 
 def cast(x: Tensor, dtype: np.dtype) -> Tensor:
     """``x`` as ``dtype``; the gradient is cast back to ``x``'s dtype."""
-    if x.data.dtype == dtype:
+    if x._data.dtype == dtype:
         return x
-    src = x.data.dtype
+    src = x._data.dtype
 
     def backward(g, needs):
         return (g.astype(src),)
 
-    out = record(x.data.astype(dtype), (x,), backward, "ToCopyBackward0")
+    out = record(x._data.astype(dtype), (x,), backward, "ToCopyBackward0")
     if dtype.kind not in "fc" and out.requires_grad:
-        out.requires_grad, out.grad_fn = False, None
+        out._requires_grad, out.grad_fn = False, None
     return out
 
 
 def to_device(x: Tensor, dev) -> Tensor:
     """``x`` on device ``dev``; the gradient moves back to ``x``'s device."""
     target = _device(dev)
-    if device_of(x.data) == target:
+    if device_of(x._data) == target:
         return x
-    src = device_of(x.data)
+    src = device_of(x._data)
 
     def backward(g, needs):
         return (_move(g, src),)
 
-    return record(_move(x.data, target), (x,), backward, "ToCopyBackward0")
+    return record(_move(x._data, target), (x,), backward, "ToCopyBackward0")
 
 
 def clone(x: Tensor) -> Tensor:
     def backward(g, needs):
         return (g,)
 
-    return record(x.data.copy(), (x,), backward, "CloneBackward0")
+    return record(x._data.copy(), (x,), backward, "CloneBackward0")

@@ -19,7 +19,7 @@ def dropout(
         raise ValueError(f"dropout: p must be a probability in [0, 1], got {p}")
     if not training or p == 0.0:
         return input
-    x = input.data
+    x = input._data
     xp = get_xp(x)
     if p == 1.0:
         mask = xp.zeros_like(x)

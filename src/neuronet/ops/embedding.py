@@ -19,8 +19,8 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> 
     """Rows of ``weight`` (num_embeddings, D) at the integer ids in ``input``; the row at
     ``padding_idx`` receives no gradient. The backward yields a ``RowsGrad``: only the rows
     looked up are written."""
-    ids = input.data if isinstance(input, Tensor) else get_xp(weight.data).asarray(input)
-    w = weight.data
+    ids = input._data if isinstance(input, Tensor) else get_xp(weight._data).asarray(input)
+    w = weight._data
     if ids.dtype.kind not in "iu":
         raise TypeError(f"embedding: input must hold integer ids, got dtype {ids.dtype}")
     n = w.shape[0]

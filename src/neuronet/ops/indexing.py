@@ -30,7 +30,7 @@ def _is_basic(key) -> bool:
 def _array_key(key, xp):
     """``key`` with tensors replaced by their arrays (and lists by arrays)."""
     if isinstance(key, Tensor):
-        return key.data
+        return key._data
     if isinstance(key, tuple):
         return tuple(_array_key(k, xp) for k in key)
     if isinstance(key, list):
@@ -61,7 +61,7 @@ def _ints_first(key) -> tuple | None:
 
 
 def getitem(a: Tensor, key) -> Tensor:
-    x = a.data
+    x = a._data
     xp = get_xp(x)
     basic = _is_basic(key)
     split = None
@@ -94,7 +94,7 @@ def setitem(a: Tensor, key, value) -> None:
     tracking."""
     split = None
     if not _is_basic(key):
-        key = _array_key(key, get_xp(a.data))
+        key = _array_key(key, get_xp(a._data))
         split = _ints_first(key)
 
     def assign(x, v):
@@ -108,10 +108,10 @@ def setitem(a: Tensor, key, value) -> None:
 
 
 def index_select(a: Tensor, dim: int, index: Tensor) -> Tensor:
-    x = a.data
+    x = a._data
     xp = get_xp(x)
     d = normalize_dim(dim, x.ndim)
-    idx = index.data if isinstance(index, Tensor) else xp.asarray(index)
+    idx = index._data if isinstance(index, Tensor) else xp.asarray(index)
     if idx.ndim > 1 or idx.dtype.kind not in "iu":
         raise IndexError(
             f"index_select(): index must be a 1-D integer tensor, got shape "
@@ -143,10 +143,10 @@ def open_grid(shape: tuple, d: int, idx, xp) -> tuple:
 def gather(a: Tensor, dim: int, index: Tensor) -> Tensor:
     """out[i][j][k] = a[index[i][j][k]][j][k] (dim 0), and so on; ``index`` may be smaller than
     ``a`` in the other dims."""
-    x = a.data
+    x = a._data
     xp = get_xp(x)
     d = normalize_dim(dim, x.ndim)
-    idx = index.data if isinstance(index, Tensor) else xp.asarray(index)
+    idx = index._data if isinstance(index, Tensor) else xp.asarray(index)
     if idx.ndim != x.ndim:
         raise RuntimeError(f"gather(): index has {idx.ndim} dims but input has {x.ndim}")
     for axis in range(x.ndim):
@@ -169,28 +169,28 @@ def gather(a: Tensor, dim: int, index: Tensor) -> Tensor:
 def masked_fill(a: Tensor, mask, value) -> Tensor:
     """``a`` with ``value`` (a number or a 0-d tensor, cast to ``a``'s dtype) where the bool
     ``mask`` (broadcast to ``a``) is True. Composite: ``where``."""
-    m = mask.data if isinstance(mask, Tensor) else get_xp(a.data).asarray(mask)
+    m = mask._data if isinstance(mask, Tensor) else get_xp(a._data).asarray(mask)
     if m.dtype.kind != "b":
         raise RuntimeError(
             f"masked_fill only supports boolean masks, but got mask with dtype {m.dtype}"
         )
     if isinstance(value, Tensor):
-        if value.data.ndim != 0:
+        if value._data.ndim != 0:
             raise RuntimeError(
                 f"masked_fill only supports a 0-dimensional value tensor, but got "
-                f"tensor with {value.data.ndim} dimension(s)"
+                f"tensor with {value._data.ndim} dimension(s)"
             )
-        fill = cast(value, a.data.dtype)
+        fill = cast(value, a._data.dtype)
     else:
-        fill = Tensor._make(constant(value, a).data.astype(a.data.dtype))
+        fill = Tensor._make(constant(value, a)._data.astype(a._data.dtype))
     try:
-        shape = np.broadcast_shapes(m.shape, a.data.shape)  # (shapes only: NumPy's helper)
+        shape = np.broadcast_shapes(m.shape, a._data.shape)  # (shapes only: NumPy's helper)
     except ValueError:
         shape = None
-    if shape != tuple(a.data.shape):
+    if shape != tuple(a._data.shape):
         raise RuntimeError(
             f"masked_fill: a mask of shape {tuple(m.shape)} does not broadcast to "
-            f"the tensor's shape {tuple(a.data.shape)}"
+            f"the tensor's shape {tuple(a._data.shape)}"
         )
     return where(Tensor._make(m), fill, a)
 
@@ -199,17 +199,17 @@ def scatter_add(a: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     """A copy of ``a`` with ``src[i][j][k]`` added at ``[index[i][j][k]][j][k]`` (dim 0), and
     so on; repeated indices add up. Gradients: ``g`` for ``a``, ``g`` gathered at ``index``
     for ``src``."""
-    x = a.data
+    x = a._data
     xp = get_xp(x)
     d = normalize_dim(dim, x.ndim)
-    idx = index.data if isinstance(index, Tensor) else xp.asarray(index)
+    idx = index._data if isinstance(index, Tensor) else xp.asarray(index)
     if idx.ndim != x.ndim or idx.dtype.kind not in "iu":
         raise RuntimeError(
             f"scatter_add(): index must be an integer tensor with {x.ndim} dims, "
             f"got shape {tuple(idx.shape)} and dtype {idx.dtype}"
         )
     a, src = operands(a, src, "scatter_add")
-    x, s = a.data, src.data
+    x, s = a._data, src._data
     for axis in range(x.ndim):
         if idx.shape[axis] > s.shape[axis] or axis != d and idx.shape[axis] > x.shape[axis]:
             raise RuntimeError(

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..autograd import grad_mode
-from ..autograd.rows import forget_rows
+from ..autograd.versions import bump
 from ..backend import get_xp
 from ..tensor import Tensor
 
@@ -20,7 +20,7 @@ _grad_enabled = grad_mode._enabled
 
 
 def apply_inplace(t: Tensor, write: Callable, value) -> Tensor:
-    """``t.data = write(t.data, v)`` with ``v`` the array (or number) of ``value``."""
+    """``t._data = write(t._data, v)`` with ``v`` the array (or number) of ``value``."""
     if t.requires_grad and _grad_enabled[0]:
         raise RuntimeError(
             "a leaf Variable that requires grad is being used in an in-place "
@@ -28,17 +28,17 @@ def apply_inplace(t: Tensor, write: Callable, value) -> Tensor:
             if t.is_leaf
             else "in-place operation on a tensor that is part of a graph"
         )
-    forget_rows(t)
-    v = value.data if isinstance(value, Tensor) else value
-    t.data = write(t.data, v)
+    v = value._data if isinstance(value, Tensor) else value
+    t._data = write(t._data, v)
+    bump(t._data)
     return t
 
 
 def fill_from_host(t: Tensor, values) -> Tensor:
     """Write host (NumPy) ``values`` into ``t`` in place, dtype and device kept, without the
     autograd check: what the initialisers and the random fills (``uniform_``) do."""
-    xp = get_xp(t.data)
-    t.data[...] = values if xp is np else xp.asarray(values)
+    xp = get_xp(t._data)
+    t._data[...] = values if xp is np else xp.asarray(values)
     return t
 
 

@@ -21,7 +21,7 @@ def matmul(a, b) -> Tensor:
     dim is removed afterwards; the VJP works on those matrices and undoes both steps.
     """
     a, b = operands(a, b, "matmul")
-    x, y = a.data, b.data
+    x, y = a._data, b._data
     if x.ndim == 0 or y.ndim == 0:
         raise RuntimeError(
             f"matmul: both arguments need at least 1 dimension, got shapes "
@@ -63,13 +63,13 @@ def matmul(a, b) -> Tensor:
 def _linear_operands(x: Tensor, weight: Tensor) -> tuple:
     """``x`` and ``weight`` on one device in one dtype, with matching feature sizes, or the
     error that says which of these fails."""
-    if type(x.data) is not type(weight.data):
+    if type(x._data) is not type(weight._data):
         raise RuntimeError(
             f"linear: expected all tensors on the same device, got {x.device} and {weight.device}"
         )
-    if x.data.dtype != weight.data.dtype:
+    if x._data.dtype != weight._data.dtype:
         x, weight = operands(x, weight, "linear")
-    X, W = x.data, weight.data
+    X, W = x._data, weight._data
     if X.shape[-1:] != W.shape[-1:]:
         raise RuntimeError(
             f"linear: input has {X.shape[-1] if X.ndim else 0} features in its "
@@ -85,17 +85,17 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
     VJP: dx = g @ W, dW = g^T x (over all leading dims), db = sum of g over leading dims.
     """
-    X, W = x.data, weight.data
+    X, W = x._data, weight._data
     if (
         type(X) is not type(W) or X.dtype is not W.dtype or not X.ndim or X.shape[-1] != W.shape[-1]
     ):  # (dtypes are singletons: `is` is the cheap test)
         x, weight = _linear_operands(x, weight)
-        X, W = x.data, weight.data
+        X, W = x._data, weight._data
     xp, dot = xp_and_dot(X)
     out = dot(X, W.T) if X.ndim == 2 else X @ W.T  # dot: less call overhead for 2-D
     inputs: tuple[Tensor, ...]
     if bias is not None:
-        out += bias.data
+        out += bias._data
         inputs = (x, weight, bias)
     else:
         inputs = (x, weight)
@@ -153,9 +153,9 @@ def einsum(equation: str, *operands_) -> Tensor:
         operands_ = tuple(operands_[0])
     tensors = list(operands_)
     for i in range(1, len(tensors)):
-        if tensors[i].data.dtype != tensors[0].data.dtype:
+        if tensors[i]._data.dtype != tensors[0]._data.dtype:
             tensors[0], tensors[i] = operands(tensors[0], tensors[i], "einsum")
-    arrays = [t.data for t in tensors]
+    arrays = [t._data for t in tensors]
     xp = get_xp(arrays[0])
     subs, out_sub = _parse_einsum(equation, [a.ndim for a in arrays])
     for s in subs:
@@ -193,7 +193,7 @@ def einsum(equation: str, *operands_) -> Tensor:
 
 
 def _triangle(a: Tensor, diagonal: int, which: str) -> Tensor:
-    x = a.data
+    x = a._data
     if x.ndim < 2:
         raise RuntimeError(
             f"{which}: input tensor must have at least 2 dimensions, got shape {tuple(x.shape)}"
@@ -224,7 +224,7 @@ def _diagonal_positions(shape: tuple, offset: int, d1: int, d2: int, xp) -> tupl
 def diagonal(a: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
     """The ``offset`` diagonal of the matrices in dims ``dim1`` and ``dim2``, as a new last dim
     (a copy; PyTorch's is a view)."""
-    x = a.data
+    x = a._data
     xp = get_xp(x)
     d1, d2 = normalize_dim(dim1, x.ndim, "dim1"), normalize_dim(dim2, x.ndim, "dim2")
     if d1 == d2:
@@ -247,7 +247,7 @@ _diagonal = diagonal  # (``diag`` has an argument of that name)
 def diag(a: Tensor, diagonal: int = 0) -> Tensor:
     """A 1-D ``a`` as the ``diagonal`` of a square matrix of zeros; the ``diagonal`` of a 2-D
     ``a``."""
-    x = a.data
+    x = a._data
     if x.ndim == 2:
         return _diagonal(a, diagonal)
     if x.ndim != 1:
@@ -262,17 +262,17 @@ def diag(a: Tensor, diagonal: int = 0) -> Tensor:
 
 def trace(a: Tensor) -> Tensor:
     """The sum of the main diagonal of a 2-D tensor."""
-    if a.data.ndim != 2:
+    if a._data.ndim != 2:
         raise RuntimeError(
-            f"trace: expected a matrix, but got tensor with size {tuple(a.data.shape)}"
+            f"trace: expected a matrix, but got tensor with size {tuple(a._data.shape)}"
         )
     return _sum(diagonal(a))
 
 
 def _check_dims(name: str, *pairs) -> None:
     for what, t, ndim in pairs:
-        if t.data.ndim != ndim:
-            raise RuntimeError(f"{name}: {what} must be {ndim}-D, got shape {tuple(t.data.shape)}")
+        if t._data.ndim != ndim:
+            raise RuntimeError(f"{name}: {what} must be {ndim}-D, got shape {tuple(t._data.shape)}")
 
 
 def outer(a: Tensor, b: Tensor) -> Tensor:
@@ -296,6 +296,6 @@ def mv(a: Tensor, v: Tensor) -> Tensor:
 def bmm(a: Tensor, b: Tensor) -> Tensor:
     """Batched matrix product of (B, n, m) and (B, m, p), without broadcasting."""
     _check_dims("bmm", ("batch1", a, 3), ("batch2", b, 3))
-    if a.data.shape[0] != b.data.shape[0]:
-        raise RuntimeError(f"bmm: batch sizes differ: {a.data.shape[0]} and {b.data.shape[0]}")
+    if a._data.shape[0] != b._data.shape[0]:
+        raise RuntimeError(f"bmm: batch sizes differ: {a._data.shape[0]} and {b._data.shape[0]}")
     return matmul(a, b)

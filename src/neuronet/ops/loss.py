@@ -59,7 +59,7 @@ def _class_first(x2, shape, xp):
 
 
 def _check_targets(x: Tensor, target: Tensor, name: str):
-    t = target.data
+    t = target._data
     if t.dtype.kind not in "iu":
         raise TypeError(
             f"{name}: target must hold class indices (an integer tensor) or class "
@@ -126,7 +126,7 @@ def cross_entropy(
         raise ValueError(f"label_smoothing: expected a value in [0, 1], got {label_smoothing}")
     if target.dtype.kind == "f":
         return _cross_entropy_probs(input, target, weight, reduction, label_smoothing)
-    x = input.data
+    x = input._data
     xp = get_xp(x)
     labels = _check_targets(input, target, "cross_entropy").reshape(-1)
     x2 = _class_last(x, xp)
@@ -136,7 +136,7 @@ def cross_entropy(
     e = xp.exp(z)
     se = e.sum(axis=1, keepdims=True)
     logp = z - xp.log(se)
-    w = weight.data if weight is not None else None
+    w = weight._data if weight is not None else None
     per_row, w_rows, rows, safe = _indexed_nll(logp, labels, w, ignore_index, xp)
     eps = label_smoothing
     if eps:
@@ -203,11 +203,11 @@ def nll_loss(
     """Negative log-likelihood of log-probabilities ``input`` (N, C, ...): -w[y] * input[y];
     'mean' divides by the sum of w[y] over elements not equal to ``ignore_index``."""
     _check_reduction(reduction)
-    x = input.data
+    x = input._data
     xp = get_xp(x)
     labels = _check_targets(input, target, "nll_loss").reshape(-1)
     x2 = _class_last(x, xp)
-    w = weight.data if weight is not None else None
+    w = weight._data if weight is not None else None
     per_row, w_rows, rows, safe = _indexed_nll(x2, labels, w, ignore_index, xp)
     if reduction == "none":
         out = per_row.reshape(target.shape)
@@ -278,7 +278,7 @@ def binary_cross_entropy(
     """
     _same_shape(input, target, "binary_cross_entropy")
     input, target = operands(input, target, "binary_cross_entropy")  # noqa: A001
-    x, t = input.data, target.data
+    x, t = input._data, target._data
     xp = get_xp(x)
     if x.size and (x.min() < 0 or x.max() > 1):
         raise ValueError(
@@ -294,7 +294,7 @@ def binary_cross_entropy(
     w = None
     if weight is not None:
         _, weight = operands(input, weight, "binary_cross_entropy")
-        w = weight.data
+        w = weight._data
         loss = loss * w
     n = loss.size
     out = loss if reduction == "none" else (loss.sum() / n if reduction == "mean" else loss.sum())
@@ -326,15 +326,15 @@ def binary_cross_entropy_with_logits(
     _same_shape(input, target, "binary_cross_entropy_with_logits")
     _check_reduction(reduction)
     input, target = operands(input, target, "binary_cross_entropy_with_logits")  # noqa: A001
-    x, t = input.data, target.data
+    x, t = input._data, target._data
     xp = get_xp(x)
     sp_neg = xp.maximum(-x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
     pw = None
     if pos_weight is not None:
         pw = (
-            constant(pos_weight, input).data
+            constant(pos_weight, input)._data
             if not isinstance(pos_weight, Tensor)
-            else operands(input, pos_weight, "pos_weight")[1].data
+            else operands(input, pos_weight, "pos_weight")[1]._data
         )
         lw = 1 + (pw - 1) * t
     else:
@@ -342,7 +342,7 @@ def binary_cross_entropy_with_logits(
     loss = (1 - t) * x + lw * sp_neg
     w = None
     if weight is not None:
-        w = operands(input, weight, "weight")[1].data
+        w = operands(input, weight, "weight")[1]._data
         loss = loss * w
     n = loss.size
     out = loss if reduction == "none" else (loss.sum() / n if reduction == "mean" else loss.sum())
@@ -429,11 +429,11 @@ def multi_margin_loss(
     z = relu(arith.add(arith.sub(x, xy), margin))
     if p == 2:
         z = arith.mul(z, z)
-    xp = get_xp(x.data)
-    not_target = Tensor._make(xp.arange(c)[None, :] != y.data)
+    xp = get_xp(x._data)
+    not_target = Tensor._make(xp.arange(c)[None, :] != y._data)
     z = arith.where(not_target, z, 0.0)
     if weight is not None:
-        z = arith.mul(z, Tensor._make(weight.data[y.data]))
+        z = arith.mul(z, Tensor._make(weight._data[y._data]))
     per = arith.div(rd.sum(z, 1), c)
     if input.ndim == 1:
         per = per.reshape(())

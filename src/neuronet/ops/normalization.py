@@ -52,12 +52,12 @@ def _params(weight, bias):
     inputs, w, b = [], None, None
     if weight is not None:
         inputs.append(weight)
-        w = weight.data
+        w = weight._data
     if bias is not None:
         if weight is None:
             raise ValueError("normalisation with a bias but no weight is not supported")
         inputs.append(bias)
-        b = bias.data
+        b = bias._data
     return inputs, w, b
 
 
@@ -79,7 +79,7 @@ def batch_norm(
     the *unbiased* variance for ``running_var``; ``momentum=None`` uses 1 / num_batches_tracked
     (a cumulative average). Evaluation: the running statistics.
     """
-    x = input.data
+    x = input._data
     xp = get_xp(x)
     if x.ndim < 2:
         raise ValueError(
@@ -98,7 +98,7 @@ def batch_norm(
             "batch_norm: running_mean and running_var must either both be None or neither be None"
         )
     else:
-        running = (running_mean.data, running_var.data)
+        running = (running_mean._data, running_var._data)
     use_batch = training or running is None
     if use_batch:
         m = x.size // c
@@ -150,7 +150,7 @@ def layer_norm(
 ) -> Tensor:
     """Normalise over the last ``len(normalized_shape)`` dims (biased variance), then apply
     the element-wise affine ``weight`` and ``bias`` of shape ``normalized_shape``."""
-    x = input.data
+    x = input._data
     xp = get_xp(x)
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     k = len(shape)

@@ -39,29 +39,29 @@ def _order(x, d: int, descending: bool):
 def argsort(a: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
     """The indices (int64) that sort ``a`` along ``dim``. Always stable (``stable`` is there for
     PyTorch's signature)."""
-    d = normalize_dim(dim, max(a.data.ndim, 1))
-    if a.data.ndim == 0:
-        return Tensor._make(get_xp(a.data).zeros((), dtype="int64"))
-    return Tensor._make(_order(a.data, d, descending).astype("int64", copy=False))
+    d = normalize_dim(dim, max(a._data.ndim, 1))
+    if a._data.ndim == 0:
+        return Tensor._make(get_xp(a._data).zeros((), dtype="int64"))
+    return Tensor._make(_order(a._data, d, descending).astype("int64", copy=False))
 
 
 def sort(a: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> SortResult:
     """``(values, indices)``: ``a`` sorted along ``dim`` and where each value came from."""
-    if a.data.ndim == 0:
+    if a._data.ndim == 0:
         return SortResult(a, argsort(a))
     idx = argsort(a, dim, descending)
-    return SortResult(take_along_dim(a, idx, normalize_dim(dim, a.data.ndim)), idx)
+    return SortResult(take_along_dim(a, idx, normalize_dim(dim, a._data.ndim)), idx)
 
 
 def topk(a: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> TopkResult:
     """The ``k`` largest (or smallest) values along ``dim`` with their indices, largest first."""
-    d = normalize_dim(dim, max(a.data.ndim, 1))
-    n = a.data.shape[d] if a.data.ndim else 1
+    d = normalize_dim(dim, max(a._data.ndim, 1))
+    n = a._data.shape[d] if a._data.ndim else 1
     if not 0 <= k <= n:
         raise RuntimeError(f"topk: k ({k}) must be between 0 and the size of dim {dim} ({n})")
-    if a.data.ndim == 0:
+    if a._data.ndim == 0:
         return TopkResult(a, argsort(a))
-    order = _order(a.data, d, largest)
+    order = _order(a._data, d, largest)
     xp = get_xp(order)
     idx = Tensor._make(xp.take(order, xp.arange(k), axis=d).astype("int64", copy=False))
     return TopkResult(take_along_dim(a, idx, d), idx)
@@ -71,7 +71,7 @@ def cumsum(a: Tensor, dim: int, *, dtype=None) -> Tensor:
     """Running sums along ``dim``; integers and bools sum as int64. The gradient of each input
     is the sum of the output's gradient from its position to the end."""
     a = accumulating(a, dtype)
-    x = a.data
+    x = a._data
     xp = get_xp(x)
     d = normalize_dim(dim, max(x.ndim, 1))
     if x.ndim == 0:

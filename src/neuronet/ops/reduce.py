@@ -52,12 +52,12 @@ def accumulating(a: Tensor, dtype=None) -> Tensor:
     bools (PyTorch's rule), else its own."""
     if dtype is not None:
         return a.to(dtype)
-    return a.long() if a.data.dtype.kind in "bui" else a
+    return a.long() if a._data.dtype.kind in "bui" else a
 
 
 def sum(a: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:  # noqa: A001
     a = accumulating(a, dtype)
-    x = a.data
+    x = a._data
     axes = normalize_dims(dim, x.ndim)
     out = x.sum(axis=axes, keepdims=keepdim)
     xp = get_xp(x)
@@ -69,10 +69,10 @@ def sum(a: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:  #
 
 
 def mean(a: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
-    x = a.data
+    x = a._data
     if dtype is not None:
         a = a.to(dtype)
-        x = a.data
+        x = a._data
     if x.dtype.kind not in "fc":
         raise RuntimeError(
             f"mean(): could not infer output dtype. Input dtype must be either a "
@@ -93,7 +93,7 @@ def prod(a: Tensor, dim: int | None = None, keepdim: bool = False, *, dtype=None
     """Product; the gradient of each element is the product of all the others (exact with zeros).
     Integers and bools multiply as int64, as in PyTorch."""
     a = accumulating(a, dtype)
-    x = a.data
+    x = a._data
     xp = get_xp(x)
     if dim is None:
         flat = x.reshape(-1)
@@ -139,7 +139,7 @@ def prod(a: Tensor, dim: int | None = None, keepdim: bool = False, *, dtype=None
 
 def _extreme(a: Tensor, dim, keepdim: bool, which: str):
     """max/min: over everything (ties share the gradient) or along ``dim`` (values, indices)."""
-    x = a.data
+    x = a._data
     xp = get_xp(x)
     if x.size == 0:
         raise RuntimeError(f"{which}(): expected a non-empty tensor")
@@ -179,7 +179,7 @@ def min(a: Tensor, dim=None, keepdim: bool = False):  # noqa: A001
 
 
 def _amaxmin(a: Tensor, dim, keepdim: bool, which: str) -> Tensor:
-    x = a.data
+    x = a._data
     axes = normalize_dims(dim, x.ndim)
     out = (x.max if which == "max" else x.min)(axis=axes, keepdims=keepdim)
 
@@ -209,7 +209,7 @@ def argmin(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
 
 
 def _arg(a: Tensor, dim, keepdim: bool, which: str) -> Tensor:
-    x = a.data
+    x = a._data
     if x.dtype.kind == "b":
         raise RuntimeError(f"{which}(): does not support bool input")
     xp = get_xp(x)
@@ -224,7 +224,7 @@ def _arg(a: Tensor, dim, keepdim: bool, which: str) -> Tensor:
 
 
 def _logical_reduction(a: Tensor, dim, keepdim: bool, which: str) -> Tensor:
-    x = a.data
+    x = a._data
     axes = normalize_dims(dim, x.ndim)
     return Tensor._make(get_xp(x).asarray(getattr(x, which)(axis=axes, keepdims=keepdim)))
 
@@ -241,7 +241,7 @@ def any(a: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
 
 def count_nonzero(a: Tensor, dim=None) -> Tensor:
     """The number of nonzero entries (over ``dim``), as int64."""
-    x = a.data
+    x = a._data
     xp = get_xp(x)
     return Tensor._make(
         xp.asarray(xp.count_nonzero(x, axis=normalize_dims(dim, x.ndim)), dtype="int64")
@@ -259,7 +259,7 @@ def var(
     """Sum of squared deviations from the mean over ``dim``, divided by N - correction."""
     if unbiased is not None:
         correction = 1 if unbiased else 0
-    x = a.data
+    x = a._data
     if x.dtype.kind not in "fc":
         raise RuntimeError(
             f"std and var only support floating point and complex dtypes, got {x.dtype}"
@@ -300,7 +300,7 @@ def logsumexp(a: Tensor, dim, keepdim: bool = False) -> Tensor:
     default float dtype.
     """
     a = floating(a)
-    x = a.data
+    x = a._data
     xp = get_xp(x)
     axes = normalize_dims(dim, x.ndim)
     m = x.max(axis=axes, keepdims=True) if x.size else xp.zeros((1,) * x.ndim, x.dtype)
@@ -316,7 +316,7 @@ def logsumexp(a: Tensor, dim, keepdim: bool = False) -> Tensor:
 
 def norm(a: Tensor, p="fro", dim=None, keepdim: bool = False) -> Tensor:
     """Vector p-norm over ``dim`` (all elements when None): (sum |a|^p)^(1/p); p may be inf."""
-    x = a.data
+    x = a._data
     if x.dtype.kind not in "fc":
         raise RuntimeError(
             f"norm: expected a floating point or complex tensor as input, got {x.dtype}"

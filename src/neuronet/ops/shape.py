@@ -27,7 +27,7 @@ def _sizes(args) -> tuple:
 
 
 def reshape(a: Tensor, *shape) -> Tensor:
-    x = a.data
+    x = a._data
     try:
         out = x.reshape(*shape)  # ints, or one tuple/list of them: as NumPy takes them
     except TypeError:  # sizes given as tensors or other integer-likes
@@ -54,7 +54,7 @@ view = reshape
 
 
 def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-    shape = a.data.shape
+    shape = a._data.shape
     if not shape:
         return reshape(a, (1,))
     s = normalize_dim(start_dim, len(shape), "start_dim")
@@ -65,7 +65,7 @@ def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 
 def unflatten(a: Tensor, dim: int, sizes) -> Tensor:
-    shape = a.data.shape
+    shape = a._data.shape
     d = normalize_dim(dim, len(shape))
     sizes = tuple(sizes)
     if -1 in sizes:
@@ -82,45 +82,47 @@ def unflatten(a: Tensor, dim: int, sizes) -> Tensor:
 def permute(a: Tensor, *dims) -> Tensor:
     if not dims:
         raise TypeError('permute() missing 1 required positional arguments: "dims"')
-    nd = a.data.ndim
+    nd = a._data.ndim
     dims = tuple(normalize_dim(d, nd) for d in _sizes(dims))
     if sorted(dims) != list(range(nd)):
         raise RuntimeError(f"permute(): dims {list(dims)} are not a permutation of {nd} dims")
     inverse = tuple(np.argsort(dims))
-    xp = get_xp(a.data)
+    xp = get_xp(a._data)
 
     def backward(g, needs):
         return (xp.transpose(g, inverse),)
 
-    return record(xp.transpose(a.data, dims), (a,), backward, "PermuteBackward0")
+    return record(xp.transpose(a._data, dims), (a,), backward, "PermuteBackward0")
 
 
 def transpose(a: Tensor, dim0: int, dim1: int) -> Tensor:
-    nd = a.data.ndim
+    nd = a._data.ndim
     d0, d1 = normalize_dim(dim0, nd, "dim0"), normalize_dim(dim1, nd, "dim1")
-    xp = get_xp(a.data)
+    xp = get_xp(a._data)
     if nd < 2:
-        return record(a.data, (a,), lambda g, needs: (g,), "TransposeBackward0")
+        return record(a._data, (a,), lambda g, needs: (g,), "TransposeBackward0")
 
     def backward(g, needs):
         return (xp.swapaxes(g, d0, d1),)
 
-    return record(xp.swapaxes(a.data, d0, d1), (a,), backward, "TransposeBackward0")
+    return record(xp.swapaxes(a._data, d0, d1), (a,), backward, "TransposeBackward0")
 
 
 def t(a: Tensor) -> Tensor:
-    if a.data.ndim > 2:
-        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {a.data.ndim}D")
-    return transpose(a, 0, -1) if a.data.ndim == 2 else a
+    if a._data.ndim > 2:
+        raise RuntimeError(
+            f"t() expects a tensor with <= 2 dimensions, but self is {a._data.ndim}D"
+        )
+    return transpose(a, 0, -1) if a._data.ndim == 2 else a
 
 
 def unsqueeze(a: Tensor, dim: int) -> Tensor:
-    d = normalize_dim(dim, a.data.ndim + 1)
-    return reshape(a, a.data.shape[:d] + (1,) + a.data.shape[d:])
+    d = normalize_dim(dim, a._data.ndim + 1)
+    return reshape(a, a._data.shape[:d] + (1,) + a._data.shape[d:])
 
 
 def squeeze(a: Tensor, dim=None) -> Tensor:
-    shape = a.data.shape
+    shape = a._data.shape
     if dim is None:
         return reshape(a, tuple(s for s in shape if s != 1))
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
@@ -131,7 +133,7 @@ def squeeze(a: Tensor, dim=None) -> Tensor:
 def expand(a: Tensor, *sizes) -> Tensor:
     """Broadcast to ``sizes`` (-1 keeps a dimension) without copying."""
     sizes = _sizes(sizes)
-    shape = a.data.shape
+    shape = a._data.shape
     lead = len(sizes) - len(shape)
     if lead < 0:
         raise RuntimeError(
@@ -144,14 +146,14 @@ def expand(a: Tensor, *sizes) -> Tensor:
 
 def broadcast_to(a: Tensor, shape) -> Tensor:
     shape = tuple(shape)
-    xp = get_xp(a.data)
+    xp = get_xp(a._data)
     try:
-        out = xp.broadcast_to(a.data, shape)
+        out = xp.broadcast_to(a._data, shape)
     except ValueError:
         raise RuntimeError(
-            f"broadcast_to: the shape {tuple(a.data.shape)} cannot be expanded to {shape}"
+            f"broadcast_to: the shape {tuple(a._data.shape)} cannot be expanded to {shape}"
         ) from None
-    in_shape = a.data.shape
+    in_shape = a._data.shape
 
     def backward(g, needs):
         return (unbroadcast(g, in_shape),)
@@ -164,14 +166,14 @@ def repeat(a: Tensor, *repeats) -> Tensor:
     if not repeats:
         raise TypeError('repeat() missing 1 required positional arguments: "repeats"')
     reps = _sizes(repeats)
-    shape = a.data.shape
+    shape = a._data.shape
     if len(reps) < len(shape):
         raise RuntimeError(
             "repeat: number of repeat dims can not be smaller than number of tensor dims"
         )
     full = (1,) * (len(reps) - len(shape)) + shape
-    xp = get_xp(a.data)
-    out = xp.tile(a.data.reshape(full), reps)
+    xp = get_xp(a._data)
+    out = xp.tile(a._data.reshape(full), reps)
 
     def backward(g, needs):
         inter = []
@@ -200,19 +202,19 @@ def _promote_all(tensors: list) -> list:
     first = tensors[0]
     out = []
     for t in tensors:
-        if t.data.dtype != first.data.dtype:
+        if t._data.dtype != first._data.dtype:
             first, t = operands(first, t, "cat")
         out.append(t)
-    dt = first.data.dtype
-    return [t if t.data.dtype == dt else t.to(dt) for t in out]
+    dt = first._data.dtype
+    return [t if t._data.dtype == dt else t.to(dt) for t in out]
 
 
 def cat(tensors, dim: int = 0) -> Tensor:
     tensors = _promote_all(_check_joinable(tensors, "cat"))
-    ref = tensors[0].data
+    ref = tensors[0]._data
     d = normalize_dim(dim, ref.ndim)
     xp = get_xp(ref)
-    arrays = [t.data for t in tensors]
+    arrays = [t._data for t in tensors]
     for i, arr in enumerate(arrays):
         if (
             arr.ndim != ref.ndim
@@ -238,12 +240,12 @@ concat = cat
 
 def stack(tensors, dim: int = 0) -> Tensor:
     tensors = _check_joinable(tensors, "stack")
-    shape = tensors[0].data.shape
+    shape = tensors[0]._data.shape
     for i, t in enumerate(tensors):
-        if t.data.shape != shape:
+        if t._data.shape != shape:
             raise RuntimeError(
                 f"stack expects each tensor to be equal size, but got "
-                f"{list(shape)} at entry 0 and {list(t.data.shape)} at entry {i}"
+                f"{list(shape)} at entry 0 and {list(t._data.shape)} at entry {i}"
             )
     d = normalize_dim(dim, len(shape) + 1)
     return cat([unsqueeze(t, d) for t in tensors], d)
@@ -255,8 +257,8 @@ def _slice_along(a: Tensor, d: int, start: int, stop: int) -> Tensor:
 
 def split(a: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
     """Pieces of ``split_size`` along ``dim`` (the last may be smaller), or of the given sizes."""
-    d = normalize_dim(dim, a.data.ndim)
-    n = a.data.shape[d]
+    d = normalize_dim(dim, a._data.ndim)
+    n = a._data.shape[d]
     if isinstance(split_size_or_sections, int):
         step = split_size_or_sections
         if step <= 0:
@@ -279,46 +281,46 @@ def split(a: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
 def chunk(a: Tensor, chunks: int, dim: int = 0) -> tuple:
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
-    n = a.data.shape[normalize_dim(dim, a.data.ndim)]
+    n = a._data.shape[normalize_dim(dim, a._data.ndim)]
     return split(a, max(1, -(-n // chunks)), dim)
 
 
 def unbind(a: Tensor, dim: int = 0) -> tuple:
-    d = normalize_dim(dim, a.data.ndim)
-    return tuple(getitem(a, (slice(None),) * d + (i,)) for i in range(a.data.shape[d]))
+    d = normalize_dim(dim, a._data.ndim)
+    return tuple(getitem(a, (slice(None),) * d + (i,)) for i in range(a._data.shape[d]))
 
 
 def flip(a: Tensor, dims) -> Tensor:
-    xp = get_xp(a.data)
+    xp = get_xp(a._data)
     axes = tuple(
-        normalize_dim(d, a.data.ndim) for d in ((dims,) if isinstance(dims, int) else dims)
+        normalize_dim(d, a._data.ndim) for d in ((dims,) if isinstance(dims, int) else dims)
     )
-    if a.data.ndim == 0:  # a 0-d tensor takes dim 0 (or -1) and stays as it is
+    if a._data.ndim == 0:  # a 0-d tensor takes dim 0 (or -1) and stays as it is
         axes = ()
 
     def backward(g, needs):
         return (xp.flip(g, axes),)
 
-    return record(xp.flip(a.data, axes), (a,), backward, "FlipBackward0")
+    return record(xp.flip(a._data, axes), (a,), backward, "FlipBackward0")
 
 
 def roll(a: Tensor, shifts, dims=None) -> Tensor:
     """Entries moved ``shifts`` places along ``dims`` (wrapping round); the flattened tensor
     when ``dims`` is None."""
-    xp = get_xp(a.data)
+    xp = get_xp(a._data)
     if dims is None:
         flat = reshape(a, -1)
-        return reshape(roll(flat, shifts, 0), a.data.shape)
+        return reshape(roll(flat, shifts, 0), a._data.shape)
     shifts_t = (shifts,) if isinstance(shifts, int) else tuple(shifts)
     dims_t = (dims,) if isinstance(dims, int) else tuple(dims)
     if len(shifts_t) != len(dims_t):
         raise RuntimeError(
             f"roll: shifts and dims must align, got {len(shifts_t)} shifts and {len(dims_t)} dims"
         )
-    axes = tuple(normalize_dim(d, a.data.ndim) for d in dims_t)
+    axes = tuple(normalize_dim(d, a._data.ndim) for d in dims_t)
     back = tuple(-s for s in shifts_t)
     return record(
-        xp.roll(a.data, shifts_t, axes),
+        xp.roll(a._data, shifts_t, axes),
         (a,),
         lambda g, needs: (xp.roll(g, back, axes),),
         "RollBackward0",
@@ -327,8 +329,8 @@ def roll(a: Tensor, shifts, dims=None) -> Tensor:
 
 def movedim(a: Tensor, source, destination) -> Tensor:
     """Dims ``source`` moved to positions ``destination``, the others keeping their order."""
-    xp = get_xp(a.data)
-    n = a.data.ndim
+    xp = get_xp(a._data)
+    n = a._data.ndim
     src = tuple(normalize_dim(d, n) for d in ((source,) if isinstance(source, int) else source))
     dst = tuple(
         normalize_dim(d, n)
@@ -343,7 +345,7 @@ def movedim(a: Tensor, source, destination) -> Tensor:
     if n == 0:  # a 0-d tensor takes dim 0 (or -1) and stays as it is
         src = dst = ()
     return record(
-        xp.moveaxis(a.data, src, dst),
+        xp.moveaxis(a._data, src, dst),
         (a,),
         lambda g, needs: (xp.moveaxis(g, dst, src),),
         "MovedimBackward0",
@@ -352,8 +354,8 @@ def movedim(a: Tensor, source, destination) -> Tensor:
 
 def narrow(a: Tensor, dim: int, start: int, length: int) -> Tensor:
     """``length`` entries of ``dim`` from ``start`` (a negative start counts from the end)."""
-    d = normalize_dim(dim, a.data.ndim)
-    n = a.data.shape[d]
+    d = normalize_dim(dim, a._data.ndim)
+    n = a._data.shape[d]
     begin = start + n if start < 0 else start
     if not (0 <= begin <= n and length >= 0 and begin + length <= n):
         raise IndexError(
@@ -367,25 +369,25 @@ def repeat_interleave(a: Tensor, repeats, dim: int | None = None) -> Tensor:
     the flattened tensor when ``dim`` is None. Composite: ``index_select``."""
     if dim is None:
         a, dim = reshape(a, -1), 0
-    xp = get_xp(a.data)
-    d = normalize_dim(dim, a.data.ndim)
-    counts = repeats.data if isinstance(repeats, Tensor) else repeats
-    positions = xp.repeat(xp.arange(a.data.shape[d]), counts)
+    xp = get_xp(a._data)
+    d = normalize_dim(dim, a._data.ndim)
+    counts = repeats._data if isinstance(repeats, Tensor) else repeats
+    positions = xp.repeat(xp.arange(a._data.shape[d]), counts)
     return index_select(a, d, Tensor._make(positions))
 
 
 def take_along_dim(a: Tensor, indices: Tensor, dim: int | None = None) -> Tensor:
     """Values of ``a`` at ``indices`` along ``dim``, with ``a`` and ``indices`` broadcast in the
     other dims (flattened when ``dim`` is None). Composite: broadcast_to, then gather."""
-    idx = indices.data if isinstance(indices, Tensor) else indices
+    idx = indices._data if isinstance(indices, Tensor) else indices
     if dim is None:
         return gather(reshape(a, -1), 0, Tensor._make(idx.reshape(-1)))
-    d = normalize_dim(dim, a.data.ndim)
-    xp = get_xp(a.data)
-    a_shape = list(a.data.shape)
+    d = normalize_dim(dim, a._data.ndim)
+    xp = get_xp(a._data)
+    a_shape = list(a._data.shape)
     i_shape = list(idx.shape)
     a_shape[d] = i_shape[d] = 1
     common = list(xp.broadcast_shapes(tuple(a_shape), tuple(i_shape)))
     a_target, i_target = common.copy(), common.copy()
-    a_target[d], i_target[d] = a.data.shape[d], idx.shape[d]
+    a_target[d], i_target[d] = a._data.shape[d], idx.shape[d]
     return gather(broadcast_to(a, a_target), d, Tensor._make(xp.broadcast_to(idx, i_target)))

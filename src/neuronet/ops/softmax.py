@@ -27,7 +27,7 @@ def softmax(a: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     """
     if dtype is not None:
         a = a.to(dtype)
-    x = a.data
+    x = a._data
     if x.dtype.kind not in "fc":
         raise RuntimeError(
             f"softmax and log_softmax: expected a floating point tensor, got "
@@ -51,7 +51,7 @@ def log_softmax(a: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     """
     if dtype is not None:
         a = a.to(dtype)
-    x = a.data
+    x = a._data
     if x.dtype.kind not in "fc":
         raise RuntimeError(
             f"softmax and log_softmax: expected a floating point tensor, got "

@@ -32,7 +32,7 @@ def _unary(
 
     def op(a: Tensor) -> Tensor:
         a = floating(a)
-        x = a.data
+        x = a._data
         xp = get_xp(x)
         y = forward(xp, x)
         return record(y, (a,), lambda g, needs: (backward(xp, g, x, y),), grad_fn)
@@ -195,25 +195,25 @@ erf = _unary(
 
 def abs(a: Tensor) -> Tensor:  # noqa: A001 - PyTorch's name
     """|a|, in ``a``'s dtype (bools refused); gradient sign(a) (0 at 0, as PyTorch)."""
-    no_bools(a.data.dtype, "abs")
-    x = a.data
+    no_bools(a._data.dtype, "abs")
+    x = a._data
     xp = get_xp(x)
     return record(xp.abs(x), (a,), lambda g, needs: (g * xp.sign(x),), "AbsBackward0")
 
 
 def sign(a: Tensor) -> Tensor:
     """sign(a); its gradient is zero. A bool tensor is its own sign."""
-    xp = get_xp(a.data)
-    if a.data.dtype.kind == "b":
-        return Tensor._make(a.data.copy())
-    return record(xp.sign(a.data), (a,), lambda g, needs: (xp.zeros_like(g),), "SignBackward0")
+    xp = get_xp(a._data)
+    if a._data.dtype.kind == "b":
+        return Tensor._make(a._data.copy())
+    return record(xp.sign(a._data), (a,), lambda g, needs: (xp.zeros_like(g),), "SignBackward0")
 
 
 def square(a: Tensor) -> Tensor:
     """a * a; integers stay integers, bools become int64 (as ``a ** 2``); derivative 2a."""
-    if a.data.dtype.kind == "b":
+    if a._data.dtype.kind == "b":
         a = a.long()
-    x = a.data
+    x = a._data
     return record(x * x, (a,), lambda g, needs: (g * (2 * x),), "PowBackward0")
 
 
@@ -222,8 +222,8 @@ def _rounding(name: str, forward: Callable, doc: str) -> Callable[[Tensor], Tens
     unchanged and bools are refused, as in PyTorch."""
 
     def op(a: Tensor) -> Tensor:
-        no_bools(a.data.dtype, name)
-        x = a.data
+        no_bools(a._data.dtype, name)
+        x = a._data
         if x.dtype.kind in "iu":
             return Tensor._make(x.copy())
         return record(

@@ -58,7 +58,7 @@ class Adagrad(Optimizer):
     def _init_state(self, p, group) -> dict:
         state = self.state.get(p)
         if state is None:
-            acc = p.xp.full_like(p.data, group["initial_accumulator_value"])
+            acc = p.xp.full_like(p._data, group["initial_accumulator_value"])
             state = self.state[p] = {"step": 0, "sum": Tensor._make(acc)}
         return state
 
@@ -77,9 +77,9 @@ class Adagrad(Optimizer):
             state = self._init_state(p, group)
             state["step"] += 1
             if wd:
-                g = g + wd * p.data
+                g = g + wd * p._data
             clr = lr / (1 + (state["step"] - 1) * lr_decay)
-            adagrad_step(g, clr, eps, p.data, state["sum"].data, self._buffer(p))
+            adagrad_step(g, clr, eps, p._data, state["sum"]._data, self._buffer(p))
 
 
 def _adagrad_step(g, clr: float, eps: float, param, acc, work) -> None:

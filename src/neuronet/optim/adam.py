@@ -65,10 +65,10 @@ class Adam(Optimizer):
             t = state["step"]
             if wd:
                 if self._decoupled:
-                    p.data *= 1 - lr * wd
+                    p._data *= 1 - lr * wd
                 else:
-                    g = g + wd * p.data
-            m, v = state["exp_avg"].data, state["exp_avg_sq"].data
+                    g = g + wd * p._data
+            m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
             args = (
                 g,
                 1 - beta1,
@@ -77,13 +77,13 @@ class Adam(Optimizer):
                 lr / (1 - beta1**t),
                 math.sqrt(1 - beta2**t),
                 eps,
-                p.data,
+                p._data,
                 m,
                 v,
                 self._buffer(p),
             )
             if amsgrad:  # (no fused kernel keeps the running maximum)
-                _adam_step(*args, v_max=state["max_exp_avg_sq"].data)  # (the reference path)
+                _adam_step(*args, v_max=state["max_exp_avg_sq"]._data)  # (the reference path)
             else:
                 adam_step(*args)
 

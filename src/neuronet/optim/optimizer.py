@@ -64,7 +64,7 @@ class Optimizer:
                     if set_to_none:
                         p.grad = None
                     else:
-                        p.grad.data[...] = 0
+                        p.grad._data[...] = 0
 
     def step(self, closure: Callable[[], Any] | None = None):
         """One update of every parameter that has a gradient; returns ``closure()``'s loss."""
@@ -91,29 +91,29 @@ class Optimizer:
         if state is None:
             state = self.state[p] = {"step": 0}
             for name in buffers:
-                state[name] = Tensor._make(p.xp.zeros_like(p.data))
+                state[name] = Tensor._make(p.xp.zeros_like(p._data))
         return state
 
     def _buffer(self, p: Tensor):
         """A work array shaped like ``p``, reused across steps (updates allocate nothing).
 
-        It is kept beside the array it was made for and made again when ``p.data`` is replaced
+        It is kept beside the array it was made for and made again when ``p._data`` is replaced
         (``load_state_dict``, ``Module.to``), so one identity check finds it.
         """
         entry = self._scratch.get(id(p))
-        if entry is not None and entry[0] is p.data:
+        if entry is not None and entry[0] is p._data:
             return entry[1]
-        buf = get_xp(p.data).empty_like(p.data)
-        self._scratch[id(p)] = (p.data, buf)
+        buf = get_xp(p._data).empty_like(p._data)
+        self._scratch[id(p)] = (p._data, buf)
         return buf
 
     @staticmethod
     def _grad(p: Tensor, maximize: bool):
         assert p.grad is not None  # (called for the parameters that have a gradient)
-        g = p.grad.data
-        if g.dtype != p.data.dtype:
+        g = p.grad._data
+        if g.dtype != p._data.dtype:
             raise TypeError(
-                f"a gradient of dtype {g.dtype} for a parameter of dtype {p.data.dtype}"
+                f"a gradient of dtype {g.dtype} for a parameter of dtype {p._data.dtype}"
             )
         return -g if maximize else g
 
@@ -134,7 +134,7 @@ class Optimizer:
             for p in group["params"]:
                 if p in self.state:
                     state[index[id(p)]] = {
-                        k: (Tensor._make(v.data.copy()) if isinstance(v, Tensor) else v)
+                        k: (Tensor._make(v._data.copy()) if isinstance(v, Tensor) else v)
                         for k, v in self.state[p].items()
                     }
         return {"state": state, "param_groups": groups}
@@ -167,7 +167,7 @@ class Optimizer:
                             f"state '{name}' of parameter {key} has shape "
                             f"{tuple(v.shape)}, the parameter has {tuple(p.shape)}"
                         )
-                    v = Tensor._make(to_device(v.data, p.device).astype(p.dtype, copy=True))
+                    v = Tensor._make(to_device(v._data, p.device).astype(p.dtype, copy=True))
                 restored[name] = v
             self.state[p] = restored
         for saved, own in zip(groups, self.param_groups):

@@ -65,14 +65,14 @@ class RMSprop(Optimizer):
             )
             state["step"] += 1
             if wd:
-                g = g + wd * p.data
-            sq, avg = state["square_avg"].data, self._buffer(p)
+                g = g + wd * p._data
+            sq, avg = state["square_avg"]._data, self._buffer(p)
             sq *= alpha
             xp.multiply(g, g, out=avg)
             avg *= 1 - alpha
             sq += avg
             if centered:
-                ga = state["grad_avg"].data
+                ga = state["grad_avg"]._data
                 ga += (1 - alpha) * (g - ga)
                 xp.multiply(ga, ga, out=avg)
                 xp.subtract(sq, avg, out=avg)
@@ -82,10 +82,10 @@ class RMSprop(Optimizer):
             avg += eps
             xp.divide(g, avg, out=avg)
             if mu > 0:
-                buf = state["momentum_buffer"].data
+                buf = state["momentum_buffer"]._data
                 buf *= mu
                 buf += avg
                 xp.multiply(buf, lr, out=avg)
             else:
                 avg *= lr
-            p.data -= avg
+            p._data -= avg

@@ -76,22 +76,22 @@ class SGD(Optimizer):
             g = self._grad(p, maximize)
             if wd or mu:
                 g = self._direction(p, g, wd, mu, damp, nesterov)
-            sgd_step(g, lr, p.data, self._buffer(p))
+            sgd_step(g, lr, p._data, self._buffer(p))
 
     def _direction(self, p: Tensor, g, wd: float, mu: float, damp: float, nesterov: bool):
         """The gradient after weight decay and momentum (the update is lr times this)."""
         if wd:
-            g = g + wd * p.data
+            g = g + wd * p._data
         if mu:
             state = self.state.setdefault(p, {})
             buf = state.get("momentum_buffer")
             if buf is None:
                 buf = state["momentum_buffer"] = Tensor._make(g.copy())
             else:
-                b = buf.data
+                b = buf._data
                 b *= mu
                 b += g if damp == 0 else (1 - damp) * g
-            g = g + mu * buf.data if nesterov else buf.data
+            g = g + mu * buf._data if nesterov else buf._data
         return g
 
 
@@ -112,7 +112,7 @@ def sgd_rows_step(p: Tensor, lr: float) -> bool:
     of the full update, which would subtract 0 from every other entry. Repeated rows write the
     same values.
     """
-    data, grad = p.data, p.grad
+    data, grad = p._data, p.grad
     if grad is None:
         return False
     if type(data) is not _NUMPY or not data.flags.c_contiguous:  # (reshape(-1) must be a view)
@@ -121,7 +121,7 @@ def sgd_rows_step(p: Tensor, lr: float) -> bool:
     if written is None or len(written[1]) * _ROWS_ONLY_SHARE > data.size:
         return False
     rows, positions = written
-    step = grad.data.take(rows, axis=0)
+    step = grad._data.take(rows, axis=0)
     step *= lr
     new = data.take(rows, axis=0)
     new -= step

@@ -196,7 +196,7 @@ class Classify(Task[ClassifyConfig]):
             raise ConfigError("predict: an image run needs a FILE of images")
         images = read_images(Path(file))
         with no_grad():
-            predicted = model(Tensor._make(images)).data.argmax(axis=1)
+            predicted = model(Tensor._make(images))._data.argmax(axis=1)
         classes = dataset_class(cfg.dataset).classes
         for i, c in enumerate(predicted):
             report(f"{i}\t{classes[int(c)]}")

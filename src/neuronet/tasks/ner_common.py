@@ -107,7 +107,7 @@ def model_outputs(model: Module, x: np.ndarray, batch: int) -> np.ndarray:
     with no_grad():
         return np.concatenate(
             [
-                model(Tensor._make(x[i : i + batch]).to(device)).cpu().data
+                model(Tensor._make(x[i : i + batch]).to(device)).cpu()._data
                 for i in range(0, len(x), batch)
             ]
         )

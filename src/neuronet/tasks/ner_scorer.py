@@ -123,7 +123,7 @@ class NerScorer(NerTask):
             padding_idx=0,
         )
         if embeddings is not None:
-            model.embedding.weight.data[...] = embeddings
+            model.embedding.weight._data[...] = embeddings
         return model
 
     def trainable(self, model: nn.Module) -> PairScorer:

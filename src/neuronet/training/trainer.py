@@ -113,7 +113,7 @@ class Trainer:
             loss_mean.update(value, n)
             classifies = out.ndim == 2 and y.dtype.kind in "iu"
             if classifies:
-                correct += int((out.data.argmax(axis=1) == y.data).sum())
+                correct += int((out._data.argmax(axis=1) == y._data).sum())
             seen += n
             for cb in self.callbacks:
                 cb.on_batch_end(self, batch, value, n)
@@ -132,7 +132,7 @@ class Trainer:
             out = self.model(x)
             loss_mean.update(self.loss_fn(out, y).item(), y.shape[0])
             if out.ndim == 2:
-                correct += int((out.data.argmax(axis=1) == y.data).sum())
+                correct += int((out._data.argmax(axis=1) == y._data).sum())
             seen += y.shape[0]
         return {"loss": loss_mean.value, "accuracy": correct / max(seen, 1)}
 
@@ -147,7 +147,7 @@ class Trainer:
             self.model(self._place(batch[0] if isinstance(batch, (tuple, list)) else batch))
             for batch in loader
         ]
-        return np.concatenate([o.cpu().data for o in outs])
+        return np.concatenate([o.cpu()._data for o in outs])
 
     def _better(self, value: float) -> bool:
         if self.best is None:

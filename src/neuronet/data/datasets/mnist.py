@@ -102,16 +102,16 @@ class _ImageClassification(Dataset):
         return self.data.shape[0]
 
     def __getitem__(self, index: int):
-        return self.__getitems__(np.asarray([index]))[0][0], int(self.targets.data[index])
+        return self.__getitems__(np.asarray([index]))[0][0], int(self.targets._data[index])
 
     def __getitems__(self, indices):
-        images = self.data.data[indices].astype(np.float32)
+        images = self.data._data[indices].astype(np.float32)
         images *= 1 / 255
-        return Tensor._make(images[:, None]), Tensor._make(self.targets.data[indices])
+        return Tensor._make(images[:, None]), Tensor._make(self.targets._data[indices])
 
     def arrays(self) -> tuple:
         """All images as (N, 784) float32 in [0, 1] and the labels (for fast full passes)."""
-        return self.data.data.reshape(len(self), -1).astype(np.float32) / 255, self.targets.data
+        return self.data._data.reshape(len(self), -1).astype(np.float32) / 255, self.targets._data
 
 
 class MNIST(_ImageClassification):

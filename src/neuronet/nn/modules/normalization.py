@@ -52,9 +52,9 @@ class BatchNorm1d(Module):
 
     def reset_running_stats(self) -> None:
         if self.track_running_stats:
-            self.running_mean.data[...] = 0
-            self.running_var.data[...] = 1
-            self.num_batches_tracked.data[...] = 0
+            self.running_mean._data[...] = 0
+            self.running_var._data[...] = 1
+            self.num_batches_tracked._data[...] = 0
 
     def forward(self, x):
         if x.ndim not in (2, 3):
@@ -69,8 +69,8 @@ class BatchNorm1d(Module):
             )
         tracked = None
         if self.training and self.track_running_stats:
-            self.num_batches_tracked.data += 1
-            tracked = int(self.num_batches_tracked.data)
+            self.num_batches_tracked._data += 1
+            tracked = int(self.num_batches_tracked._data)
         use_running = not self.training and self.track_running_stats
         return batch_norm(
             x,
