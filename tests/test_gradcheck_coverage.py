@@ -57,6 +57,7 @@ NOT_DIFFERENTIABLE = {
 HELPERS = {
     "normalize_dim": "dim arithmetic on Python ints, no tensors",
     "normalize_dims": "dim arithmetic on Python ints, no tensors",
+    "array_api": "the namespace a VJP computes with: run by every gradient check",
     "unbroadcast": "array helper, the VJP of broadcasting: run by every broadcasting spec",
     "cast": "dtype conversion; a float64 gradient check cannot see a float32 round trip, so "
             "tests/core/test_tensor.py::test_conversions_and_to checks its gradient's dtype",

@@ -21,7 +21,12 @@ from . import dtypes as _dt
 from .autograd import grad_mode as _grad_mode
 from .autograd import graph as _graph
 from .autograd import versions as _versions
-from .autograd.graph import Node, run_backward, run_post_accumulate_grad_hooks
+from .autograd.graph import (
+    Node,
+    run_backward,
+    run_backward_recording,
+    run_post_accumulate_grad_hooks,
+)
 from .autograd.versions import sequence as _graph_sequence
 from .backend import device_of, get_xp, to_device
 from .utils.hooks import RemovableHandle
@@ -329,17 +334,33 @@ class Tensor:
         create_graph: bool = False,
         inputs=None,
     ) -> None:
-        """Accumulate d(self)/d(leaf) (times ``gradient``) into every leaf's ``.grad``."""
-        if create_graph:
-            raise NotImplementedError(
-                "backward(create_graph=True): higher-order gradients are not supported"
-            )
+        """Accumulate d(self)/d(leaf) (times ``gradient``) into every leaf's ``.grad``.
+
+        With ``create_graph=True`` the backward pass is itself recorded: each ``.grad`` is a
+        tensor in a graph (and ``gradient`` may require grad), so it can be differentiated
+        again; the graph is then kept unless ``retain_graph=False`` is passed.
+        """
         if not self.requires_grad:
             raise RuntimeError(
                 "element 0 of tensors does not require grad and does not have a "
                 "grad_fn: backward() needs a tensor computed from tensors with "
                 "requires_grad=True"
             )
+        if create_graph:
+            seed = root_gradient_tensor(self, gradient, "gradient")
+            if inputs is None:
+                run_backward_recording([self], [seed])
+            else:
+                inputs = differentiated_inputs(inputs)
+                captured = run_backward_recording([self], [seed], capture=inputs)
+                for t in inputs:
+                    gi = captured[id(t)]
+                    if gi is not None:
+                        t.grad = gi if t.grad is None else t.grad + gi
+                        run_post_accumulate_grad_hooks(t)
+            if retain_graph is False:
+                _graph.free_graph([self])
+            return
         g = root_gradient(self, gradient, "gradient")
         if inputs is None:
             run_backward([self], [g], bool(retain_graph))
@@ -449,11 +470,30 @@ def root_gradient(t: Tensor, gradient, argname: str):
     return g.astype(t._data.dtype, copy=True)
 
 
-def record(data, inputs: tuple, backward, name: str) -> Tensor:
+def root_gradient_tensor(t: Tensor, gradient, argname: str) -> Tensor:
+    """The seed gradient of a recorded backward pass (``create_graph=True``): ``gradient``
+    itself when it is a tensor of ``t``'s shape and dtype (it may require grad), else
+    ``root_gradient``'s array as a constant tensor."""
+    if (
+        isinstance(gradient, Tensor)
+        and gradient._data.shape == t._data.shape
+        and gradient._data.dtype == t._data.dtype
+    ):
+        return gradient
+    return Tensor._make(root_gradient(t, gradient, argname))
+
+
+def record(data, inputs: tuple, backward, name: str, saved: tuple | None = None) -> Tensor:
     """The output tensor of an op; records a graph node when an input requires grad.
 
-    ``backward(grad, needs)`` returns one gradient per input (``None`` where ``needs[i]`` is
-    False).
+    ``backward(grad, needs, *saved)`` returns one gradient per input (``None`` where
+    ``needs[i]`` is False). ``saved`` holds what the VJP reads besides the gradient: the
+    arrays of inputs, the output array ``data`` (last, when it is saved), and constants (masks,
+    indices, shapes). The engine passes them as they are; a backward pass that records its own
+    graph (``create_graph=True``) passes the input tensors, the output as a tensor of this node
+    and the constants as tensors in their place, with the gradient as a tensor, so one VJP
+    written with the functions of ``ops.array_api(grad)`` serves both. Without ``saved`` the
+    VJP is ``backward(grad, needs)`` and works on arrays only.
     """
     out = _new_tensor(Tensor)
     out._data = np.asarray(data) if isinstance(data, _generic) else data
@@ -482,6 +522,8 @@ def record(data, inputs: tuple, backward, name: str) -> Tensor:
             node.needs = needs
             node.seq = _next_seq()
             node.retained = node.hooks = None
+            node.saved = saved
+            node.out = data if saved and saved[-1] is data else None
             out._requires_grad = True
             return out
     out._requires_grad = False

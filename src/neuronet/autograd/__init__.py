@@ -24,6 +24,7 @@ _ON_TENSORS = {
     "grad": "functional",
     "GradcheckError": "gradient_check",
     "gradcheck": "gradient_check",
+    "gradgradcheck": "gradient_check",
 }
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "enable_grad",
     "grad",
     "gradcheck",
+    "gradgradcheck",
     "inference_mode",
     "is_grad_enabled",
     "is_inference_mode_enabled",

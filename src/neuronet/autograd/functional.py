@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..tensor import Tensor, differentiated_inputs, root_gradient
-from .graph import run_backward
+from ..tensor import Tensor, differentiated_inputs, root_gradient, root_gradient_tensor
+from .graph import free_graph, run_backward, run_backward_recording
 
 
 def grad(
@@ -18,12 +18,11 @@ def grad(
     """Sum over ``outputs`` of d(output)/d(input) (times ``grad_outputs``), for each input.
 
     Nothing accumulates into any ``.grad``. An input the outputs do not depend on raises,
-    unless ``allow_unused=True`` (then its gradient is ``None``).
+    unless ``allow_unused=True`` (then its gradient is ``None``). With ``create_graph=True``
+    the backward pass is recorded: the gradients returned are tensors in a graph (and
+    ``grad_outputs`` may require grad), to be differentiated again; the graph is kept unless
+    ``retain_graph=False`` is passed.
     """
-    if create_graph:
-        raise NotImplementedError(
-            "grad(create_graph=True): higher-order gradients are not supported"
-        )
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     inputs = differentiated_inputs(inputs)
     if grad_outputs is None or isinstance(grad_outputs, Tensor):
@@ -39,11 +38,20 @@ def grad(
                 f"outputs[{i}]: element {i} of tensors does not require grad and "
                 "does not have a grad_fn"
             )
-    seeds = [
-        root_gradient(o, g, f"grad_outputs[{i}]")
-        for i, (o, g) in enumerate(zip(outputs, grad_outputs))
-    ]
-    captured = run_backward(outputs, seeds, bool(retain_graph), capture=inputs)
+    if create_graph:
+        seeds = [
+            root_gradient_tensor(o, g, f"grad_outputs[{i}]")
+            for i, (o, g) in enumerate(zip(outputs, grad_outputs))
+        ]
+        captured = run_backward_recording(outputs, seeds, capture=inputs)
+        if retain_graph is False:
+            free_graph(outputs)
+    else:
+        seeds = [
+            root_gradient(o, g, f"grad_outputs[{i}]")
+            for i, (o, g) in enumerate(zip(outputs, grad_outputs))
+        ]
+        captured = run_backward(outputs, seeds, bool(retain_graph), capture=inputs)
     result = []
     for i, t in enumerate(inputs):
         g = captured[id(t)]
@@ -56,5 +64,5 @@ def grad(
                 )
             if materialize:
                 g = t.xp.zeros_like(t._data)
-        result.append(None if g is None else Tensor._make(g))
+        result.append(None if g is None else g if isinstance(g, Tensor) else Tensor._make(g))
     return tuple(result)

@@ -3,6 +3,10 @@
 For every input that requires grad and every element j of it, the numerical derivative of
 output element i is (f(x + eps e_j) - f(x - eps e_j)) / (2 eps); the analytical one comes from
 one backward pass per output element. They must agree within ``atol + rtol * |numerical|``.
+
+``gradgradcheck`` checks second derivatives the same way: it runs ``gradcheck`` on the function
+that maps (inputs, v) to the VJP ``v^T df/dx`` computed with ``create_graph=True``, so both the
+derivative of the VJP in the inputs (the Hessian-vector products) and in ``v`` are checked.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from .functional import grad as _grad
-from .grad_mode import no_grad
+from .grad_mode import enable_grad, no_grad
 
 
 class GradcheckError(RuntimeError):
@@ -113,3 +117,64 @@ def _numeric_jacobian(fn, inputs, i: int, positions: list, eps: float) -> list:
 def _values(fn, inputs, positions: list) -> list:
     outs = _outputs(fn, inputs)
     return [_host(outs[p]._data).astype(np.float64).reshape(-1) for p in positions]
+
+
+def gradgradcheck(
+    fn,
+    inputs,
+    grad_outputs=None,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+    seed: int = 0,
+) -> bool:
+    """True when the gradients of ``fn``'s gradients match central differences.
+
+    The function checked is ``(*inputs, *grad_outputs) -> autograd.grad(fn(*inputs), inputs,
+    grad_outputs, create_graph=True)`` for the inputs that require grad. ``grad_outputs`` (one
+    tensor per output that requires grad) default to random float64 tensors drawn with
+    ``seed``, and are themselves differentiated. Raises ``GradcheckError`` as ``gradcheck``.
+    """
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    outputs = [o for o in _outputs(fn, inputs) if isinstance(o, Tensor) and o.requires_grad]
+    if grad_outputs is None:
+        rng = np.random.default_rng(seed)
+        grad_outputs = tuple(
+            Tensor._make(
+                o.xp.asarray(rng.standard_normal(o.shape)).astype(np.float64),
+                requires_grad=True,
+            )
+            for o in outputs
+        )
+    else:
+        grad_outputs = (grad_outputs,) if isinstance(grad_outputs, Tensor) else tuple(grad_outputs)
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(
+            f"gradgradcheck: grad_outputs: expected {len(outputs)} tensors (one per output "
+            f"that requires grad), got {len(grad_outputs)}"
+        )
+    n = len(inputs)
+    checked = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
+
+    def first_derivatives(*args):
+        xs, vs = args[:n], args[n:]
+        with enable_grad():  # (also when gradcheck evaluates it under no_grad)
+            outs = [o for o in _outputs(fn, xs) if isinstance(o, Tensor) and o.requires_grad]
+            return _grad(
+                outs,
+                [xs[i] for i in checked],
+                list(vs),
+                create_graph=True,
+                allow_unused=True,
+                materialize=True,
+            )
+
+    return gradcheck(
+        first_derivatives,
+        inputs + tuple(grad_outputs),
+        eps=eps,
+        atol=atol,
+        rtol=rtol,
+        raise_exception=raise_exception,
+    )

@@ -21,9 +21,12 @@ import heapq
 from collections.abc import Callable, Sequence
 from typing import Any, overload
 
+import numpy as np
+
 from ..backend import get_xp
-from .grad_mode import no_grad
+from .grad_mode import enable_grad, no_grad
 from .rows import RowsGrad, remember_rows, written_rows
+from .versions import newest_write, version, version_before, written_after
 
 
 # The engine hands gradients to hooks and to leaves' ``.grad`` as tensors. ``neuronet.tensor``,
@@ -41,18 +44,22 @@ class Node:
 
     ``neuronet.tensor.record`` makes one per recorded op and sets every slot: ``name``,
     ``inputs`` (tensors), ``backward`` (the VJP), ``needs`` (which inputs require grad), ``seq``
-    (``next(_sequence)``), ``retained`` (the output tensor, when it asked to keep its ``.grad``;
-    else None) and ``hooks`` (the output's gradient hooks, or None).
+    (the next number of ``versions.sequence``), ``retained`` (the output tensor, when it asked
+    to keep its ``.grad``; else None), ``hooks`` (the output's gradient hooks, or None),
+    ``saved`` (the values the VJP reads, passed after ``needs``; None for a VJP that reads
+    only its closure) and ``out`` (the output array, when it is among ``saved``; else None).
     """
 
-    __slots__ = ("name", "inputs", "backward", "needs", "seq", "retained", "hooks")
+    __slots__ = ("name", "inputs", "backward", "needs", "seq", "retained", "hooks", "saved", "out")
     name: str
     inputs: tuple[Any, ...]
-    backward: Callable[[Any, tuple[bool, ...]], Sequence[Any]] | None
+    backward: Callable[..., Sequence[Any]] | None
     needs: tuple[bool, ...]
     seq: int
     retained: Any
     hooks: list[Callable[[Any], Any]] | None
+    saved: tuple[Any, ...] | None
+    out: Any
 
     def __repr__(self) -> str:
         return f"<{self.name}>"
@@ -110,14 +117,13 @@ def run_backward(
                 continue
         backward = node.backward
         if backward is None:
-            raise RuntimeError(
-                f"Trying to backward through the graph a second time (through {node.name}): its "
-                "saved values were freed by the first backward. Pass retain_graph=True to the "
-                "first backward() if you need to call it twice."
-            )
-        input_grads = backward(g, node.needs)
+            raise _freed(node)
+        if node.seq < newest_write[0]:  # something was written in place since it was recorded
+            check_saved(node)
+        saved = node.saved
+        input_grads = backward(g, node.needs) if saved is None else backward(g, node.needs, *saved)
         if not retain_graph:
-            node.backward = None
+            node.backward = node.saved = None
         # Hand each input gradient on (``_send``, inlined: this runs once per edge). The first
         # node reached for the first time is held back in ``nxt``: when no queued node comes
         # after it, it runs next without passing through ``pending`` and the heap.
@@ -152,6 +158,192 @@ def run_backward(
         node, g = nxt, nxt_g
     leaves.flush()
     return captured
+
+
+def _freed(node: Node) -> RuntimeError:
+    return RuntimeError(
+        f"Trying to backward through the graph a second time (through {node.name}): its "
+        "saved values were freed by the first backward. Pass retain_graph=True to the "
+        "first backward() if you need to call it twice."
+    )
+
+
+def _is_array(value: Any) -> bool:
+    return isinstance(value, np.ndarray) or hasattr(value, "__cuda_array_interface__")
+
+
+def saved_arrays(node: Node) -> list:
+    """The arrays ``node``'s VJP reads: its ``saved`` values, or, for a VJP that keeps them in
+    its closure, the arrays held there (and in the closures of the functions held there)."""
+    if node.saved is not None:
+        return [s for s in node.saved if _is_array(s)]
+    found: list = []
+    stack: list = [node.backward]
+    seen: set = set()
+    while stack:
+        for cell in getattr(stack.pop(), "__closure__", None) or ():
+            try:
+                value = cell.cell_contents
+            except ValueError:  # (a cell not yet filled)
+                continue
+            if _is_array(value):
+                found.append(value)
+            elif getattr(value, "__closure__", None) and id(value) not in seen:
+                seen.add(id(value))
+                stack.append(value)
+    return found
+
+
+_TENSOR_TYPES = {"f8": "Double", "f4": "Float", "f2": "Half", "i8": "Long", "i4": "Int",
+                 "i2": "Short", "i1": "Char", "u1": "Byte", "b1": "Bool"}  # fmt: skip
+
+
+def check_saved(node: Node) -> None:
+    """Raise PyTorch's error when an array ``node``'s VJP reads was written in place after the
+    node was recorded: its gradient would be computed from the wrong values."""
+    for s in saved_arrays(node):
+        if written_after(s, node.seq):
+            kind = _TENSOR_TYPES.get(s.dtype.str[1:], str(s.dtype).capitalize())
+            which = ""
+            if s is node.out:
+                which = f", which is output 0 of {node.name},"
+            else:
+                for t in node.inputs:
+                    if t._data is s and t.grad_fn is not None:
+                        which = f", which is output 0 of {t.grad_fn.name},"
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: [neuronet.{kind}Tensor {list(s.shape)}]{which} is at "
+                f"version {version(s)}; expected version {version_before(s, node.seq)} instead. "
+                f"(The gradient of {node.name} reads it.) Hint: enable anomaly detection to find "
+                "the operation that failed to compute its gradient, with "
+                "neuronet.autograd.set_detect_anomaly(True)."
+            )
+
+
+def run_backward_recording(
+    tensors: Sequence, grads: Sequence, capture: Sequence | None = None
+) -> dict:
+    """The backward pass of ``create_graph=True``: ``run_backward`` with every gradient a
+    tensor and the grad mode on, so each VJP's ops are recorded and the gradients it returns
+    can be differentiated again (to any order).
+
+    ``grads`` are tensors (they may require grad themselves). Each node's VJP is called on
+    tensors (``saved_tensors``); a VJP that reads only its closure's arrays cannot be recorded
+    and raises. Leaves' ``.grad`` become these recorded tensors (added out of place), and the
+    graph is kept (retain_graph), as in PyTorch. ``capture`` is as in ``run_backward`` (without
+    it, the dict returned is empty).
+    """
+    captured: dict | None = None
+    capture_nodes: dict = {}
+    run = visit = None
+    if capture is not None:
+        captured = {id(t): None for t in capture}
+        capture_nodes = {t.grad_fn: id(t) for t in capture if t.grad_fn is not None}
+        run, visit = _on_paths_to(tensors, capture_nodes, captured)
+    pending: dict = {}
+    heap: list = []
+    leaves: dict = {}  # id(leaf) -> [leaf, its gradient so far]
+
+    def send(t, g) -> None:
+        fn = t.grad_fn
+        if fn is None:
+            if t._requires_grad and (captured is None or id(t) in captured):
+                entry = leaves.get(id(t))
+                if entry is None:
+                    leaves[id(t)] = [t, g]
+                else:
+                    entry[1] = entry[1] + g
+        elif fn in pending:
+            pending[fn] = pending[fn] + g
+        elif visit is None or fn in visit:
+            pending[fn] = g
+            heapq.heappush(heap, (-fn.seq, fn))
+
+    with enable_grad():
+        for t, g in zip(tensors, grads):
+            send(t, g)
+        while heap:
+            node = heapq.heappop(heap)[1]
+            g = pending.pop(node)
+            captures = node in capture_nodes
+            runs = run is None or node in run
+            if captures and runs:
+                captured[capture_nodes[node]] = g  # type: ignore[index]
+            for hook in node.hooks or ():
+                new = hook(g)
+                if new is not None:
+                    g = new
+            if captures and not runs:
+                captured[capture_nodes[node]] = g  # type: ignore[index]
+            if node.retained is not None:
+                t = node.retained
+                t.grad = g if t.grad is None else t.grad + g
+            if not runs:
+                continue
+            if node.backward is None:
+                raise _freed(node)
+            if node.saved is None:
+                raise RuntimeError(
+                    f"create_graph=True: the gradient of {node.name} cannot be differentiated "
+                    "(its backward works on arrays only)"
+                )
+            if node.seq < newest_write[0]:
+                check_saved(node)
+            input_grads = node.backward(g, node.needs, *saved_tensors(node))
+            for t, ig in zip(node.inputs, input_grads):
+                if ig is not None:
+                    if not hasattr(ig, "grad_fn"):  # (an array: a gradient that is a constant)
+                        ig = make_tensor(ig)
+                    send(t, ig)
+        for t, g in leaves.values():
+            if g.dtype != t._data.dtype:
+                g = g.to(t._data.dtype)
+            for hook in t._hooks or ():
+                new = hook(g)
+                if new is not None:
+                    g = new
+            if captured is not None:
+                captured[id(t)] = g
+            else:
+                t.grad = g if t.grad is None else t.grad + g
+                run_post_accumulate_grad_hooks(t)
+    return captured
+
+
+def free_graph(tensors: Sequence) -> None:
+    """Free the saved values of every node below ``tensors`` (what a backward pass without
+    ``retain_graph`` does as it goes): after ``backward(create_graph=True,
+    retain_graph=False)``."""
+    stack = [t.grad_fn for t in tensors if t.grad_fn is not None]
+    seen: set = set()
+    while stack:
+        node = stack.pop()
+        if node not in seen:
+            seen.add(node)
+            node.backward = node.saved = None
+            stack.extend(t.grad_fn for t in node.inputs if t.grad_fn is not None)
+
+
+def saved_tensors(node: Node) -> list:
+    """``node.saved`` as tensors, for a VJP that records its own graph: an input's array is
+    that input tensor, the output array a tensor made by ``node`` (so that its gradient flows
+    back through ``node`` again, as PyTorch's saved outputs do), any other array a constant
+    tensor, and everything else (shapes, dims, flags) itself."""
+    values = []
+    for s in node.saved or ():
+        if _is_array(s):
+            for t in node.inputs:
+                if t._data is s:
+                    s = t
+                    break
+            else:
+                is_out = s is node.out
+                s = make_tensor(s)
+                if is_out:
+                    s.grad_fn, s._requires_grad = node, True
+        values.append(s)
+    return values
 
 
 def _on_paths_to(roots: Sequence, capture_nodes: dict, captured: dict) -> tuple[set, set]:

@@ -41,6 +41,7 @@ from .arithmetic import (
     sub,
     where,
 )
+from .array_api import TENSOR_API, array_api
 from .compare import (
     allclose,
     bitwise_and,

@@ -64,7 +64,7 @@ def unbroadcast(g, shape: tuple):
         i + lead for i, s in enumerate(shape) if s == 1 and g.shape[i + lead] != 1
     )
     if axes:
-        g = g.sum(axis=axes)
+        g = g.sum(axes)  # (a tuple of axes, positionally: arrays and tensors alike)
     return g.reshape(shape)
 
 

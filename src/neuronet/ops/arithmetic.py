@@ -13,6 +13,7 @@ from .. import dtypes
 from ..backend import get_xp
 from ..tensor import Tensor, record
 from ._util import binary, broadcast_error, constant, floating, no_bools, operands, unbroadcast
+from .array_api import array_api
 
 _PY_SCALARS = (int, float)
 
@@ -54,9 +55,9 @@ def add(a, b, *, alpha=1) -> Tensor:
         b = mul(b, alpha)
     if type(b) in _PY_SCALARS:
         if _float_tensor(a):
-            return record(a._data + b, (a,), _identity_vjp, "AddBackward0")
+            return record(a._data + b, (a,), _identity_vjp, "AddBackward0", ())
     elif type(a) in _PY_SCALARS and _float_tensor(b):
-        return record(a + b._data, (b,), _identity_vjp, "AddBackward0")
+        return record(a + b._data, (b,), _identity_vjp, "AddBackward0", ())
     a, b, x, y = binary(a, b, "add")
     try:
         out = x + y
@@ -67,7 +68,7 @@ def add(a, b, *, alpha=1) -> Tensor:
     def backward(g, needs):
         return (unbroadcast(g, xs) if needs[0] else None, unbroadcast(g, ys) if needs[1] else None)
 
-    return record(out, (a, b), backward, "AddBackward0")
+    return record(out, (a, b), backward, "AddBackward0", ())
 
 
 def sub(a, b, *, alpha=1) -> Tensor:
@@ -76,9 +77,9 @@ def sub(a, b, *, alpha=1) -> Tensor:
         b = mul(b, alpha)
     if type(b) in _PY_SCALARS:
         if _float_tensor(a):
-            return record(a._data - b, (a,), _identity_vjp, "SubBackward0")
+            return record(a._data - b, (a,), _identity_vjp, "SubBackward0", ())
     elif type(a) in _PY_SCALARS and _float_tensor(b):
-        return record(a - b._data, (b,), _negate_vjp, "RsubBackward1")
+        return record(a - b._data, (b,), _negate_vjp, "RsubBackward1", ())
     bools = _is_bool(a) + _is_bool(b)
     if bools:
         raise RuntimeError(
@@ -98,27 +99,28 @@ def sub(a, b, *, alpha=1) -> Tensor:
     def backward(g, needs):
         return (unbroadcast(g, xs) if needs[0] else None, unbroadcast(-g, ys) if needs[1] else None)
 
-    return record(out, (a, b), backward, "SubBackward0")
+    return record(out, (a, b), backward, "SubBackward0", ())
 
 
 def mul(a, b) -> Tensor:
     if _scalar_fast(b, a):
         a, b = b, a
     if _scalar_fast(a, b):
-        return record(a._data * b, (a,), lambda g, needs: (g * b,), "MulBackward0")
+        return record(a._data * b, (a,), lambda g, needs: (g * b,), "MulBackward0", ())
     a, b, x, y = binary(a, b, "mul")
     try:
         out = x * y
     except ValueError:
         raise broadcast_error("mul", a, b) from None
 
-    def backward(g, needs):
-        return (
-            unbroadcast(g * y, x.shape) if needs[0] else None,
-            unbroadcast(g * x, y.shape) if needs[1] else None,
-        )
+    return record(out, (a, b), _mul_vjp, "MulBackward0", (x, y))
 
-    return record(out, (a, b), backward, "MulBackward0")
+
+def _mul_vjp(g, needs, x, y):
+    return (
+        unbroadcast(g * y, x.shape) if needs[0] else None,
+        unbroadcast(g * x, y.shape) if needs[1] else None,
+    )
 
 
 def div(a, b, *, rounding_mode=None) -> Tensor:
@@ -140,7 +142,7 @@ def div(a, b, *, rounding_mode=None) -> Tensor:
             f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}"
         )
     if _scalar_fast(a, b):
-        return record(a._data / b, (a,), lambda g, needs: (g / b,), "DivBackward0")
+        return record(a._data / b, (a,), lambda g, needs: (g / b,), "DivBackward0", ())
     if x.dtype.kind in "iub":
         a, b = a.to(dtypes.get_default_dtype()), b.to(dtypes.get_default_dtype())
         x, y = a._data, b._data
@@ -149,14 +151,16 @@ def div(a, b, *, rounding_mode=None) -> Tensor:
     except ValueError:
         raise broadcast_error("div", a, b) from None
 
-    def backward(g, needs):
+    xs = x.shape
+
+    def backward(g, needs, y, out=None):  # (out is saved when b requires grad)
         ga = g / y
         return (
-            unbroadcast(ga, x.shape) if needs[0] else None,
+            unbroadcast(ga, xs) if needs[0] else None,
             unbroadcast(-ga * out, y.shape) if needs[1] else None,
         )
 
-    return record(out, (a, b), backward, "DivBackward0")
+    return record(out, (a, b), backward, "DivBackward0", (y, out) if b._requires_grad else (y,))
 
 
 def neg(a: Tensor) -> Tensor:
@@ -167,10 +171,7 @@ def neg(a: Tensor) -> Tensor:
             "operator instead."
         )
 
-    def backward(g, needs):
-        return (-g,)
-
-    return record(-a._data, (a,), backward, "NegBackward0")
+    return record(-a._data, (a,), _negate_vjp, "NegBackward0", ())
 
 
 def pow(a, b) -> Tensor:  # noqa: A001 - PyTorch's name
@@ -180,23 +181,23 @@ def pow(a, b) -> Tensor:  # noqa: A001 - PyTorch's name
     if _is_bool(a) and _is_bool(b):
         raise NotImplementedError("pow: not implemented for two bool tensors")
     a, b, x, y = binary(a, b, "pow")
-    xp = get_xp(x)
     try:
         out = x**y
     except ValueError:
         raise broadcast_error("pow", a, b) from None
+    return record(out, (a, b), _pow_vjp, "PowBackward1", (x, y, out))
 
-    def backward(g, needs):
-        ga = gb = None
-        if needs[0]:
-            ga = unbroadcast(g * y * x ** (y - 1), x.shape)
-        if needs[1]:
-            zero = x == 0
-            log_x = xp.log(xp.where(zero, 1, x))
-            gb = unbroadcast(xp.where(zero & (y >= 0), 0, g * out * log_x), y.shape)
-        return ga, gb
 
-    return record(out, (a, b), backward, "PowBackward1")
+def _pow_vjp(g, needs, x, y, out):
+    ga = gb = None
+    if needs[0]:
+        ga = unbroadcast(g * y * x ** (y - 1), x.shape)
+    if needs[1]:
+        xp = array_api(g)
+        zero = x == 0
+        log_x = xp.log(xp.where(zero, 1, x))
+        gb = unbroadcast(xp.where(zero & (y >= 0), 0, g * out * log_x), y.shape)
+    return ga, gb
 
 
 def _pow_scalar(a: Tensor, exponent) -> Tensor:
@@ -215,14 +216,14 @@ def _pow_scalar(a: Tensor, exponent) -> Tensor:
     else:
         out = x**exponent
 
-    def backward(g, needs):
+    def backward(g, needs, x):
         if exponent == 0:
             return (g * 0,)
         if exponent == 2:
             return (g * 2 * x,)
         return (g * exponent * x ** (exponent - 1),)
 
-    return record(out, (a,), backward, "PowBackward0")
+    return record(out, (a,), backward, "PowBackward0", (x,))
 
 
 def rpow(a: Tensor, base) -> Tensor:

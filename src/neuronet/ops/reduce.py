@@ -13,6 +13,7 @@ from ..backend import get_xp
 from ..tensor import Tensor, record
 from ._util import floating, normalize_dim, normalize_dims
 from .arithmetic import maximum, minimum
+from .array_api import array_api
 from .indexing import open_grid
 from .unary import abs as _abs
 from .unary import sqrt
@@ -34,7 +35,7 @@ def expand_reduced(g, shape: tuple, axes, keepdim: bool):
 
 def spread(g, shape: tuple, axes, keepdim: bool, xp):
     """``g`` (the gradient of a reduction) broadcast back over the input's ``shape``."""
-    if axes is None and g.size == 1:  # a full reduction: one value everywhere
+    if axes is None and not isinstance(g, Tensor) and g.size == 1:  # one value everywhere
         out = xp.empty(shape, dtype=g.dtype)
         out.fill(g.reshape(()))
         return out
@@ -60,12 +61,12 @@ def sum(a: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:  #
     x = a._data
     axes = normalize_dims(dim, x.ndim)
     out = x.sum(axis=axes, keepdims=keepdim)
-    xp = get_xp(x)
+    shape = x.shape
 
     def backward(g, needs):
-        return (spread(g, x.shape, axes, keepdim, xp),)
+        return (spread(g, shape, axes, keepdim, array_api(g)),)
 
-    return record(out, (a,), backward, "SumBackward1" if axes else "SumBackward0")
+    return record(out, (a,), backward, "SumBackward1" if axes else "SumBackward0", ())
 
 
 def mean(a: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
@@ -81,12 +82,12 @@ def mean(a: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     axes = normalize_dims(dim, x.ndim)
     n = _count(x.shape, axes)
     out = x.sum(axis=axes, keepdims=keepdim) / n if n else x.mean(axis=axes, keepdims=keepdim)
-    xp = get_xp(x)
+    shape = x.shape
 
     def backward(g, needs):
-        return (spread(g / n, x.shape, axes, keepdim, xp),)
+        return (spread(g / n, shape, axes, keepdim, array_api(g)),)
 
-    return record(out, (a,), backward, "MeanBackward1" if axes else "MeanBackward0")
+    return record(out, (a,), backward, "MeanBackward1" if axes else "MeanBackward0", ())
 
 
 def prod(a: Tensor, dim: int | None = None, keepdim: bool = False, *, dtype=None) -> Tensor:

@@ -19,23 +19,33 @@ import numpy as np
 from ..backend import get_xp
 from ..tensor import Tensor, record
 from ._util import floating, no_bools
+from .array_api import array_api
 
 _LN2, _LN10 = math.log(2), math.log(10)
 _TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
 
 
 def _unary(
-    name: str, forward: Callable, backward: Callable, grad_fn: str, doc: str
+    name: str, forward: Callable, backward: Callable, grad_fn: str, doc: str, saves: str
 ) -> Callable[[Tensor], Tensor]:
     """The op ``name``: ``forward(xp, x)``, with VJP ``backward(xp, g, x, y)``, of ``a`` made
-    floating."""
+    floating. ``saves`` is ``"x"`` or ``"y"``: the one value the VJP reads (the other is
+    passed as None), the input or the output, as PyTorch saves it."""
+    if saves == "y":
+
+        def vjp(g, needs, y):
+            return (backward(array_api(g), g, None, y),)
+
+    else:
+
+        def vjp(g, needs, x):
+            return (backward(array_api(g), g, x, None),)
 
     def op(a: Tensor) -> Tensor:
         a = floating(a)
         x = a._data
-        xp = get_xp(x)
-        y = forward(xp, x)
-        return record(y, (a,), lambda g, needs: (backward(xp, g, x, y),), grad_fn)
+        y = forward(get_xp(x), x)
+        return record(y, (a,), vjp, grad_fn, (y,) if saves == "y" else (x,))
 
     op.__name__ = op.__qualname__ = name
     op.__doc__ = doc
@@ -57,13 +67,14 @@ def erf_array(x):
     return erf(x).astype(x.dtype, copy=False)
 
 
-# name, forward f(x), backward g * f'(x) from (g, x, y), grad_fn name, docstring
+# name, forward f(x), backward g * f'(x) from (g, x, y), grad_fn name, docstring, saved value
 exp = _unary(
     "exp",
     lambda xp, x: xp.exp(x),
     lambda xp, g, x, y: g * y,
     "ExpBackward0",
     "e ** a; derivative e ** a (the output).",
+    "y",
 )
 exp2 = _unary(
     "exp2",
@@ -71,6 +82,7 @@ exp2 = _unary(
     lambda xp, g, x, y: g * (y * _LN2),
     "Exp2Backward0",
     "2 ** a; derivative ln(2) * 2 ** a.",
+    "y",
 )
 expm1 = _unary(
     "expm1",
@@ -78,6 +90,7 @@ expm1 = _unary(
     lambda xp, g, x, y: g * (y + 1),
     "Expm1Backward0",
     "e ** a - 1, exact for small a; derivative e ** a.",
+    "y",
 )
 log = _unary(
     "log",
@@ -85,6 +98,7 @@ log = _unary(
     lambda xp, g, x, y: g / x,
     "LogBackward0",
     "The natural logarithm; derivative 1 / a.",
+    "x",
 )
 log2 = _unary(
     "log2",
@@ -92,6 +106,7 @@ log2 = _unary(
     lambda xp, g, x, y: g * (1 / (x * _LN2)),
     "Log2Backward0",
     "The base-2 logarithm; derivative 1 / (a ln 2).",
+    "x",
 )
 log10 = _unary(
     "log10",
@@ -99,6 +114,7 @@ log10 = _unary(
     lambda xp, g, x, y: g * (1 / (x * _LN10)),
     "Log10Backward0",
     "The base-10 logarithm; derivative 1 / (a ln 10).",
+    "x",
 )
 log1p = _unary(
     "log1p",
@@ -106,6 +122,7 @@ log1p = _unary(
     lambda xp, g, x, y: g / (1 + x),
     "Log1PBackward0",
     "log(1 + a), exact for small a; derivative 1 / (1 + a).",
+    "x",
 )
 sqrt = _unary(
     "sqrt",
@@ -113,6 +130,7 @@ sqrt = _unary(
     lambda xp, g, x, y: g / (2 * y),
     "SqrtBackward0",
     "The square root; derivative 1 / (2 sqrt(a)).",
+    "y",
 )
 rsqrt = _unary(
     "rsqrt",
@@ -120,6 +138,7 @@ rsqrt = _unary(
     lambda xp, g, x, y: -0.5 * g * y * y * y,
     "RsqrtBackward0",
     "1 / sqrt(a); derivative -0.5 * a ** -1.5 = -0.5 * out ** 3.",
+    "y",
 )
 reciprocal = _unary(
     "reciprocal",
@@ -127,6 +146,7 @@ reciprocal = _unary(
     lambda xp, g, x, y: g * (-y * y),
     "ReciprocalBackward0",
     "1 / a; derivative -1 / a ** 2 = -out ** 2.",
+    "y",
 )
 sin = _unary(
     "sin",
@@ -134,6 +154,7 @@ sin = _unary(
     lambda xp, g, x, y: g * xp.cos(x),
     "SinBackward0",
     "The sine; derivative cos(a).",
+    "x",
 )
 cos = _unary(
     "cos",
@@ -141,6 +162,7 @@ cos = _unary(
     lambda xp, g, x, y: -g * xp.sin(x),
     "CosBackward0",
     "The cosine; derivative -sin(a).",
+    "x",
 )
 tan = _unary(
     "tan",
@@ -148,6 +170,7 @@ tan = _unary(
     lambda xp, g, x, y: g * (1 + y * y),
     "TanBackward0",
     "The tangent; derivative 1 + tan(a) ** 2.",
+    "y",
 )
 asin = _unary(
     "asin",
@@ -155,6 +178,7 @@ asin = _unary(
     lambda xp, g, x, y: g * (1 / xp.sqrt(1 - x * x)),
     "AsinBackward0",
     "arcsin(a) for |a| <= 1; derivative 1 / sqrt(1 - a ** 2).",
+    "x",
 )
 acos = _unary(
     "acos",
@@ -162,6 +186,7 @@ acos = _unary(
     lambda xp, g, x, y: g * (-1 / xp.sqrt(1 - x * x)),
     "AcosBackward0",
     "arccos(a) for |a| <= 1; derivative -1 / sqrt(1 - a ** 2).",
+    "x",
 )
 atan = _unary(
     "atan",
@@ -169,6 +194,7 @@ atan = _unary(
     lambda xp, g, x, y: g * (1 / (1 + x * x)),
     "AtanBackward0",
     "arctan(a); derivative 1 / (1 + a ** 2).",
+    "x",
 )
 sinh = _unary(
     "sinh",
@@ -176,6 +202,7 @@ sinh = _unary(
     lambda xp, g, x, y: g * xp.cosh(x),
     "SinhBackward0",
     "The hyperbolic sine; derivative cosh(a).",
+    "x",
 )
 cosh = _unary(
     "cosh",
@@ -183,6 +210,7 @@ cosh = _unary(
     lambda xp, g, x, y: g * xp.sinh(x),
     "CoshBackward0",
     "The hyperbolic cosine; derivative sinh(a).",
+    "x",
 )
 erf = _unary(
     "erf",
@@ -190,6 +218,7 @@ erf = _unary(
     lambda xp, g, x, y: g * (_TWO_OVER_SQRT_PI * xp.exp(-x * x)),
     "ErfBackward0",
     "The error function; derivative 2 / sqrt(pi) * exp(-a ** 2).",
+    "x",
 )
 
 
@@ -197,8 +226,15 @@ def abs(a: Tensor) -> Tensor:  # noqa: A001 - PyTorch's name
     """|a|, in ``a``'s dtype (bools refused); gradient sign(a) (0 at 0, as PyTorch)."""
     no_bools(a._data.dtype, "abs")
     x = a._data
-    xp = get_xp(x)
-    return record(xp.abs(x), (a,), lambda g, needs: (g * xp.sign(x),), "AbsBackward0")
+    return record(get_xp(x).abs(x), (a,), _abs_vjp, "AbsBackward0", (x,))
+
+
+def _abs_vjp(g, needs, x):
+    return (g * array_api(g).sign(x),)
+
+
+def _zero_vjp(g, needs):
+    return (array_api(g).zeros_like(g),)
 
 
 def sign(a: Tensor) -> Tensor:
@@ -206,7 +242,7 @@ def sign(a: Tensor) -> Tensor:
     xp = get_xp(a._data)
     if a._data.dtype.kind == "b":
         return Tensor._make(a._data.copy())
-    return record(xp.sign(a._data), (a,), lambda g, needs: (xp.zeros_like(g),), "SignBackward0")
+    return record(xp.sign(a._data), (a,), _zero_vjp, "SignBackward0", ())
 
 
 def square(a: Tensor) -> Tensor:
@@ -214,7 +250,11 @@ def square(a: Tensor) -> Tensor:
     if a._data.dtype.kind == "b":
         a = a.long()
     x = a._data
-    return record(x * x, (a,), lambda g, needs: (g * (2 * x),), "PowBackward0")
+    return record(x * x, (a,), _square_vjp, "PowBackward0", (x,))
+
+
+def _square_vjp(g, needs, x):
+    return (g * (2 * x),)
 
 
 def _rounding(name: str, forward: Callable, doc: str) -> Callable[[Tensor], Tensor]:
@@ -226,12 +266,7 @@ def _rounding(name: str, forward: Callable, doc: str) -> Callable[[Tensor], Tens
         x = a._data
         if x.dtype.kind in "iu":
             return Tensor._make(x.copy())
-        return record(
-            forward(get_xp(x), x),
-            (a,),
-            lambda g, needs: (get_xp(g).zeros_like(g),),
-            name.capitalize() + "Backward0",
-        )
+        return record(forward(get_xp(x), x), (a,), _zero_vjp, name.capitalize() + "Backward0", ())
 
     op.__name__ = op.__qualname__ = name
     op.__doc__ = doc
