@@ -308,7 +308,7 @@ def run_backward_recording(
             else:
                 t.grad = g if t.grad is None else t.grad + g
                 run_post_accumulate_grad_hooks(t)
-    return captured
+    return {} if captured is None else captured
 
 
 def free_graph(tensors: Sequence) -> None:
