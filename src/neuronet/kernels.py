@@ -95,17 +95,18 @@ def fused(name: str, reference: F) -> F:
 
     The kernel takes the reference's leading arguments (its inputs, then the arrays it updates
     in place: the parameters of ``SPECS[name]`` in order); a reference may take trailing work
-    arrays that the kernel does not need. A call whose array arguments are NumPy arrays (one
-    type test), or that ``usable`` refuses, runs ``reference`` itself, which stays reachable as
-    ``.reference``.
+    arrays that the kernel does not need. A call whose first argument is a NumPy array (one
+    type test) or is not a CuPy array (a tensor, in a backward pass with ``create_graph``), or
+    that ``usable`` refuses, runs ``reference`` itself, which stays reachable as ``.reference``.
     """
     inputs, outputs, _ = SPECS[name]
     count = inputs.count(",") + outputs.count(",") + 2
 
     @functools.wraps(reference)
     def dispatch(*args):
-        if type(args[0]) is _NUMPY:
-            return reference(*args)
+        first = args[0]
+        if type(first) is _NUMPY or not hasattr(first, "__cuda_array_interface__"):
+            return reference(*args)  # (NumPy arrays, or tensors in a recorded backward pass)
         given = args[:count]
         if usable(*[a for a in given if not isinstance(a, _SCALARS)]):
             return kernel(name)(*given)
