@@ -96,7 +96,7 @@ def fused(name: str, reference: F) -> F:
     The kernel takes the reference's leading arguments (its inputs, then the arrays it updates
     in place: the parameters of ``SPECS[name]`` in order); a reference may take trailing work
     arrays that the kernel does not need. A call whose first argument is a NumPy array (one
-    type test) or is not a CuPy array (a tensor, in a backward pass with ``create_graph``), or
+    type test) or is a tensor (in a backward pass with ``create_graph``), or
     that ``usable`` refuses, runs ``reference`` itself, which stays reachable as ``.reference``.
     """
     inputs, outputs, _ = SPECS[name]
@@ -105,7 +105,7 @@ def fused(name: str, reference: F) -> F:
     @functools.wraps(reference)
     def dispatch(*args):
         first = args[0]
-        if type(first) is _NUMPY or not hasattr(first, "__cuda_array_interface__"):
+        if type(first) is _NUMPY or hasattr(first, "grad_fn"):
             return reference(*args)  # (NumPy arrays, or tensors in a recorded backward pass)
         given = args[:count]
         if usable(*[a for a in given if not isinstance(a, _SCALARS)]):
