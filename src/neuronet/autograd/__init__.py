@@ -9,6 +9,12 @@ from __future__ import annotations
 
 import importlib
 
+from .anomaly_mode import (
+    detect_anomaly,
+    is_anomaly_check_nan_enabled,
+    is_anomaly_enabled,
+    set_detect_anomaly,
+)
 from .grad_mode import (
     enable_grad,
     inference_mode,
@@ -29,6 +35,10 @@ _ON_TENSORS = {
 
 __all__ = [
     "Function",
+    "detect_anomaly",
+    "is_anomaly_check_nan_enabled",
+    "is_anomaly_enabled",
+    "set_detect_anomaly",
     "FunctionCtx",
     "GradcheckError",
     "enable_grad",
@@ -44,6 +54,8 @@ __all__ = [
 
 
 def __getattr__(name: str):
+    if name in ("functional", "gradient_check", "function"):  # the submodules, as PyTorch's
+        return importlib.import_module(f".{name}", __name__)
     module = _ON_TENSORS.get(name)
     if module is None:
         raise AttributeError(f"module 'neuronet.autograd' has no attribute {name!r}")

@@ -24,6 +24,8 @@ from typing import Any, overload
 import numpy as np
 
 from ..backend import get_xp
+from .anomaly_mode import _state as _anomaly
+from .anomaly_mode import check_gradients
 from .grad_mode import enable_grad, no_grad
 from .rows import RowsGrad, remember_rows, written_rows
 from .versions import newest_write, version, version_before, written_after
@@ -104,7 +106,7 @@ def run_backward(
             if visit is None or t.grad_fn is None or t.grad_fn in visit:
                 _send(t, root_grad, pending, heap, leaves)
     push, pop, deliver, for_node = heapq.heappush, heapq.heappop, leaves.deliver, leaves.for_node
-    accumulate, plain = leaves.accumulate, captured is None
+    accumulate, plain, anomaly = leaves.accumulate, captured is None, _anomaly[0]
     while node is not None or heap:
         if node is None:
             node = pop(heap)[1]
@@ -122,6 +124,8 @@ def run_backward(
             check_saved(node)
         saved = node.saved
         input_grads = backward(g, node.needs) if saved is None else backward(g, node.needs, *saved)
+        if anomaly:
+            check_gradients(node, input_grads)
         if not retain_graph:
             node.backward = node.saved = None
         # Hand each input gradient on (``_send``, inlined: this runs once per edge). The first
@@ -291,6 +295,8 @@ def run_backward_recording(
             if node.seq < newest_write[0]:
                 check_saved(node)
             input_grads = node.backward(g, node.needs, *saved_tensors(node))
+            if _anomaly[0]:
+                check_gradients(node, input_grads)
             for t, ig in zip(node.inputs, input_grads):
                 if ig is not None:
                     if not hasattr(ig, "grad_fn"):  # (an array: a gradient that is a constant)
