@@ -11,6 +11,10 @@ class Cube(Function):
         return 3 * x ** 2 * grad
 
 y = Cube.apply(x)
+
+``backward`` runs with the grad mode off; in a backward pass with ``create_graph=True`` it runs
+with the mode on, on the saved tensors themselves, so a ``backward`` written with neuronet's ops
+can be differentiated again, as in PyTorch.
 """
 
 from __future__ import annotations
@@ -55,15 +59,25 @@ class Function:
                 f"{cls.__name__}.forward must return a Tensor, got {type(out).__name__}"
             )
 
-        def backward(g, needs):
-            with no_grad():
-                grads = cls.backward(ctx, Tensor._make(g))
+        def backward(g, needs, *saved_arrays):
+            recorded = isinstance(g, Tensor)  # (create_graph: backward's own ops are recorded)
+            if recorded:
+                grads = cls.backward(ctx, g)
+            else:
+                with no_grad():
+                    grads = cls.backward(ctx, Tensor._make(g))
             grads = grads if isinstance(grads, tuple) else (grads,)
             if len(grads) != len(args):
                 raise RuntimeError(
                     f"{cls.__name__}.backward returned {len(grads)} gradients, "
                     f"expected {len(args)} (one per forward input)"
                 )
-            return tuple(None if grads[i] is None else grads[i]._data for i in tensor_pos)
+            return tuple(
+                None if grads[i] is None else grads[i] if recorded else grads[i]._data
+                for i in tensor_pos
+            )
 
-        return record(out._data, inputs, backward, f"{cls.__name__}Backward")
+        # The saved tensors' arrays are passed too, so that writing one in place before the
+        # backward pass is caught as for any op (the backward reads them through ctx).
+        saved = tuple(t._data for t in ctx.saved_tensors if isinstance(t, Tensor))
+        return record(out._data, inputs, backward, f"{cls.__name__}Backward", saved)
