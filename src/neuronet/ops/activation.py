@@ -16,6 +16,7 @@ from ..random import numpy_generator
 from ..tensor import Tensor, record
 from ._util import floating, no_bools, normalize_dim, unbroadcast
 from .arithmetic import div, mul, neg
+from .array_api import TENSOR_API, array_api
 from .indexing import open_grid
 from .softmax import softmax
 from .unary import erf_array
@@ -28,8 +29,11 @@ def _sigmoid_reference(x):
     """Overflow-free logistic function: with m = min(x, 0), exp(m) / (exp(m) + exp(m - x)).
 
     Neither exponent is positive, so nothing overflows, and each sign gets its exact form:
-    1 / (1 + e^-x) for x >= 0 and e^x / (e^x + 1) for x < 0.
+    1 / (1 + e^-x) for x >= 0 and e^x / (e^x + 1) for x < 0. A tensor (in a backward pass
+    that records its graph) gets ``sigmoid`` itself, the differentiable op.
     """
+    if isinstance(x, Tensor):
+        return sigmoid(x)
     xp = get_xp(x)
     m = xp.minimum(x, 0)
     out = xp.exp(m)
@@ -42,6 +46,8 @@ def _sigmoid_reference(x):
 
 def _sigmoid_backward(g, y):
     """g * y * (1 - y), from the output y."""
+    if isinstance(y, Tensor):  # (no in-place products on tensors)
+        return (1 - y) * y * g
     slope = 1 - y
     slope *= y
     slope *= g
@@ -54,7 +60,11 @@ def _tanh_backward(g, y):
 
 
 def _relu_backward(g, y):
-    """g where the output is positive, else 0 (PyTorch's threshold_backward)."""
+    """g where the output is positive, else 0 (PyTorch's threshold_backward). On tensors the
+    mask is sign(y) (y >= 0), an op of the output whose own gradient is zero, so the gradient
+    stays a function of the output to any order, as PyTorch's is."""
+    if isinstance(y, Tensor):
+        return g * TENSOR_API.sign(y)
     return g * (y > 0)
 
 
@@ -64,26 +74,38 @@ tanh_backward = fused("tanh_backward", _tanh_backward)
 relu_backward = fused("relu_backward", _relu_backward)
 
 
+def _relu_vjp(g, needs, y):
+    return (relu_backward(g, y),)
+
+
+def _sigmoid_vjp(g, needs, y):
+    return (sigmoid_backward(g, y),)
+
+
+def _tanh_vjp(g, needs, y):
+    return (tanh_backward(g, y),)
+
+
 def relu(a: Tensor) -> Tensor:
     """max(a, 0); gradient 0 at a == 0 (PyTorch's threshold_backward)."""
     no_bools(a._data.dtype, "relu")
     x = a._data
     out = get_xp(x).maximum(x, 0)
-    return record(out, (a,), lambda g, needs: (relu_backward(g, out),), "ReluBackward0")
+    return record(out, (a,), _relu_vjp, "ReluBackward0", (out,))
 
 
 def sigmoid(a: Tensor) -> Tensor:
     """1 / (1 + exp(-a)), computed without overflow; backward g * y * (1 - y)."""
     a = floating(a)
     out = sigmoid_array(a._data)
-    return record(out, (a,), lambda g, needs: (sigmoid_backward(g, out),), "SigmoidBackward0")
+    return record(out, (a,), _sigmoid_vjp, "SigmoidBackward0", (out,))
 
 
 def tanh(a: Tensor) -> Tensor:
     """tanh(a); backward g * (1 - y**2) from the output y."""
     a = floating(a)
     out = get_xp(a._data).tanh(a._data)
-    return record(out, (a,), lambda g, needs: (tanh_backward(g, out),), "TanhBackward0")
+    return record(out, (a,), _tanh_vjp, "TanhBackward0", (out,))
 
 
 def _softplus_array(z, xp):
@@ -103,10 +125,13 @@ def softplus(a: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     soft = _softplus_array(z, xp)
     out = xp.where(linear, x, soft / beta if beta != 1 else soft)
 
-    def backward(g, needs):
+    def backward(g, needs, linear, x, z):
+        xp = array_api(g)
+        if xp is TENSOR_API:  # (the forward's beta * x, recomputed from the input)
+            z = x * beta if beta != 1 else x
         return (xp.where(linear, g, g * sigmoid_array(z)),)
 
-    return record(out, (a,), backward, "SoftplusBackward0")
+    return record(out, (a,), backward, "SoftplusBackward0", (linear, x, z))
 
 
 def logsigmoid(a: Tensor) -> Tensor:
@@ -114,11 +139,11 @@ def logsigmoid(a: Tensor) -> Tensor:
     x = a._data
     xp = get_xp(x)
     out = -_softplus_array(-x, xp)
+    return record(out, (a,), _logsigmoid_vjp, "LogSigmoidBackward0", (x,))
 
-    def backward(g, needs):
-        return (g * sigmoid_array(-x),)
 
-    return record(out, (a,), backward, "LogSigmoidBackward0")
+def _logsigmoid_vjp(g, needs, x):
+    return (g * sigmoid_array(-x),)
 
 
 def leaky_relu(a: Tensor, negative_slope: float = 0.01) -> Tensor:
@@ -128,10 +153,10 @@ def leaky_relu(a: Tensor, negative_slope: float = 0.01) -> Tensor:
     pos = x > 0
     out = xp.where(pos, x, x * negative_slope)
 
-    def backward(g, needs):
-        return (xp.where(pos, g, g * negative_slope),)
+    def backward(g, needs, pos):
+        return (array_api(g).where(pos, g, g * negative_slope),)
 
-    return record(out, (a,), backward, "LeakyReluBackward0")
+    return record(out, (a,), backward, "LeakyReluBackward0", (pos,))
 
 
 def elu(a: Tensor, alpha: float = 1.0, scale: float = 1.0, name: str = "EluBackward0") -> Tensor:
@@ -144,12 +169,12 @@ def elu(a: Tensor, alpha: float = 1.0, scale: float = 1.0, name: str = "EluBackw
     if scale != 1:
         out = out * scale
 
-    def backward(g, needs):  # alpha * exp(x) directly: expm1(x) + 1 loses digits for x << 0
-        slope = xp.exp(xp.minimum(x, 0))
-        slope *= alpha * scale
-        return (g * xp.where(pos, scale, slope).astype(x.dtype, copy=False),)
+    def backward(g, needs, pos, x):  # alpha * exp(x): expm1(x) + 1 loses digits for x << 0
+        xp = array_api(g)
+        slope = xp.exp(xp.minimum(x, 0)) * (alpha * scale)
+        return (g * xp.where(pos, scale, slope),)
 
-    return record(out, (a,), backward, name)
+    return record(out, (a,), backward, name, (pos, x))
 
 
 def selu(a: Tensor) -> Tensor:
@@ -170,8 +195,12 @@ def gelu(a: Tensor, approximate: str = "none") -> Tensor:
     if approximate == "none":
         cdf = 0.5 * (1 + erf_array(x * (1 / math.sqrt(2))))
         out = x * cdf
+        saved = (x, cdf)
 
-        def backward(g, needs):
+        def backward(g, needs, x, cdf):
+            xp = array_api(g)
+            if xp is TENSOR_API:  # (the forward's cdf, recomputed from the input tensor)
+                cdf = 0.5 * (1 + xp.erf(x * (1 / math.sqrt(2))))
             pdf = xp.exp(-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))
             return (g * (cdf + x * pdf),)
     elif approximate == "tanh":
@@ -179,24 +208,29 @@ def gelu(a: Tensor, approximate: str = "none") -> Tensor:
         inner = k * (x + 0.044715 * x * x * x)
         t = xp.tanh(inner)
         out = 0.5 * x * (1 + t)
+        saved = (x, t)
 
-        def backward(g, needs):
+        def backward(g, needs, x, t):
+            if array_api(g) is TENSOR_API:  # (the forward's t, recomputed from the input)
+                t = TENSOR_API.tanh(k * (x + 0.044715 * x * x * x))
             d_inner = k * (1 + 3 * 0.044715 * x * x)
             return (g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * d_inner),)
     else:
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-    return record(out, (a,), backward, "GeluBackward0")
+    return record(out, (a,), backward, "GeluBackward0", saved)
 
 
 def silu(a: Tensor) -> Tensor:
     """x * sigmoid(x); gradient s * (1 + x * (1 - s))."""
     x = a._data
     s = sigmoid_array(x)
+    return record(x * s, (a,), _silu_vjp, "SiluBackward0", (x, s))
 
-    def backward(g, needs):
-        return (g * s * (1 + x * (1 - s)),)
 
-    return record(x * s, (a,), backward, "SiluBackward0")
+def _silu_vjp(g, needs, x, s):
+    if array_api(g) is TENSOR_API:  # (the forward's sigmoid, recomputed from the input)
+        s = sigmoid_array(x)
+    return (g * s * (1 + x * (1 - s)),)
 
 
 def mish(a: Tensor) -> Tensor:
@@ -210,11 +244,12 @@ def hardtanh(a: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
     xp = get_xp(x)
     inside = (x > min_val) & (x < max_val)
     out = xp.clip(x, min_val, max_val)
+    return record(out, (a,), _masked_vjp, "HardtanhBackward0", (inside,))
 
-    def backward(g, needs):
-        return (g * inside,)
 
-    return record(out, (a,), backward, "HardtanhBackward0")
+def _masked_vjp(g, needs, mask):
+    """g where ``mask`` holds, else 0."""
+    return (g * mask,)
 
 
 def relu6(a: Tensor) -> Tensor:
@@ -227,7 +262,11 @@ def hardsigmoid(a: Tensor) -> Tensor:
     xp = get_xp(x)
     inside = (x > -3) & (x < 3)
     out = xp.clip(x + 3, 0, 6) / 6
-    return record(out, (a,), lambda g, needs: (g * inside / 6,), "HardsigmoidBackward0")
+    return record(out, (a,), _hardsigmoid_vjp, "HardsigmoidBackward0", (inside,))
+
+
+def _hardsigmoid_vjp(g, needs, inside):
+    return (g * inside / 6,)
 
 
 def hardswish(a: Tensor) -> Tensor:
@@ -235,12 +274,12 @@ def hardswish(a: Tensor) -> Tensor:
     x = a._data
     xp = get_xp(x)
     out = x * xp.clip(x + 3, 0, 6) / 6
+    return record(out, (a,), _hardswish_vjp, "HardswishBackward0", (x,))
 
-    def backward(g, needs):
-        slope = xp.where(x < -3, 0, xp.where(x <= 3, x / 3 + 0.5, 1)).astype(x.dtype, copy=False)
-        return (g * slope,)
 
-    return record(out, (a,), backward, "HardswishBackward0")
+def _hardswish_vjp(g, needs, x):
+    xp = array_api(g)
+    return (g * xp.where(x < -3, 0, xp.where(x <= 3, x / 3 + 0.5, 1)),)
 
 
 def threshold(a: Tensor, threshold: float, value: float) -> Tensor:
@@ -248,7 +287,7 @@ def threshold(a: Tensor, threshold: float, value: float) -> Tensor:
     x = a._data
     above = x > threshold
     out = get_xp(x).where(above, x, x.dtype.type(value))
-    return record(out, (a,), lambda g, needs: (g * above,), "ThresholdBackward0")
+    return record(out, (a,), _masked_vjp, "ThresholdBackward0", (above,))
 
 
 def hardshrink(a: Tensor, lambd: float = 0.5) -> Tensor:
@@ -256,7 +295,7 @@ def hardshrink(a: Tensor, lambd: float = 0.5) -> Tensor:
     x = a._data
     xp = get_xp(x)
     keep = xp.abs(x) > lambd
-    return record(x * keep, (a,), lambda g, needs: (g * keep,), "HardshrinkBackward0")
+    return record(x * keep, (a,), _masked_vjp, "HardshrinkBackward0", (keep,))
 
 
 def softshrink(a: Tensor, lambd: float = 0.5) -> Tensor:
@@ -267,25 +306,33 @@ def softshrink(a: Tensor, lambd: float = 0.5) -> Tensor:
     xp = get_xp(x)
     keep = xp.abs(x) > lambd
     out = (x - xp.sign(x) * x.dtype.type(lambd)) * keep
-    return record(out, (a,), lambda g, needs: (g * keep,), "SoftshrinkBackward0")
+    return record(out, (a,), _masked_vjp, "SoftshrinkBackward0", (keep,))
 
 
 def tanhshrink(a: Tensor) -> Tensor:
     """x - tanh(x); gradient tanh(x)^2."""
     x = a._data
     t = get_xp(x).tanh(x)
-    return record(x - t, (a,), lambda g, needs: (g * (t * t),), "TanhshrinkBackward0")
+    return record(x - t, (a,), _tanhshrink_vjp, "TanhshrinkBackward0", (x, t))
+
+
+def _tanhshrink_vjp(g, needs, x, t):
+    if array_api(g) is TENSOR_API:  # (the forward's tanh, recomputed from the input)
+        t = TENSOR_API.tanh(x)
+    return (g * (t * t),)
 
 
 def softsign(a: Tensor) -> Tensor:
     """x / (1 + |x|); gradient 1 / (1 + |x|)^2."""
     x = a._data
     d = 1 + get_xp(x).abs(x)
+    return record(x / d, (a,), _softsign_vjp, "SoftsignBackward0", (x, d))
 
-    def backward(g, needs):
-        return (g / (d * d),)
 
-    return record(x / d, (a,), backward, "SoftsignBackward0")
+def _softsign_vjp(g, needs, x, d):
+    if array_api(g) is TENSOR_API:  # (the forward's 1 + |x|, recomputed from the input)
+        d = 1 + TENSOR_API.abs(x)
+    return (g / (d * d),)
 
 
 def prelu(a: Tensor, weight: Tensor) -> Tensor:
@@ -307,15 +354,17 @@ def prelu(a: Tensor, weight: Tensor) -> Tensor:
         wb = w.reshape(())
     pos = x > 0
     out = xp.where(pos, x, wb * x)
+    view = wb.shape
 
-    def backward(g, needs):
-        gx = xp.where(pos, g, wb * g) if needs[0] else None
+    def backward(g, needs, pos, x, w):
+        xp = array_api(g)
+        gx = xp.where(pos, g, w.reshape(view) * g) if needs[0] else None
         gw = None
         if needs[1]:
-            gw = unbroadcast(xp.where(pos, 0, g * x), wb.shape).reshape(w.shape)
+            gw = unbroadcast(xp.where(pos, 0, g * x), view).reshape(w.shape)
         return gx, gw
 
-    return record(out, (a, weight), backward, "PreluKernelBackward0")
+    return record(out, (a, weight), backward, "PreluKernelBackward0", (pos, x, w))
 
 
 def rrelu(
@@ -335,11 +384,7 @@ def rrelu(
     u = numpy_generator(generator).random(x.shape)
     slopes = xp.asarray((lower + (upper - lower) * u).astype(x.dtype))
     noise = xp.where(x > 0, xp.ones((), x.dtype), slopes)
-
-    def backward(g, needs):
-        return (g * noise,)
-
-    return record(x * noise, (a,), backward, "RreluWithNoiseBackward0")
+    return record(x * noise, (a,), _masked_vjp, "RreluWithNoiseBackward0", (noise,))
 
 
 def binary_step(a: Tensor, straight_through: bool = False) -> Tensor:
@@ -350,13 +395,12 @@ def binary_step(a: Tensor, straight_through: bool = False) -> Tensor:
     straight-through estimator), which makes networks with step units trainable.
     """
     x = a._data
-    xp = get_xp(x)
     out = (x >= 0).astype(x.dtype)
 
     def backward(g, needs):
-        return (g if straight_through else xp.zeros_like(g),)
+        return (g if straight_through else array_api(g).zeros_like(g),)
 
-    return record(out, (a,), backward, "BinaryStepBackward0")
+    return record(out, (a,), backward, "BinaryStepBackward0", ())
 
 
 def maxout(a: Tensor, pieces: int, dim: int = -1) -> Tensor:
@@ -378,12 +422,18 @@ def maxout(a: Tensor, pieces: int, dim: int = -1) -> Tensor:
     idx = xp.expand_dims(grouped.argmax(axis=d + 1), d + 1)
     out = xp.take_along_axis(grouped, idx, axis=d + 1).squeeze(d + 1)
 
-    def backward(g, needs):
-        gg = xp.zeros(grouped_shape, dtype=g.dtype)
-        gg[open_grid(idx.shape, d + 1, idx, xp)] = xp.expand_dims(g, d + 1)
-        return (gg.reshape(x.shape),)
+    shape = x.shape
 
-    return record(out, (a,), backward, "MaxoutBackward0")
+    def backward(g, needs, idx):
+        xp = array_api(g)
+        if xp is TENSOR_API:  # (the same scatter, as a differentiable op)
+            gg = xp.scatter_into_zeros(grouped_shape, d + 1, idx, xp.expand_dims(g, d + 1))
+        else:
+            gg = xp.zeros(grouped_shape, dtype=g.dtype)
+            gg[open_grid(idx.shape, d + 1, idx, xp)] = xp.expand_dims(g, d + 1)
+        return (gg.reshape(shape),)
+
+    return record(out, (a,), backward, "MaxoutBackward0", (idx,))
 
 
 def softmin(a: Tensor, dim: int | None = None) -> Tensor:

@@ -142,3 +142,23 @@ TENSOR_API = SimpleNamespace(
     },
 )
 TENSOR_API.newaxis = None
+
+
+# --- helper A ---
+def _moveaxis(a, source: int, destination: int):
+    order = [i for i in range(a.ndim) if i != source % a.ndim]
+    order.insert(destination % a.ndim, source % a.ndim)
+    return _ops().permute(a, tuple(order))
+
+
+def _scatter_into_zeros(shape, axis: int, index, src):
+    """Zeros of ``shape`` with ``src`` added at ``index`` along ``axis`` (repeats add up), as
+    ``scatter_add``; the functional form of ``zeros[open grid of index] += src``."""
+    zeros = Tensor._make(get_xp(src._data).zeros(tuple(shape), dtype=src._data.dtype))
+    return _ops().scatter_add(zeros, axis, index, src)
+
+
+TENSOR_API.moveaxis = _moveaxis
+TENSOR_API.scatter_into_zeros = _scatter_into_zeros
+TENSOR_API.softmax = _lazy("softmax")
+TENSOR_API.sigmoid = _lazy("sigmoid")

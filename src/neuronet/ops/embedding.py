@@ -1,16 +1,20 @@
 """Embedding lookup: rows of a weight table at integer ids.
 
 Its backward yields a ``RowsGrad`` (``autograd.rows``), the row gradient: only the rows looked
-up are written into the weight's gradient.
+up are written into the weight's gradient. A backward pass that records its graph gets the
+dense gradient instead, made by ``scatter_add`` (differentiable, like every op of it).
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
 from ..autograd.rows import RowsGrad
 from ..backend import get_xp
 from ..tensor import Tensor, record
+from .array_api import TENSOR_API, array_api
 
 _smallest = np.minimum.reduce  # ids.min() without its Python-level wrapper
 
@@ -37,7 +41,24 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> 
         bad = int(ids[(ids < 0) | (ids >= n)].reshape(-1)[0])
         raise IndexError(f"embedding: id {bad} is out of range for {n} embeddings") from None
 
-    def backward(g, needs):
-        return (RowsGrad(ids, g, w.shape, padding_idx),)
+    shape = w.shape
 
-    return record(out, (weight,), backward, "EmbeddingBackward0")
+    def backward(g, needs, ids):
+        if array_api(g) is TENSOR_API:
+            return (_dense_grad(g, ids, shape, padding_idx),)
+        return (RowsGrad(ids, g, shape, padding_idx),)
+
+    return record(out, (weight,), backward, "EmbeddingBackward0", (ids,))
+
+
+def _dense_grad(g, ids, shape: tuple, padding_idx: int | None) -> Tensor:
+    """The weight's gradient as a tensor: row ``ids[k]`` gets ``g[k]`` (repeats add up), and
+    the row at ``padding_idx`` gets nothing, as ``RowsGrad`` writes it."""
+    xp = TENSOR_API
+    width = math.prod(shape[1:])
+    rows = ids.reshape((-1, 1))
+    src = g.reshape((-1, width))
+    if padding_idx is not None:
+        src = src * (rows != padding_idx)
+    index = xp.broadcast_to(rows, src.shape)
+    return xp.scatter_into_zeros((shape[0], width), 0, index, src).reshape(shape)

@@ -13,6 +13,7 @@ from . import reduce as rd
 from . import unary
 from ._util import constant, operands
 from .activation import relu, sigmoid_array, softplus
+from .array_api import TENSOR_API, array_api
 from .indexing import gather
 from .softmax import log_softmax
 
@@ -44,10 +45,10 @@ def _same_shape(a: Tensor, b: Tensor, name: str) -> None:
 def _class_last(x, xp):
     """(N, C, d1, ...) -> (N * d1 * ..., C); (C,) -> (1, C)."""
     if x.ndim == 1:
-        return x.reshape(1, -1)
+        return x.reshape((1, -1))
     if x.ndim == 2:
         return x
-    return xp.moveaxis(x, 1, -1).reshape(-1, x.shape[1])
+    return xp.moveaxis(x, 1, -1).reshape((-1, x.shape[1]))
 
 
 def _class_first(x2, shape, xp):
@@ -98,7 +99,7 @@ def _row_scale(g, reduction: str, denom):
     """The output gradient per row: ``g`` ('none', 'sum') or ``g / denom`` ('mean'), which is 0
     when every element was ignored (the loss is NaN then; PyTorch's gradient is 0)."""
     if reduction == "none":
-        return g.reshape(-1)
+        return g.reshape((-1,))
     if denom is None:
         return g
     return g / denom if denom == denom else g * 0
@@ -152,23 +153,36 @@ def cross_entropy(
         denom = _mean_divisor(w_rows.sum(), xp, x.dtype) if reduction == "mean" else None
         out = total / denom if denom is not None else total
     inputs = (input,) if weight is None else (input, weight)
+    shape = x.shape
 
-    def backward(g, needs):
+    def backward(g, needs, labels, rows, safe, w_rows, w, x, e, se):
+        xp = array_api(g)
         s = _row_scale(g, reduction, denom)
-        s_rows = s[:, None] if reduction == "none" else s
-        coef = xp.zeros_like(logp)
+        s_rows = s.reshape((-1, 1)) if reduction == "none" else s
+        # the coefficients A of logp are constants (built from the arrays on tensors too)
+        labels, rows, safe, w_rows, w = (
+            v._data if isinstance(v, Tensor) else v for v in (labels, rows, safe, w_rows, w)
+        )
+        axp = get_xp(w_rows)
+        coef = axp.zeros(e.shape, dtype=w_rows.dtype)
         coef[rows, safe] = (1 - eps) * w_rows
         if eps:
             keep = (labels != ignore_index)[:, None]
-            coef += xp.where(keep, (eps / c) * (w if w is not None else 1), 0)
-        p = e / se
-        gx2 = (p * coef.sum(axis=1, keepdims=True) - coef) * s_rows
-        grads = [_class_first(gx2, x.shape, xp) if needs[0] else None]
+            coef += axp.where(keep, (eps / c) * (w if w is not None else 1), 0)
+        total = coef.sum(axis=1, keepdims=True)
+        if xp is TENSOR_API:  # (the softmax e / se, recomputed from the input)
+            coef, total = Tensor._make(coef), Tensor._make(total)
+            p = xp.softmax(_class_last(x, xp), 1)
+        else:
+            p = e / se
+        gx2 = (p * total - coef) * s_rows
+        grads = [_class_first(gx2, shape, xp) if needs[0] else None]
         if len(needs) == 2:
             grads.append(None)  # class weights are constants, as in PyTorch
         return tuple(grads)
 
-    return record(out, inputs, backward, "NllLossBackward0")
+    saved = (labels, rows, safe, w_rows, w, x, e, se)
+    return record(out, inputs, backward, "NllLossBackward0", saved)
 
 
 def _cross_entropy_probs(input, target, weight, reduction, eps):
@@ -216,14 +230,23 @@ def nll_loss(
         denom = _mean_divisor(w_rows.sum(), xp, x.dtype) if reduction == "mean" else None
         out = per_row.sum() / denom if denom is not None else per_row.sum()
 
-    def backward(g, needs):
+    shape, rows_shape = x.shape, x2.shape
+
+    def backward(g, needs, rows, safe, w_rows):
+        xp = array_api(g)
         s = _row_scale(g, reduction, denom)
-        gx2 = xp.zeros_like(x2)
-        gx2[rows, safe] = -w_rows * s
-        return (_class_first(gx2, x.shape, xp),) + ((None,) if len(needs) == 2 else ())
+        if xp is TENSOR_API:  # -w[y] at (row, y), times the row's output gradient
+            rows, safe, w_rows = rows._data, safe._data, w_rows._data
+            picks = get_xp(w_rows).zeros(rows_shape, dtype=w_rows.dtype)
+            picks[rows, safe] = -w_rows
+            gx2 = Tensor._make(picks) * (s.reshape((-1, 1)) if reduction == "none" else s)
+        else:
+            gx2 = xp.zeros(rows_shape, dtype=g.dtype)
+            gx2[rows, safe] = -w_rows * s
+        return (_class_first(gx2, shape, xp),) + ((None,) if len(needs) == 2 else ())
 
     inputs = (input,) if weight is None else (input, weight)
-    return record(out, inputs, backward, "NllLossBackward0")
+    return record(out, inputs, backward, "NllLossBackward0", (rows, safe, w_rows))
 
 
 def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
@@ -266,6 +289,11 @@ def smooth_l1_loss(
     return reduce_loss(arith.where(ad < beta, quad, arith.sub(ad, 0.5 * beta)), reduction)
 
 
+def _clamped_log(v, xp):
+    """log(v), clamped at -100 (and -100 at v = 0), as PyTorch's binary cross-entropy."""
+    return xp.where(v > 0, xp.maximum(xp.log(xp.where(v > 0, v, 1)), -100), -100)
+
+
 def binary_cross_entropy(
     input: Tensor,
     target: Tensor,
@@ -286,10 +314,7 @@ def binary_cross_entropy(
             "for logits use binary_cross_entropy_with_logits"
         )
 
-    def clamped_log(v):
-        return xp.where(v > 0, xp.maximum(xp.log(xp.where(v > 0, v, 1)), -100), -100)
-
-    log_x, log_1mx = clamped_log(x), clamped_log(1 - x)
+    log_x, log_1mx = _clamped_log(x, xp), _clamped_log(1 - x, xp)
     loss = -(t * log_x + (1 - t) * log_1mx)
     w = None
     if weight is not None:
@@ -300,15 +325,26 @@ def binary_cross_entropy(
     out = loss if reduction == "none" else (loss.sum() / n if reduction == "mean" else loss.sum())
     _check_reduction(reduction)
 
-    def backward(g, needs):
+    def backward(g, needs, x, t, w, log_x, log_1mx):
+        xp = array_api(g)
         s = g if reduction == "none" else (g / n if reduction == "mean" else g)
         if w is not None:
             s = s * w
         gx = s * (x - t) / xp.maximum(x * (1 - x), 1e-12) if needs[0] else None
-        gt = s * (log_1mx - log_x) if needs[1] else None
+        gt = None
+        if needs[1]:
+            if xp is TENSOR_API:  # (the forward's logs, recomputed from the input)
+                log_x, log_1mx = _clamped_log(x, xp), _clamped_log(1 - x, xp)
+            gt = s * (log_1mx - log_x)
         return gx, gt
 
-    return record(out, (input, target), backward, "BinaryCrossEntropyBackward0")
+    saved = (x, t, w, log_x, log_1mx)
+    return record(out, (input, target), backward, "BinaryCrossEntropyBackward0", saved)
+
+
+def _softplus_neg(x, xp):
+    """softplus(-x) = max(-x, 0) + log1p(exp(-|x|)), which never overflows."""
+    return xp.maximum(-x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
 
 
 def binary_cross_entropy_with_logits(
@@ -328,7 +364,7 @@ def binary_cross_entropy_with_logits(
     input, target = operands(input, target, "binary_cross_entropy_with_logits")  # noqa: A001
     x, t = input._data, target._data
     xp = get_xp(x)
-    sp_neg = xp.maximum(-x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
+    sp_neg = _softplus_neg(x, xp)
     pw = None
     if pos_weight is not None:
         pw = (
@@ -347,18 +383,22 @@ def binary_cross_entropy_with_logits(
     n = loss.size
     out = loss if reduction == "none" else (loss.sum() / n if reduction == "mean" else loss.sum())
 
-    def backward(g, needs):
+    def backward(g, needs, x, t, w, pw, lw, sp_neg):
         s = g if reduction == "none" else (g / n if reduction == "mean" else g)
         if w is not None:
             s = s * w
-
+        if array_api(g) is TENSOR_API:  # (the forward's lw and softplus(-x), recomputed)
+            lw = 1 + (pw - 1) * t if pw is not None else 1
+            sp_neg = _softplus_neg(x, TENSOR_API)
         gx = s * ((1 - t) - lw * sigmoid_array(-x)) if needs[0] else None
         gt = None
         if needs[1]:
             gt = s * (-x + (pw - 1) * sp_neg if pw is not None else -x)
         return gx, gt
 
-    return record(out, (input, target), backward, "BinaryCrossEntropyWithLogitsBackward0")
+    saved = (x, t, w, pw, lw, sp_neg)
+    name = "BinaryCrossEntropyWithLogitsBackward0"
+    return record(out, (input, target), backward, name, saved)
 
 
 def kl_div(

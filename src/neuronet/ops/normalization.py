@@ -6,11 +6,14 @@ import math
 
 from ..backend import get_xp, sum_rows
 from ..tensor import Tensor, record
+from .array_api import TENSOR_API, array_api
 
 
 def _sum(a, axes, keepdims: bool = False):
     """``a.sum(axis=axes, keepdims=keepdims)``; over the rows of a 2-D array (BatchNorm1d's
-    case) by ``sum_rows``, a BLAS product."""
+    case) by ``sum_rows``, a BLAS product; a tensor's by ``TENSOR_API.sum``."""
+    if isinstance(a, Tensor):
+        return TENSOR_API.sum(a, axis=axes, keepdims=keepdims)
     if axes == (0,) and a.ndim == 2:
         s = sum_rows(get_xp(a), a)
         return s.reshape(1, -1) if keepdims else s
@@ -25,6 +28,14 @@ def _normalize(x, axes, eps, xp):
     var = _sum(d * d, axes, True) / m
     invstd = 1 / xp.sqrt(var + eps)
     return mean, var, invstd, d * invstd
+
+
+def _statistics(x, axes, eps, xhat, invstd, xp):
+    """``x_hat`` and ``invstd`` for a VJP: the forward's on arrays, recomputed from the input
+    on tensors (a backward pass that records its graph), so they are differentiated too."""
+    if xp is TENSOR_API:
+        _, _, invstd, xhat = _normalize(x, axes, eps, xp)
+    return xhat, invstd
 
 
 def _affine_vjp(g, xhat, invstd, w, axes, m, needs, param_shape, param_axes=None):
@@ -119,7 +130,7 @@ def batch_norm(
     else:
         assert running is not None  # (not use_batch)
         m = None
-        mean = running[0].reshape(view)
+        mean = running[0].reshape(view).copy()  # (its own memory: the VJP reads it)
         invstd = 1 / xp.sqrt(running[1].reshape(view) + eps)
         xhat = (x - mean) * invstd
     out = xhat * wv if wv is not None else xhat
@@ -127,9 +138,14 @@ def batch_norm(
         out = out + bv
     out = out.astype(x.dtype, copy=False)
 
-    def backward(g, needs):
+    def backward(g, needs, x, w, xhat, invstd, mean=None):
+        xp = array_api(g)
+        wv = w.reshape(view) if w is not None else None
         if use_batch:
+            xhat, invstd = _statistics(x, axes, eps, xhat, invstd, xp)
             return _affine_vjp(g, xhat, invstd, wv, axes, m, needs, (c,))
+        if xp is TENSOR_API:  # (the running statistics are constants)
+            xhat = (x - mean) * invstd
         gh = g * wv if wv is not None else g
         grads = [gh * invstd if needs[0] else None]
         if len(needs) > 1:
@@ -138,7 +154,8 @@ def batch_norm(
             grads.append(_sum(g, axes) if needs[2] else None)
         return tuple(grads)
 
-    return record(out, (input, *inputs), backward, "NativeBatchNormBackward0")
+    saved = (x, w, xhat, invstd) if use_batch else (x, w, xhat, invstd, mean)
+    return record(out, (input, *inputs), backward, "NativeBatchNormBackward0", saved)
 
 
 def layer_norm(
@@ -168,7 +185,9 @@ def layer_norm(
         out = out + b
     lead = tuple(range(x.ndim - k))
 
-    def backward(g, needs):
+    def backward(g, needs, x, w, xhat, invstd):
+        xhat, invstd = _statistics(x, axes, eps, xhat, invstd, array_api(g))
         return _affine_vjp(g, xhat, invstd, w, axes, m, needs, shape, lead)
 
-    return record(out, (input, *inputs), backward, "NativeLayerNormBackward0")
+    saved = (x, w, xhat, invstd)
+    return record(out, (input, *inputs), backward, "NativeLayerNormBackward0", saved)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..backend import get_xp
 from ..tensor import Tensor, record
 from ._util import normalize_dim
+from .array_api import array_api
 
 
 def _dim_or_error(dim, name: str, ndim: int) -> int:
@@ -38,10 +39,10 @@ def softmax(a: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     e = xp.exp(_shifted(x, d, xp))
     out = e / e.sum(axis=d, keepdims=True)
 
-    def backward(g, needs):
-        return (out * (g - (g * out).sum(axis=d, keepdims=True)),)
+    def backward(g, needs, y):
+        return (y * (g - array_api(g).sum(g * y, axis=d, keepdims=True)),)
 
-    return record(out, (a,), backward, "SoftmaxBackward0")
+    return record(out, (a,), backward, "SoftmaxBackward0", (out,))
 
 
 def log_softmax(a: Tensor, dim: int | None = None, dtype=None) -> Tensor:
@@ -62,7 +63,8 @@ def log_softmax(a: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     z = _shifted(x, d, xp)
     out = z - xp.log(xp.exp(z).sum(axis=d, keepdims=True))
 
-    def backward(g, needs):
-        return (g - xp.exp(out) * g.sum(axis=d, keepdims=True),)
+    def backward(g, needs, y):
+        xp = array_api(g)
+        return (g - xp.exp(y) * xp.sum(g, axis=d, keepdims=True),)
 
-    return record(out, (a,), backward, "LogSoftmaxBackward0")
+    return record(out, (a,), backward, "LogSoftmaxBackward0", (out,))
