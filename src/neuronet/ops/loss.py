@@ -153,7 +153,7 @@ def cross_entropy(
         denom = _mean_divisor(w_rows.sum(), xp, x.dtype) if reduction == "mean" else None
         out = total / denom if denom is not None else total
     inputs = (input,) if weight is None else (input, weight)
-    shape = x.shape
+    shape, dtype, logp_shape = x.shape, logp.dtype, logp.shape
 
     def backward(g, needs, labels, rows, safe, w_rows, w, x, e, se):
         xp = array_api(g)
@@ -164,7 +164,7 @@ def cross_entropy(
             v._data if isinstance(v, Tensor) else v for v in (labels, rows, safe, w_rows, w)
         )
         axp = get_xp(w_rows)
-        coef = axp.zeros(e.shape, dtype=w_rows.dtype)
+        coef = axp.zeros(logp_shape, dtype=dtype)
         coef[rows, safe] = (1 - eps) * w_rows
         if eps:
             keep = (labels != ignore_index)[:, None]
@@ -230,14 +230,14 @@ def nll_loss(
         denom = _mean_divisor(w_rows.sum(), xp, x.dtype) if reduction == "mean" else None
         out = per_row.sum() / denom if denom is not None else per_row.sum()
 
-    shape, rows_shape = x.shape, x2.shape
+    shape, rows_shape, dtype = x.shape, x2.shape, x2.dtype
 
     def backward(g, needs, rows, safe, w_rows):
         xp = array_api(g)
         s = _row_scale(g, reduction, denom)
         if xp is TENSOR_API:  # -w[y] at (row, y), times the row's output gradient
             rows, safe, w_rows = rows._data, safe._data, w_rows._data
-            picks = get_xp(w_rows).zeros(rows_shape, dtype=w_rows.dtype)
+            picks = get_xp(w_rows).zeros(rows_shape, dtype=dtype)
             picks[rows, safe] = -w_rows
             gx2 = Tensor._make(picks) * (s.reshape((-1, 1)) if reduction == "none" else s)
         else:
