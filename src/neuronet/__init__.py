@@ -184,6 +184,7 @@ from .ops import (
     where,
 )
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
+from .serialization import load_object as load
 from .serialization import save
 from .tensor import Tensor
 
@@ -202,12 +203,6 @@ moveaxis = movedim
 arcsin, arccos, arctan, arctan2 = asin, acos, atan, atan2
 dtype = type(float32)
 default_generator = importlib.import_module(".random", __name__).default_generator
-
-
-def load(path) -> dict:
-    """The tensors of a file written by ``neuronet.save`` (a ``state_dict``); never runs code.
-    ``neuronet.serialization.load`` also returns the metadata."""
-    return importlib.import_module(".serialization", __name__).load(path)[0]
 
 
 _LAZY = ("nn", "optim", "data", "training", "models", "cuda", "utils", "serialization")
