@@ -67,21 +67,47 @@ METHODS.update(
     arccos=ops.acos,
     arctan2=ops.atan2,
     moveaxis=ops.movedim,
-    # in place
-    add_=inplace.add_,
-    sub_=inplace.sub_,
-    mul_=inplace.mul_,
-    div_=inplace.div_,
+    # in place (``INPLACE`` below holds the rest)
     copy_=inplace.copy_,
     fill_=inplace.fill_,
     zero_=inplace.zero_,
-    clamp_=inplace.clamp_,
     new_tensor=new_tensor,
     new_zeros=new_zeros,
     new_ones=new_ones,
     new_empty=new_empty,
     new_full=new_full,
 )
+
+
+# The in-place ``_`` methods of out-of-place ops: ``t.exp_()`` is ``t`` set to ``exp(t)`` in
+# place, with autograd's rules for in-place ops (``neuronet.ops.inplace``).
+_INPLACE_OF_OPS = """
+    add sub mul div pow neg remainder fmod floor_divide atan2 lerp clamp clamp_min clamp_max
+    exp exp2 expm1 log log2 log10 log1p sqrt rsqrt reciprocal square abs sign sin cos tan
+    asin acos atan sinh cosh erf floor ceil trunc round tanh sigmoid relu masked_fill
+    scatter_add
+"""
+INPLACE: dict[str, Callable] = {
+    name + "_": inplace.method(getattr(ops, name), name + "_") for name in _INPLACE_OF_OPS.split()
+}
+INPLACE.update(
+    clip_=INPLACE["clamp_"],
+    arctan_=INPLACE["atan_"],
+    arcsin_=INPLACE["asin_"],
+    arccos_=INPLACE["acos_"],
+    arctan2_=INPLACE["atan2_"],
+    absolute_=INPLACE["abs_"],
+    negative_=INPLACE["neg_"],
+    multiply_=INPLACE["mul_"],
+    divide_=INPLACE["div_"],
+    subtract_=INPLACE["sub_"],
+    true_divide_=INPLACE["div_"],
+    fix_=INPLACE["trunc_"],
+)
+# ``Tensor`` declares the first of these to the type checker (its ``TYPE_CHECKING`` block);
+# the others are bound as well, and listed in ``INPLACE_UNDECLARED`` until it declares them.
+_DECLARED_INPLACE = ("add_", "sub_", "mul_", "div_", "clamp_")
+METHODS.update({name: INPLACE[name] for name in _DECLARED_INPLACE})
 
 
 def _reflected(op: Callable) -> Callable:
@@ -128,10 +154,29 @@ OPERATORS: dict[str, Callable] = {
     "__ge__": ops.ge,
     "__getitem__": ops.getitem,
     "__setitem__": setitem,
-    "__iadd__": inplace.iadd,
-    "__isub__": inplace.isub,
-    "__imul__": inplace.mul_,
-    "__itruediv__": inplace.div_,
+}
+AUGMENTED: dict[str, Callable] = {
+    name: inplace.augmented(op, name)
+    for name, op in (
+        ("__iadd__", ops.add),
+        ("__isub__", ops.sub),
+        ("__imul__", ops.mul),
+        ("__itruediv__", ops.div),
+        ("__ifloordiv__", ops.floor_divide),
+        ("__imod__", ops.remainder),
+        ("__ipow__", ops.pow),
+        ("__iand__", ops.bitwise_and),
+        ("__ior__", ops.bitwise_or),
+        ("__ixor__", ops.bitwise_xor),
+    )
+}
+_DECLARED_AUGMENTED = ("__iadd__", "__isub__", "__imul__", "__itruediv__")
+OPERATORS.update({name: AUGMENTED[name] for name in _DECLARED_AUGMENTED})
+INPLACE_UNDECLARED: dict[str, Callable] = {
+    name: fn
+    for table, declared in ((INPLACE, _DECLARED_INPLACE), (AUGMENTED, _DECLARED_AUGMENTED))
+    for name, fn in table.items()
+    if name not in declared
 }
 
 
@@ -282,7 +327,7 @@ ADAPTERS: dict[str, Any] = {
 
 def bind() -> None:
     """Set every method and operator of the tables on ``Tensor``."""
-    for table in (METHODS, OPERATORS, ADAPTERS):
+    for table in (METHODS, OPERATORS, ADAPTERS, INPLACE_UNDECLARED):
         for name, fn in table.items():
             setattr(Tensor, name, fn)
 

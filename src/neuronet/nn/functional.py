@@ -1,36 +1,31 @@
 """Stateless functions, as ``torch.nn.functional``: ``import neuronet.nn.functional as F``.
 
-Every function here is the op itself from ``neuronet.ops`` (forward and VJP in one place).
+Every function here is the op itself from ``neuronet.ops`` (forward and VJP in one place),
+except those with PyTorch's ``inplace=`` argument: thin wrappers that call the op, and with
+``inplace=True`` write its result into the input (``neuronet.ops.inplace``: autograd's rules
+for in-place ops), as do the ``_`` forms (``relu_``, ``elu_``, ...).
 """
 
-from ..ops import log_softmax, relu, sigmoid, softmax, tanh
+from __future__ import annotations
+
+from ..ops import activation as _act
+from ..ops import dropout as _dropout
+from ..ops import log_softmax, sigmoid, softmax, tanh
 from ..ops.activation import (
     binary_step,
-    celu,
-    elu,
     gelu,
     hardshrink,
-    hardsigmoid,
-    hardswish,
-    hardtanh,
-    leaky_relu,
     logsigmoid,
     maxout,
-    mish,
     prelu,
-    relu6,
-    rrelu,
-    selu,
-    silu,
     softmin,
     softplus,
     softshrink,
     softsign,
     tanhshrink,
-    threshold,
 )
-from ..ops.dropout import dropout
 from ..ops.embedding import embedding
+from ..ops.inplace import apply_inplace as _apply_inplace
 from ..ops.linalg import linear
 from ..ops.loss import (
     binary_cross_entropy,
@@ -48,6 +43,134 @@ from ..ops.loss import (
     soft_margin_loss,
 )
 from ..ops.normalization import batch_norm, layer_norm
+
+
+def relu(input, inplace: bool = False):
+    """max(input, 0)."""
+    return _apply_inplace(input, _act.relu) if inplace else _act.relu(input)
+
+
+def leaky_relu(input, negative_slope: float = 0.01, inplace: bool = False):
+    """input for input > 0, negative_slope * input otherwise."""
+    if inplace:
+        return _apply_inplace(input, _act.leaky_relu, negative_slope)
+    return _act.leaky_relu(input, negative_slope)
+
+
+def elu(input, alpha: float = 1.0, inplace: bool = False):
+    """input for input > 0, alpha * (exp(input) - 1) otherwise."""
+    return _apply_inplace(input, _act.elu, alpha) if inplace else _act.elu(input, alpha)
+
+
+def celu(input, alpha: float = 1.0, inplace: bool = False):
+    """max(0, input) + min(0, alpha * (exp(input / alpha) - 1))."""
+    return _apply_inplace(input, _act.celu, alpha) if inplace else _act.celu(input, alpha)
+
+
+def selu(input, inplace: bool = False):
+    """scale * elu(input, alpha) with PyTorch's constants."""
+    return _apply_inplace(input, _act.selu) if inplace else _act.selu(input)
+
+
+def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
+    """clamp(input, min_val, max_val)."""
+    if inplace:
+        return _apply_inplace(input, _act.hardtanh, min_val, max_val)
+    return _act.hardtanh(input, min_val, max_val)
+
+
+def relu6(input, inplace: bool = False):
+    """min(max(input, 0), 6)."""
+    return _apply_inplace(input, _act.relu6) if inplace else _act.relu6(input)
+
+
+def rrelu(
+    input,
+    lower: float = 1.0 / 8,
+    upper: float = 1.0 / 3,
+    training: bool = False,
+    inplace: bool = False,
+    generator=None,
+):
+    """Randomized leaky ReLU (slopes drawn from U(lower, upper) in training)."""
+    if inplace:
+        return _apply_inplace(input, _act.rrelu, lower, upper, training, generator)
+    return _act.rrelu(input, lower, upper, training, generator)
+
+
+def threshold(input, threshold: float, value: float, inplace: bool = False):
+    """input where input > threshold, else value."""
+    if inplace:
+        return _apply_inplace(input, _act.threshold, threshold, value)
+    return _act.threshold(input, threshold, value)
+
+
+def silu(input, inplace: bool = False):
+    """input * sigmoid(input)."""
+    return _apply_inplace(input, _act.silu) if inplace else _act.silu(input)
+
+
+def mish(input, inplace: bool = False):
+    """input * tanh(softplus(input))."""
+    return _apply_inplace(input, _act.mish) if inplace else _act.mish(input)
+
+
+def hardsigmoid(input, inplace: bool = False):
+    """relu6(input + 3) / 6."""
+    return _apply_inplace(input, _act.hardsigmoid) if inplace else _act.hardsigmoid(input)
+
+
+def hardswish(input, inplace: bool = False):
+    """input * relu6(input + 3) / 6."""
+    return _apply_inplace(input, _act.hardswish) if inplace else _act.hardswish(input)
+
+
+def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False, generator=None):
+    """Inverted dropout: in training, zero each element with probability p and scale the rest
+    by 1 / (1 - p); in evaluation, the identity (the input itself)."""
+    if inplace:
+        return _apply_inplace(input, _dropout.dropout, p, training, generator)
+    return _dropout.dropout(input, p, training, generator)
+
+
+def relu_(input):
+    """``relu(..., inplace=True)``."""
+    return relu(input, inplace=True)
+
+
+def leaky_relu_(input, negative_slope: float = 0.01):
+    """``leaky_relu(..., inplace=True)``."""
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def elu_(input, alpha: float = 1.0):
+    """``elu(..., inplace=True)``."""
+    return elu(input, alpha, inplace=True)
+
+
+def celu_(input, alpha: float = 1.0):
+    """``celu(..., inplace=True)``."""
+    return celu(input, alpha, inplace=True)
+
+
+def selu_(input):
+    """``selu(..., inplace=True)``."""
+    return selu(input, inplace=True)
+
+
+def hardtanh_(input, min_val: float = -1.0, max_val: float = 1.0):
+    """``hardtanh(..., inplace=True)``."""
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def rrelu_(input, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False):
+    """``rrelu(..., inplace=True)``."""
+    return rrelu(input, lower, upper, training, inplace=True)
+
+
+def threshold_(input, threshold: float, value: float):
+    """``threshold(..., inplace=True)``."""
+    return _apply_inplace(input, _act.threshold, threshold, value)
 
 
 def one_hot(tensor, num_classes: int = -1):

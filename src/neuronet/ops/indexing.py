@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..autograd import grad_mode
+from ..autograd.versions import bump
 from ..backend import get_xp
 from ..backend import scatter_add as _add_at
 from ..tensor import Tensor, record
-from ._util import constant, normalize_dim, operands
+from ._util import constant, normalize_dim, operands, unbroadcast
 from .arithmetic import where
 from .conversion import cast
 from .inplace import apply_inplace
+
+_grad_enabled = grad_mode._enabled
 
 
 def _is_basic(key) -> bool:
@@ -60,51 +64,130 @@ def _ints_first(key) -> tuple | None:
     return tuple(basic), tuple(advanced)
 
 
-def getitem(a: Tensor, key) -> Tensor:
+def _read(x, key, split):
+    """``x[key]`` with PyTorch's placement of integers among index arrays."""
+    return x[key] if split is None else x[split[0]][split[1]]
+
+
+def _scatter_array(g, shape: tuple, key, split, basic: bool):
+    """Zeros of ``shape`` with ``g`` added at ``key`` (repeated positions add up): the
+    adjoint of ``_read``."""
+    xp = get_xp(g)
+    grad = xp.zeros(shape, dtype=g.dtype)
+    if basic:
+        grad[key] = g
+    elif split is None:
+        _add_at(xp, grad, key, g)
+    else:
+        _add_at(xp, grad[split[0]], split[1], g)  # (grad[split[0]] is a view of grad)
+    return grad
+
+
+def _index(a: Tensor, key, split, basic: bool) -> Tensor:
+    """``a[key]`` for a key already made of arrays (``getitem``'s work after its checks)."""
     x = a._data
-    xp = get_xp(x)
-    basic = _is_basic(key)
-    split = None
-    if not basic:
-        key = _array_key(key, xp)
-        split = _ints_first(key)
     try:
-        out = x[key] if split is None else x[split[0]][split[1]]
+        out = _read(x, key, split)
     except IndexError as err:
         raise IndexError(
             f"index {key!r} is invalid for a tensor of shape {tuple(x.shape)}: {err}"
         ) from None
+    shape = x.shape
 
     def backward(g, needs):
-        grad = xp.zeros_like(x)
-        if basic:
-            grad[key] = g
-        elif split is None:
-            _add_at(xp, grad, key, g)
-        else:
-            _add_at(xp, grad[split[0]], split[1], g)  # (grad[split[0]] is a view of grad)
-        return (grad,)
+        if isinstance(g, Tensor):  # (a recorded backward pass: the scatter as an op)
+            return (_scatter(g, shape, key, split, basic),)
+        return (_scatter_array(g, shape, key, split, basic),)
 
-    return record(out, (a,), backward, "IndexBackward0" if not basic else "SliceBackward0")
+    return record(out, (a,), backward, "SliceBackward0" if basic else "IndexBackward0", ())
+
+
+def _scatter(g: Tensor, shape: tuple, key, split, basic: bool) -> Tensor:
+    """``_scatter_array`` as a differentiable op (its gradient reads ``key`` again)."""
+
+    def backward(gg, needs):
+        if isinstance(gg, Tensor):
+            return (_index(gg, key, split, basic),)
+        return (_read(gg, key, split),)
+
+    out = _scatter_array(g._data, shape, key, split, basic)
+    return record(out, (g,), backward, "IndexPutBackward0", ())
+
+
+def _prepared(key, x) -> tuple:
+    """``(key, split, basic)``: the key with its tensors and lists as arrays, PyTorch's split of
+    integers among index arrays (``_ints_first``), and whether the key is basic."""
+    if _is_basic(key):
+        return key, None, True
+    key = _array_key(key, get_xp(x))
+    return key, _ints_first(key), False
+
+
+def getitem(a: Tensor, key) -> Tensor:
+    key, split, basic = _prepared(key, a._data)
+    return _index(a, key, split, basic)
+
+
+def index_put(a: Tensor, key, value) -> Tensor:
+    """A copy of ``a`` with ``value`` (broadcast, cast to ``a``'s dtype) written at ``key``:
+    what ``a[key] = value`` computes (``setitem``). Gradients: ``g`` with the written region
+    zeroed for ``a``, ``g[key]`` (summed down to ``value``'s shape) for ``value``."""
+    x = a._data
+    key, split, basic = _prepared(key, x)
+    if not isinstance(value, Tensor):
+        value = constant(value, a)
+    if value._data.dtype != x.dtype:
+        value = cast(value, x.dtype)
+    out = x.copy()
+    try:
+        if split is None:
+            out[key] = value._data
+        else:
+            out[split[0]][split[1]] = value._data
+    except (IndexError, ValueError) as err:
+        raise type(err)(f"index {key!r} of a tensor of shape {tuple(x.shape)}: {err}") from None
+    vshape = value._data.shape
+
+    def backward(g, needs):
+        ga = gv = None
+        if isinstance(g, Tensor):
+            picked = _index(g, key, split, basic)
+            if needs[0]:
+                ga = index_put(g, key, 0.0)
+        else:
+            picked = _read(g, key, split)
+            if needs[0]:
+                ga = g.copy()
+                if split is None:
+                    ga[key] = 0
+                else:
+                    ga[split[0]][split[1]] = 0
+        if needs[1]:
+            if len(vshape) > picked.ndim:  # (leading 1s that the assignment dropped)
+                picked = picked.reshape((1,) * (len(vshape) - picked.ndim) + tuple(picked.shape))
+            gv = unbroadcast(picked, vshape)
+        return ga, gv
+
+    name = "CopySlices" if basic else "IndexPutBackward0"
+    return record(out, (a, value), backward, name, ())
 
 
 def setitem(a: Tensor, key, value) -> None:
     """``a[key] = value``, in place (``x[x < 0] = 0``), with PyTorch's placement of integers
-    mixed with index arrays; like every in-place op it is refused on a tensor that autograd is
-    tracking."""
-    split = None
-    if not _is_basic(key):
-        key = _array_key(key, get_xp(a._data))
-        split = _ints_first(key)
-
-    def assign(x, v):
-        if split is None:
-            x[key] = v
-        else:
-            x[split[0]][split[1]] = v  # (x[split[0]] is a view of x)
-        return x
-
-    apply_inplace(a, assign, value)
+    mixed with index arrays. When ``a`` or ``value`` requires grad (and the grad mode is on),
+    ``a`` takes ``index_put``'s node (PyTorch's CopySlices)."""
+    tracked = a._requires_grad or isinstance(value, Tensor) and value._requires_grad
+    if tracked and _grad_enabled[0]:
+        apply_inplace(a, index_put, key, value)
+        return
+    x = a._data
+    key, split, _ = _prepared(key, x)
+    v = value._data if isinstance(value, Tensor) else value
+    if split is None:
+        x[key] = v
+    else:
+        x[split[0]][split[1]] = v  # (x[split[0]] is a view of x)
+    bump(x)
 
 
 def index_select(a: Tensor, dim: int, index: Tensor) -> Tensor:
@@ -118,13 +201,17 @@ def index_select(a: Tensor, dim: int, index: Tensor) -> Tensor:
             f"{tuple(idx.shape)} and dtype {idx.dtype}"
         )
     out = xp.take(x, idx, axis=d)
+    key = (slice(None),) * d + (idx,)
+    shape = x.shape
 
     def backward(g, needs):
-        grad = xp.zeros_like(x)
+        if isinstance(g, Tensor):
+            return (_scatter(g, shape, key, None, False),)
+        grad = xp.zeros(shape, dtype=g.dtype)
         _add_at(xp, xp.moveaxis(grad, d, 0), idx, xp.moveaxis(g, d, 0))
         return (grad,)
 
-    return record(out, (a,), backward, "IndexSelectBackward0")
+    return record(out, (a,), backward, "IndexSelectBackward0", ())
 
 
 def open_grid(shape: tuple, d: int, idx, xp) -> tuple:
@@ -157,13 +244,14 @@ def gather(a: Tensor, dim: int, index: Tensor) -> Tensor:
             )
     key = open_grid(idx.shape, d, idx, xp)
     out = x[key]
+    shape = x.shape
 
     def backward(g, needs):
-        grad = xp.zeros_like(x)
-        _add_at(xp, grad, key, g)
-        return (grad,)
+        if isinstance(g, Tensor):
+            return (_scatter(g, shape, key, None, False),)
+        return (_scatter_array(g, shape, key, None, False),)
 
-    return record(out, (a,), backward, "GatherBackward0")
+    return record(out, (a,), backward, "GatherBackward0", ())
 
 
 def masked_fill(a: Tensor, mask, value) -> Tensor:
@@ -222,11 +310,21 @@ def scatter_add(a: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     out = x.copy()
     _add_at(xp, out, key, picked)
 
+    part = tuple(slice(0, n) for n in idx.shape)
+    sshape = s.shape
+    whole = tuple(idx.shape) == tuple(sshape)
+
     def backward(g, needs):
         gs = None
         if needs[1]:
-            gs = xp.zeros_like(s)
-            gs[tuple(slice(0, n) for n in idx.shape)] = g[key]
+            if isinstance(g, Tensor):
+                gs = _index(g, key, None, False)
+                if not whole:
+                    gs = _scatter(gs, sshape, part, None, True)
+            else:
+                gs = g[key]
+                if not whole:
+                    gs = _scatter_array(gs, sshape, part, None, True)
         return (g if needs[0] else None, gs)
 
-    return record(out, (a, src), backward, "ScatterAddBackward0")
+    return record(out, (a, src), backward, "ScatterAddBackward0", ())

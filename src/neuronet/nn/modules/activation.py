@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from ... import ops
 from ...ops import activation as act
+from .. import functional
 from ..module import Module
 from ..parameter import Parameter
 
@@ -13,14 +14,23 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 
+def _inplace_part(module: Module) -> str:
+    """``", inplace=True"`` for a module that works in place (PyTorch's extra_repr), else ``""``."""
+    return ", inplace=True" if module.inplace else ""
+
+
 class ReLU(Module):
     """max(0, x)."""
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
+        self.inplace = inplace
 
     def forward(self, x):
-        return ops.relu(x)
+        return functional.relu(x, inplace=True) if self.inplace else ops.relu(x)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
 
 
 class Sigmoid(Module):
@@ -98,12 +108,13 @@ class LeakyReLU(Module):
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         super().__init__()
         self.negative_slope = negative_slope
+        self.inplace = inplace
 
     def forward(self, x):
-        return act.leaky_relu(x, self.negative_slope)
+        return functional.leaky_relu(x, self.negative_slope, self.inplace)
 
     def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}"
+        return f"negative_slope={self.negative_slope}{_inplace_part(self)}"
 
 
 class PReLU(Module):
@@ -132,12 +143,13 @@ class RReLU(Module):
     ) -> None:
         super().__init__()
         self.lower, self.upper = lower, upper
+        self.inplace = inplace
 
     def forward(self, x):
-        return act.rrelu(x, self.lower, self.upper, self.training)
+        return functional.rrelu(x, self.lower, self.upper, self.training, self.inplace)
 
     def extra_repr(self) -> str:
-        return f"lower={self.lower}, upper={self.upper}"
+        return f"lower={self.lower}, upper={self.upper}{_inplace_part(self)}"
 
 
 class ELU(Module):
@@ -146,17 +158,18 @@ class ELU(Module):
     def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
         self.alpha = alpha
+        self.inplace = inplace
 
     def forward(self, x):
-        return act.elu(x, self.alpha)
+        return functional.elu(x, self.alpha, self.inplace)
 
     def extra_repr(self) -> str:
-        return f"alpha={self.alpha}"
+        return f"alpha={self.alpha}{_inplace_part(self)}"
 
 
 class CELU(ELU):
     def forward(self, x):
-        return act.celu(x, self.alpha)
+        return functional.celu(x, self.alpha, self.inplace)
 
 
 class SELU(Module):
@@ -164,9 +177,13 @@ class SELU(Module):
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
+        self.inplace = inplace
 
     def forward(self, x):
-        return act.selu(x)
+        return functional.selu(x, self.inplace)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
 
 
 class GELU(Module):
@@ -188,14 +205,27 @@ class SiLU(Module):
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
+        self.inplace = inplace
 
     def forward(self, x):
-        return act.silu(x)
+        return functional.silu(x, self.inplace)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
 
 
 class Mish(Module):
+    """x * tanh(softplus(x))."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
     def forward(self, x):
-        return act.mish(x)
+        return functional.mish(x, self.inplace)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
 
 
 class Hardtanh(Module):
@@ -204,17 +234,21 @@ class Hardtanh(Module):
     def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
         self.min_val, self.max_val = min_val, max_val
+        self.inplace = inplace
 
     def forward(self, x):
-        return act.hardtanh(x, self.min_val, self.max_val)
+        return functional.hardtanh(x, self.min_val, self.max_val, self.inplace)
 
     def extra_repr(self) -> str:
-        return f"min_val={self.min_val}, max_val={self.max_val}"
+        return f"min_val={self.min_val}, max_val={self.max_val}{_inplace_part(self)}"
 
 
 class ReLU6(Hardtanh):
     def __init__(self, inplace: bool = False) -> None:
-        super().__init__(0.0, 6.0)
+        super().__init__(0.0, 6.0, inplace)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
 
 
 class Hardsigmoid(Module):
@@ -222,9 +256,10 @@ class Hardsigmoid(Module):
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
+        self.inplace = inplace
 
     def forward(self, x):
-        return act.hardsigmoid(x)
+        return functional.hardsigmoid(x, self.inplace)
 
 
 class Hardswish(Module):
@@ -232,9 +267,10 @@ class Hardswish(Module):
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
+        self.inplace = inplace
 
     def forward(self, x):
-        return act.hardswish(x)
+        return functional.hardswish(x, self.inplace)
 
 
 class Threshold(Module):
@@ -243,12 +279,13 @@ class Threshold(Module):
     def __init__(self, threshold: float, value: float, inplace: bool = False) -> None:
         super().__init__()
         self.threshold, self.value = threshold, value
+        self.inplace = inplace
 
     def forward(self, x):
-        return act.threshold(x, self.threshold, self.value)
+        return functional.threshold(x, self.threshold, self.value, self.inplace)
 
     def extra_repr(self) -> str:
-        return f"threshold={self.threshold}, value={self.value}"
+        return f"threshold={self.threshold}, value={self.value}{_inplace_part(self)}"
 
 
 class Hardshrink(Module):

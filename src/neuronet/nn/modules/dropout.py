@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...ops.dropout import dropout
+from .. import functional
 from ..module import Module
 
 
@@ -14,9 +14,10 @@ class Dropout(Module):
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"Dropout: p must be a probability in [0, 1], got {p}")
         self.p = p
+        self.inplace = inplace
 
     def forward(self, x):
-        return dropout(x, self.p, self.training)
+        return functional.dropout(x, self.p, self.training, self.inplace)
 
     def extra_repr(self) -> str:
-        return f"p={self.p}, inplace=False"
+        return f"p={self.p}, inplace={self.inplace}"
