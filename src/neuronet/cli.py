@@ -1,7 +1,9 @@
-"""The ``neuronet`` command: train, evaluate, predict, data fetch.
+"""The ``neuronet`` command: train, evaluate, predict, data fetch, run.
 
 User errors (a bad option, a missing or corrupted file, unavailable data) end with one line,
 ``neuronet: error: ...``, and exit code 2; a diverged run exits with 1. No tracebacks.
+``neuronet run SCRIPT`` exits with the script's status (see :mod:`neuronet.run`: 3 when the
+script needs a PyTorch name neuronet lacks).
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from .run import add_arguments as run_arguments
+from .run import run_script
 
 
 def _csv_ints(text: str) -> list:
@@ -103,6 +108,14 @@ def _parser() -> argparse.ArgumentParser:
     dsub = d.add_subparsers(dest="data_command", required=True)
     f = dsub.add_parser("fetch", help="download and verify a data set into the cache")
     f.add_argument("name", help="mnist, fashion-mnist, conll2003 or glove")
+
+    r = sub.add_parser(
+        "run",
+        help="run a PyTorch script with torch resolving to neuronet",
+        description="Run SCRIPT as `python SCRIPT ARGS` would, with `import torch` giving "
+        "neuronet. Exit status: the script's; 3 when it needs a PyTorch name neuronet lacks.",
+    )
+    run_arguments(r)
     return p
 
 
@@ -161,6 +174,8 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "data":
         return _fetch(args.name)
+    if args.command == "run":
+        return run_script(args.script, args.args, report=args.report)
     cfg = load_run_config(args.run)
     task = get_task(cfg.task)
     if args.command == "evaluate":
