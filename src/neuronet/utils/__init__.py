@@ -1,13 +1,14 @@
 """Utilities under PyTorch's paths: ``neuronet.utils.data`` is ``torch.utils.data``,
-``neuronet.utils.hooks`` holds the hook handles. ``data`` is loaded on first use, so that the
-tensor module can import ``hooks`` without importing the data package back."""
+``neuronet.utils.hooks`` holds the hook handles, ``neuronet.utils.tensorboard`` is
+``torch.utils.tensorboard`` (with the ``tensorboard`` extra). Submodules load on first use, so
+that the tensor module can import ``hooks`` without importing the data package back."""
 
 from __future__ import annotations
 
 import importlib
 from typing import Any
 
-__all__ = ["data", "hooks"]
+__all__ = ["data", "hooks", "tensorboard"]
 
 
 def __getattr__(name: str) -> Any:
