@@ -162,3 +162,35 @@ TENSOR_API.moveaxis = _moveaxis
 TENSOR_API.scatter_into_zeros = _scatter_into_zeros
 TENSOR_API.softmax = _lazy("softmax")
 TENSOR_API.sigmoid = _lazy("sigmoid")
+
+
+# --- helper B ---
+
+
+def _split(a, indices, axis: int = 0):
+    """NumPy's ``split`` at the positions ``indices`` (a list of ints) along ``axis``."""
+    bounds = [0, *indices, a.shape[axis]]
+    return list(_ops().split(a, [hi - lo for lo, hi in zip(bounds, bounds[1:])], axis))
+
+
+def _flip(a, axis):
+    return _ops().flip(a, axis)
+
+
+def _roll(a, shift, axis):
+    return _ops().roll(a, shift, axis)
+
+
+def _cumsum(a, axis):
+    return _ops().cumsum(a, axis)
+
+
+def _einsum(subscripts: str, *operands, optimize=False):
+    return _ops().einsum(subscripts, *operands)
+
+
+TENSOR_API.split = _split
+TENSOR_API.flip = _flip
+TENSOR_API.roll = _roll
+TENSOR_API.cumsum = _cumsum
+TENSOR_API.einsum = _einsum

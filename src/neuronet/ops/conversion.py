@@ -20,9 +20,11 @@ def cast(x: Tensor, dtype: np.dtype) -> Tensor:
     src = x._data.dtype
 
     def backward(g, needs):
+        if isinstance(g, Tensor):  # (a recorded backward pass)
+            return (cast(g, src),)
         return (g.astype(src),)
 
-    out = record(x._data.astype(dtype), (x,), backward, "ToCopyBackward0")
+    out = record(x._data.astype(dtype), (x,), backward, "ToCopyBackward0", ())
     if dtype.kind not in "fc" and out.requires_grad:
         out._requires_grad, out.grad_fn = False, None
     return out
@@ -36,13 +38,15 @@ def to_device(x: Tensor, dev) -> Tensor:
     src = device_of(x._data)
 
     def backward(g, needs):
+        if isinstance(g, Tensor):  # (a recorded backward pass)
+            return (to_device(g, src),)
         return (_move(g, src),)
 
-    return record(_move(x._data, target), (x,), backward, "ToCopyBackward0")
+    return record(_move(x._data, target), (x,), backward, "ToCopyBackward0", ())
 
 
 def clone(x: Tensor) -> Tensor:
     def backward(g, needs):
         return (g,)
 
-    return record(x._data.copy(), (x,), backward, "CloneBackward0")
+    return record(x._data.copy(), (x,), backward, "CloneBackward0", ())

@@ -13,6 +13,7 @@ import numpy as np
 from ..backend import get_xp
 from ..tensor import Tensor, record
 from ._util import normalize_dim
+from .array_api import array_api
 from .reduce import accumulating
 from .shape import take_along_dim
 
@@ -75,9 +76,10 @@ def cumsum(a: Tensor, dim: int, *, dtype=None) -> Tensor:
     xp = get_xp(x)
     d = normalize_dim(dim, max(x.ndim, 1))
     if x.ndim == 0:
-        return record(x.copy(), (a,), lambda g, needs: (g,), "CumsumBackward0")
+        return record(x.copy(), (a,), lambda g, needs: (g,), "CumsumBackward0", ())
 
     def backward(g, needs):
+        xp = array_api(g)
         return (xp.flip(xp.cumsum(xp.flip(g, d), axis=d), d),)
 
-    return record(xp.cumsum(x, axis=d), (a,), backward, "CumsumBackward0")
+    return record(xp.cumsum(x, axis=d), (a,), backward, "CumsumBackward0", ())

@@ -10,6 +10,7 @@ import numpy as np
 from ..backend import get_xp
 from ..tensor import Tensor, record
 from ._util import normalize_dim, operands, unbroadcast
+from .array_api import array_api
 from .indexing import gather, getitem, index_select
 
 
@@ -47,7 +48,7 @@ def reshape(a: Tensor, *shape) -> Tensor:
     def backward(g, needs):
         return (g.reshape(in_shape),)
 
-    return record(out, (a,), backward, "ViewBackward0")
+    return record(out, (a,), backward, "ViewBackward0", ())
 
 
 view = reshape
@@ -90,9 +91,9 @@ def permute(a: Tensor, *dims) -> Tensor:
     xp = get_xp(a._data)
 
     def backward(g, needs):
-        return (xp.transpose(g, inverse),)
+        return (array_api(g).transpose(g, inverse),)
 
-    return record(xp.transpose(a._data, dims), (a,), backward, "PermuteBackward0")
+    return record(xp.transpose(a._data, dims), (a,), backward, "PermuteBackward0", ())
 
 
 def transpose(a: Tensor, dim0: int, dim1: int) -> Tensor:
@@ -100,12 +101,12 @@ def transpose(a: Tensor, dim0: int, dim1: int) -> Tensor:
     d0, d1 = normalize_dim(dim0, nd, "dim0"), normalize_dim(dim1, nd, "dim1")
     xp = get_xp(a._data)
     if nd < 2:
-        return record(a._data, (a,), lambda g, needs: (g,), "TransposeBackward0")
+        return record(a._data, (a,), lambda g, needs: (g,), "TransposeBackward0", ())
 
     def backward(g, needs):
-        return (xp.swapaxes(g, d0, d1),)
+        return (array_api(g).swapaxes(g, d0, d1),)
 
-    return record(xp.swapaxes(a._data, d0, d1), (a,), backward, "TransposeBackward0")
+    return record(xp.swapaxes(a._data, d0, d1), (a,), backward, "TransposeBackward0", ())
 
 
 def t(a: Tensor) -> Tensor:
@@ -158,7 +159,7 @@ def broadcast_to(a: Tensor, shape) -> Tensor:
     def backward(g, needs):
         return (unbroadcast(g, in_shape),)
 
-    return record(out, (a,), backward, "ExpandBackward0")
+    return record(out, (a,), backward, "ExpandBackward0", ())
 
 
 def repeat(a: Tensor, *repeats) -> Tensor:
@@ -179,10 +180,10 @@ def repeat(a: Tensor, *repeats) -> Tensor:
         inter = []
         for r, s in zip(reps, full):
             inter += [r, s]
-        summed = g.reshape(inter).sum(axis=tuple(range(0, 2 * len(reps), 2)))
+        summed = g.reshape(tuple(inter)).sum(tuple(range(0, 2 * len(reps), 2)))
         return (summed.reshape(shape),)
 
-    return record(out, (a,), backward, "RepeatBackward0")
+    return record(out, (a,), backward, "RepeatBackward0", ())
 
 
 def _check_joinable(tensors, name: str) -> list:
@@ -229,10 +230,10 @@ def cat(tensors, dim: int = 0) -> Tensor:
     bounds = np.cumsum([arr.shape[d] for arr in arrays])[:-1].tolist()
 
     def backward(g, needs):
-        parts = xp.split(g, bounds, axis=d)
+        parts = array_api(g).split(g, bounds, axis=d)
         return tuple(p if n else None for p, n in zip(parts, needs))
 
-    return record(out, tuple(tensors), backward, "CatBackward0")
+    return record(out, tuple(tensors), backward, "CatBackward0", ())
 
 
 concat = cat
@@ -299,9 +300,9 @@ def flip(a: Tensor, dims) -> Tensor:
         axes = ()
 
     def backward(g, needs):
-        return (xp.flip(g, axes),)
+        return (array_api(g).flip(g, axes),)
 
-    return record(xp.flip(a._data, axes), (a,), backward, "FlipBackward0")
+    return record(xp.flip(a._data, axes), (a,), backward, "FlipBackward0", ())
 
 
 def roll(a: Tensor, shifts, dims=None) -> Tensor:
@@ -322,8 +323,9 @@ def roll(a: Tensor, shifts, dims=None) -> Tensor:
     return record(
         xp.roll(a._data, shifts_t, axes),
         (a,),
-        lambda g, needs: (xp.roll(g, back, axes),),
+        lambda g, needs: (array_api(g).roll(g, back, axes),),
         "RollBackward0",
+        (),
     )
 
 
@@ -347,8 +349,11 @@ def movedim(a: Tensor, source, destination) -> Tensor:
     return record(
         xp.moveaxis(a._data, src, dst),
         (a,),
-        lambda g, needs: (xp.moveaxis(g, dst, src),),
+        lambda g, needs: (
+            movedim(g, dst, src) if isinstance(g, Tensor) else xp.moveaxis(g, dst, src),
+        ),
         "MovedimBackward0",
+        (),
     )
 
 
