@@ -10,7 +10,9 @@ from __future__ import annotations
 from ..backend import get_xp, sum_rows, xp_and_dot
 from ..tensor import Tensor, record
 from ._util import normalize_dim, operands, unbroadcast
+from .array_api import array_api
 from .reduce import sum as _sum
+from .shape import movedim as _movedim
 from .shape import unsqueeze
 
 
@@ -35,29 +37,33 @@ def matmul(a, b) -> Tensor:
             f"multiplied ({x.shape[-1]} != "
             f"{y.shape[-2] if y.ndim > 1 else y.shape[0]})"
         ) from None
-    xp = get_xp(x)
-
-    def backward(g, needs):
-        x2 = x[None, :] if x.ndim == 1 else x
-        y2 = y[:, None] if y.ndim == 1 else y
-        if x.ndim == 1 and y.ndim == 1:
-            g2 = g.reshape(1, 1)
-        elif x.ndim == 1:
-            g2 = xp.expand_dims(g, -2)
-        elif y.ndim == 1:
-            g2 = xp.expand_dims(g, -1)
-        else:
-            g2 = g
-        ga = gb = None
-        if needs[0]:
-            ga = unbroadcast(g2 @ xp.swapaxes(y2, -1, -2), x2.shape).reshape(x.shape)
-        if needs[1]:
-            gb = unbroadcast(xp.swapaxes(x2, -1, -2) @ g2, y2.shape).reshape(y.shape)
-        return ga, gb
-
     return record(
-        out, (a, b), backward, "MmBackward0" if x.ndim == y.ndim == 2 else "MatmulBackward0"
+        out,
+        (a, b),
+        _matmul_vjp,
+        "MmBackward0" if x.ndim == y.ndim == 2 else "MatmulBackward0",
+        (x, y),
     )
+
+
+def _matmul_vjp(g, needs, x, y):
+    xp = array_api(g)
+    x2 = x.reshape((1,) + x.shape) if x.ndim == 1 else x
+    y2 = y.reshape(y.shape + (1,)) if y.ndim == 1 else y
+    if x.ndim == 1 and y.ndim == 1:
+        g2 = g.reshape((1, 1))
+    elif x.ndim == 1:
+        g2 = xp.expand_dims(g, -2)
+    elif y.ndim == 1:
+        g2 = xp.expand_dims(g, -1)
+    else:
+        g2 = g
+    ga = gb = None
+    if needs[0]:
+        ga = unbroadcast(g2 @ xp.swapaxes(y2, -1, -2), x2.shape).reshape(x.shape)
+    if needs[1]:
+        gb = unbroadcast(xp.swapaxes(x2, -1, -2) @ g2, y2.shape).reshape(y.shape)
+    return ga, gb
 
 
 def _linear_operands(x: Tensor, weight: Tensor) -> tuple:
@@ -100,7 +106,9 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     else:
         inputs = (x, weight)
 
-    def backward(g, needs):
+    def backward(g, needs, X, W):
+        if isinstance(g, Tensor):  # (a recorded backward pass: the same products, as ops)
+            return _linear_vjp_tensors(g, needs, X, W)
         g2 = g.reshape(-1, g.shape[-1]) if g.ndim != 2 else g
         gx = (dot(g, W) if g.ndim == 2 else g @ W) if needs[0] else None
         gw = None
@@ -112,7 +120,20 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             return gx, gw, gb
         return gx, gw
 
-    return record(out, inputs, backward, "AddmmBackward0" if bias is not None else "MmBackward0")
+    name = "AddmmBackward0" if bias is not None else "MmBackward0"
+    return record(out, inputs, backward, name, (X, W))
+
+
+def _linear_vjp_tensors(g: Tensor, needs, X: Tensor, W: Tensor) -> tuple:
+    g2 = g.reshape((-1, g.shape[-1])) if g.ndim != 2 else g
+    gx = g @ W if needs[0] else None
+    gw = None
+    if needs[1]:
+        X2 = X.reshape((-1, X.shape[-1])) if X.ndim != 2 else X
+        gw = g2.T @ X2
+    if len(needs) == 3:
+        return gx, gw, _sum(g2, 0) if needs[2] else None
+    return gx, gw
 
 
 def _parse_einsum(equation: str, ndims: list) -> tuple:
@@ -167,7 +188,8 @@ def einsum(equation: str, *operands_) -> Tensor:
     spec = ",".join(subs) + "->" + out_sub
     out = xp.einsum(spec, *arrays, optimize=len(arrays) > 2)
 
-    def backward(g, needs):
+    def backward(g, needs, *arrays):
+        xp = array_api(g)
         grads = []
         for i, need in enumerate(needs):
             if not need:
@@ -184,12 +206,12 @@ def einsum(equation: str, *operands_) -> Tensor:
                 optimize=len(arrays) > 1,
             )
             if target != subs[i]:  # letters only operand i had: the gradient is constant there
-                kept = [arrays[i].shape[k] if c in avail else 1 for k, c in enumerate(subs[i])]
+                kept = tuple(arrays[i].shape[k] if c in avail else 1 for k, c in enumerate(subs[i]))
                 gi = xp.broadcast_to(gi.reshape(kept), arrays[i].shape)
             grads.append(gi)
         return tuple(grads)
 
-    return record(out, tuple(tensors), backward, "EinsumBackward0")
+    return record(out, tuple(tensors), backward, "EinsumBackward0", tuple(arrays))
 
 
 def _triangle(a: Tensor, diagonal: int, which: str) -> Tensor:
@@ -201,7 +223,11 @@ def _triangle(a: Tensor, diagonal: int, which: str) -> Tensor:
     xp = get_xp(x)
     keep = getattr(xp, which)(xp.ones(x.shape[-2:], dtype=bool), diagonal)
     out = xp.where(keep, x, xp.zeros((), dtype=x.dtype))
-    return record(out, (a,), lambda g, needs: (g * keep,), which.capitalize() + "Backward0")
+    return record(out, (a,), _mask_vjp, which.capitalize() + "Backward0", (keep,))
+
+
+def _mask_vjp(g, needs, keep):
+    return (g * keep,)
 
 
 def tril(a: Tensor, diagonal: int = 0) -> Tensor:
@@ -233,12 +259,19 @@ def diagonal(a: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor
     moved = xp.moveaxis(x, (d1, d2), (-2, -1))
     out = moved[..., rows, cols]
 
+    shape, dtype = x.shape, x.dtype
+
     def backward(g, needs):
-        grad = xp.zeros_like(x)
+        if isinstance(g, Tensor):  # (a recorded backward pass): g times the positions, as ops
+            places = xp.zeros((len(rows), shape[d1], shape[d2]), dtype=g._data.dtype)
+            places[xp.arange(len(rows)), rows, cols] = 1
+            moved = einsum("...k,kij->...ij", g, Tensor._make(places))
+            return (_movedim(moved, (-2, -1), (d1, d2)),)
+        grad = xp.zeros(shape, dtype)
         xp.moveaxis(grad, (d1, d2), (-2, -1))[..., rows, cols] = g
         return (grad,)
 
-    return record(out, (a,), backward, "DiagonalBackward0")
+    return record(out, (a,), backward, "DiagonalBackward0", ())
 
 
 _diagonal = diagonal  # (``diag`` has an argument of that name)
@@ -257,7 +290,13 @@ def diag(a: Tensor, diagonal: int = 0) -> Tensor:
     rows, cols = _diagonal_positions((n, n), diagonal, 0, 1, xp)
     out = xp.zeros((n, n), dtype=x.dtype)
     out[rows, cols] = x
-    return record(out, (a,), lambda g, needs: (g[rows, cols],), "DiagEmbedBackward0")
+
+    def backward(g, needs):
+        if isinstance(g, Tensor):  # (a recorded backward pass: the same entries, as an op)
+            return (_diagonal(g, diagonal),)
+        return (g[rows, cols],)
+
+    return record(out, (a,), backward, "DiagEmbedBackward0", ())
 
 
 def trace(a: Tensor) -> Tensor:
