@@ -13,7 +13,7 @@ from .. import dtypes
 from ..backend import get_xp
 from ..tensor import Tensor, record
 from ._util import binary, broadcast_error, constant, floating, no_bools, operands, unbroadcast
-from .array_api import array_api
+from .array_api import TENSOR_API, array_api
 
 _PY_SCALARS = (int, float)
 
@@ -241,14 +241,21 @@ def _remainder_like(a, b, name: str, quotient_rounding: str, numpy_name: str) ->
     except ValueError:
         raise broadcast_error(name, a, b) from None
 
-    def backward(g, needs):
+    xs, ys = x.shape, y.shape
+
+    def backward(g, needs, x=None, y=None):  # (x and y are saved when b requires grad)
         gb = None
         if needs[1]:
-            q = div(Tensor._make(x), Tensor._make(y), rounding_mode=quotient_rounding)._data
-            gb = unbroadcast(-g * q, y.shape)
-        return (unbroadcast(g, x.shape) if needs[0] else None, gb)
+            if isinstance(g, Tensor):  # (a recorded backward pass: the quotient is a constant)
+                q = div(x, y, rounding_mode=quotient_rounding)
+            else:
+                q = div(Tensor._make(x), Tensor._make(y), rounding_mode=quotient_rounding)._data
+            gb = unbroadcast(-g * q, ys)
+        return (unbroadcast(g, xs) if needs[0] else None, gb)
 
-    return record(out, (a, b), backward, name.capitalize() + "Backward0")
+    return record(
+        out, (a, b), backward, name.capitalize() + "Backward0", (x, y) if b._requires_grad else ()
+    )
 
 
 def remainder(a, b) -> Tensor:
@@ -278,14 +285,15 @@ def atan2(a, b) -> Tensor:
     except ValueError:
         raise broadcast_error("atan2", a, b) from None
 
-    def backward(g, needs):
-        scale = g / (x * x + y * y)
-        return (
-            unbroadcast(scale * y, x.shape) if needs[0] else None,
-            unbroadcast(-scale * x, y.shape) if needs[1] else None,
-        )
+    return record(out, (a, b), _atan2_vjp, "Atan2Backward0", (x, y))
 
-    return record(out, (a, b), backward, "Atan2Backward0")
+
+def _atan2_vjp(g, needs, x, y):
+    scale = g / (x * x + y * y)
+    return (
+        unbroadcast(scale * y, x.shape) if needs[0] else None,
+        unbroadcast(-scale * x, y.shape) if needs[1] else None,
+    )
 
 
 def lerp(start: Tensor, end: Tensor, weight) -> Tensor:
@@ -310,14 +318,22 @@ def _tie_split(a, b, name: str, pick_a):
     except ValueError:
         raise broadcast_error(name, a, b) from None
 
-    def backward(g, needs):
-        wa = xp.where(x == y, 0.5, pick_a(x, y)).astype(g.dtype, copy=False)
+    def backward(g, needs, x, y):
+        if isinstance(g, Tensor):  # (a recorded backward pass: the weights are constants)
+            wa = Tensor._make(_tie_weights(x._data, y._data, pick_a, g._data.dtype))
+        else:
+            wa = _tie_weights(x, y, pick_a, g.dtype)
         return (
             unbroadcast(g * wa, x.shape) if needs[0] else None,
             unbroadcast(g * (1 - wa), y.shape) if needs[1] else None,
         )
 
-    return record(out, (a, b), backward, name.capitalize() + "Backward0")
+    return record(out, (a, b), backward, name.capitalize() + "Backward0", (x, y))
+
+
+def _tie_weights(x, y, pick_a, dtype):
+    """The share of the gradient that goes to ``x``: 1 where it is picked, 0.5 at ties."""
+    return get_xp(x).where(x == y, 0.5, pick_a(x, y)).astype(dtype, copy=False)
 
 
 def maximum(a, b) -> Tensor:
@@ -336,7 +352,11 @@ def clamp(a: Tensor, min=None, max=None) -> Tensor:
     if max is None and type(min) in _PY_SCALARS and _float_tensor(a):  # clamp_min(x, c)
         x = a._data
         return record(
-            get_xp(x).maximum(x, min), (a,), lambda g, needs: (g * (x >= min),), "ClampMinBackward0"
+            get_xp(x).maximum(x, min),
+            (a,),
+            lambda g, needs, x: (g * (x >= min),),
+            "ClampMinBackward0",
+            (x,),
         )
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
@@ -365,24 +385,25 @@ def clamp(a: Tensor, min=None, max=None) -> Tensor:
         out = x.copy()
     out = out.astype(x.dtype, copy=False)
     lo_is_t, hi_is_t = lo_t is not None, hi_t is not None
+    shapes = [t._data.shape for t in inputs]
 
-    def backward(g, needs):
+    def backward(g, needs, below, above):
         keep = True
         if below is not None:
             keep = ~below
         if above is not None:
             keep = keep & ~above
-        grads = [unbroadcast(g * keep, x.shape) if needs[0] else None]
+        grads = [unbroadcast(g * keep, shapes[0]) if needs[0] else None]
         i = 1
         if lo_is_t:
             sel = below if above is None else below & ~above
-            grads.append(unbroadcast(g * sel, inputs[i]._data.shape) if needs[i] else None)
+            grads.append(unbroadcast(g * sel, shapes[i]) if needs[i] else None)
             i += 1
         if hi_is_t:
-            grads.append(unbroadcast(g * above, inputs[i]._data.shape) if needs[i] else None)
+            grads.append(unbroadcast(g * above, shapes[i]) if needs[i] else None)
         return tuple(grads)
 
-    return record(out, tuple(inputs), backward, "ClampBackward1")
+    return record(out, tuple(inputs), backward, "ClampBackward1", (below, above))
 
 
 def clamp_min(a: Tensor, min) -> Tensor:
@@ -405,11 +426,14 @@ def where(condition, a, b) -> Tensor:
         raise TypeError(f"where: condition must be a bool tensor, got dtype {cond.dtype}")
     out = xp.where(cond, x, y)
 
-    def backward(g, needs):
-        zero = xp.zeros((), dtype=g.dtype)
+    xs, ys = x.shape, y.shape
+
+    def backward(g, needs, cond):
+        xp = array_api(g)
+        zero = 0 if xp is TENSOR_API else xp.zeros((), dtype=g.dtype)
         return (
-            unbroadcast(xp.where(cond, g, zero), x.shape) if needs[0] else None,
-            unbroadcast(xp.where(cond, zero, g), y.shape) if needs[1] else None,
+            unbroadcast(xp.where(cond, g, zero), xs) if needs[0] else None,
+            unbroadcast(xp.where(cond, zero, g), ys) if needs[1] else None,
         )
 
-    return record(out, (a, b), backward, "WhereBackward0")
+    return record(out, (a, b), backward, "WhereBackward0", (cond,))

@@ -12,9 +12,10 @@ from collections import namedtuple
 from ..backend import get_xp
 from ..tensor import Tensor, record
 from ._util import floating, normalize_dim, normalize_dims
-from .arithmetic import maximum, minimum
-from .array_api import array_api
+from .arithmetic import maximum, minimum, where
+from .array_api import TENSOR_API, array_api
 from .indexing import open_grid
+from .shape import movedim, unsqueeze
 from .unary import abs as _abs
 from .unary import sqrt
 
@@ -97,45 +98,62 @@ def prod(a: Tensor, dim: int | None = None, keepdim: bool = False, *, dtype=None
     x = a._data
     xp = get_xp(x)
     if dim is None:
-        flat = x.reshape(-1)
-        out = flat.prod()
+        out = x.reshape(-1).prod()
         ax = 0
     else:
         ax = normalize_dim(dim, x.ndim)
-        flat = x if x.ndim else x.reshape(1)
         out = x.prod(axis=ax if x.ndim else None, keepdims=keepdim)
 
-    def backward(g, needs):
-        ones = xp.ones_like(xp.take(flat, [0], axis=ax))
-        left = (
-            xp.cumprod(
-                xp.concatenate([ones, xp.take(flat, range(flat.shape[ax] - 1), axis=ax)], axis=ax),
-                axis=ax,
-            )
-            if flat.shape[ax]
-            else flat
-        )
-        rev = xp.flip(flat, axis=ax)
-        right = (
-            xp.flip(
-                xp.cumprod(
-                    xp.concatenate(
-                        [ones, xp.take(rev, range(rev.shape[ax] - 1), axis=ax)], axis=ax
-                    ),
-                    axis=ax,
-                ),
-                axis=ax,
-            )
-            if flat.shape[ax]
-            else flat
-        )
-        others = left * right
+    def backward(g, needs, x):
+        flat = x.reshape(-1) if dim is None else x if x.ndim else x.reshape((1,))
+        if isinstance(g, Tensor):  # (a recorded backward pass)
+            others = _others_product(flat, ax)
+        else:
+            others = _others_product_arrays(flat, ax, xp)
         if dim is None:
             return ((g * others).reshape(x.shape),)
-        gg = g if keepdim or x.ndim == 0 else xp.expand_dims(g, ax)
+        gg = g if keepdim or x.ndim == 0 else array_api(g).expand_dims(g, ax)
         return ((gg * others).reshape(x.shape),)
 
-    return record(out, (a,), backward, "ProdBackward0")
+    return record(out, (a,), backward, "ProdBackward0", (x,))
+
+
+def _others_product_arrays(flat, ax: int, xp):
+    """For each entry along ``ax``, the product of all the other entries there (exact with
+    zeros): the products of the entries before it times those after it."""
+    ones = xp.ones_like(xp.take(flat, [0], axis=ax))
+    left = (
+        xp.cumprod(
+            xp.concatenate([ones, xp.take(flat, range(flat.shape[ax] - 1), axis=ax)], axis=ax),
+            axis=ax,
+        )
+        if flat.shape[ax]
+        else flat
+    )
+    rev = xp.flip(flat, axis=ax)
+    right = (
+        xp.flip(
+            xp.cumprod(
+                xp.concatenate([ones, xp.take(rev, range(rev.shape[ax] - 1), axis=ax)], axis=ax),
+                axis=ax,
+            ),
+            axis=ax,
+        )
+        if flat.shape[ax]
+        else flat
+    )
+    return left * right
+
+
+def _others_product(flat: Tensor, ax: int) -> Tensor:
+    """``_others_product_arrays`` for a tensor, with ops that record: the product along a new
+    last dim of copies of the entries with the one at each position replaced by 1."""
+    xp = get_xp(flat._data)
+    n = flat.shape[ax]
+    moved = movedim(flat, ax, -1)
+    eye = Tensor._make(xp.eye(n, dtype=bool))
+    copies = where(eye, 1.0, unsqueeze(moved, -2))  # [..., i, j]: entry j, with entry i as 1
+    return movedim(prod(copies, -1), -1, ax)
 
 
 def _extreme(a: Tensor, dim, keepdim: bool, which: str):
@@ -155,13 +173,20 @@ def _extreme(a: Tensor, dim, keepdim: bool, which: str):
     if not keepdim:
         values = values.squeeze(ax)
 
-    def backward(g, needs):
-        out = xp.zeros_like(x)
+    shape, dtype = x.shape, x.dtype
+
+    def backward(g, needs, idx_k):
+        if isinstance(g, Tensor):  # (a recorded backward pass): g times where each value was
+            k = idx_k._data
+            xk = get_xp(k)
+            at = xk.arange(shape[ax]).reshape((-1,) + (1,) * (len(shape) - ax - 1)) == k
+            return ((g if keepdim else unsqueeze(g, ax)) * Tensor._make(at),)
+        out = xp.zeros(shape, dtype)
         out[open_grid(idx_k.shape, ax, idx_k, xp)] = g if keepdim else xp.expand_dims(g, ax)
         return (out,)
 
     name = "MaxBackward0" if which == "max" else "MinBackward0"
-    v = record(values, (a,), backward, name)
+    v = record(values, (a,), backward, name, (idx_k,))
     return MaxMin(v, Tensor._make(idx_k if keepdim else idx))
 
 
@@ -184,12 +209,21 @@ def _amaxmin(a: Tensor, dim, keepdim: bool, which: str) -> Tensor:
     axes = normalize_dims(dim, x.ndim)
     out = (x.max if which == "max" else x.min)(axis=axes, keepdims=keepdim)
 
-    def backward(g, needs):
+    if out.__class__ is not x.__class__:  # (a NumPy scalar: the saved output is an array)
+        out = get_xp(x).asarray(out)
+
+    def backward(g, needs, x, out):
+        if isinstance(g, Tensor):  # (a recorded backward pass: the ties are constants)
+            x, out = x._data, out._data
+            hit = x == expand_reduced(out, x.shape, axes, keepdim)
+            count = Tensor._make(hit.sum(axis=axes, keepdims=True))
+            return (Tensor._make(hit) * (expand_reduced(g, x.shape, axes, keepdim) / count),)
         hit = x == expand_reduced(out, x.shape, axes, keepdim)
         count = hit.sum(axis=axes, keepdims=True)
         return (hit * (expand_reduced(g, x.shape, axes, keepdim) / count).astype(x.dtype),)
 
-    return record(out, (a,), backward, "AmaxBackward0" if which == "max" else "AminBackward0")
+    name = "AmaxBackward0" if which == "max" else "AminBackward0"
+    return record(out, (a,), backward, name, (x, out))
 
 
 def amax(a: Tensor, dim=(), keepdim: bool = False) -> Tensor:
@@ -277,10 +311,12 @@ def var(
         )
     out = (d * d).sum(axis=axes, keepdims=keepdim) / denom
 
-    def backward(g, needs):
+    def backward(g, needs, x, d):
+        if isinstance(g, Tensor):  # (a recorded backward pass: the deviations, from x)
+            d = x - array_api(g).mean(x, axis=axes, keepdims=True)
         return (expand_reduced(g, x.shape, axes, keepdim) * (2 / denom) * d,)
 
-    return record(out, (a,), backward, "VarBackward0")
+    return record(out, (a,), backward, "VarBackward0", (x, d))
 
 
 def std(
@@ -309,10 +345,11 @@ def logsumexp(a: Tensor, dim, keepdim: bool = False) -> Tensor:
     out_k = xp.log(xp.exp(x - m).sum(axis=axes, keepdims=True)) + m
     out = out_k if keepdim else (out_k.reshape(()) if axes is None else out_k.squeeze(axes))
 
-    def backward(g, needs):
-        return (expand_reduced(g, x.shape, axes, keepdim) * xp.exp(x - out_k),)
+    def backward(g, needs, x, out):
+        out_k = expand_reduced(out, x.shape, axes, keepdim)
+        return (expand_reduced(g, x.shape, axes, keepdim) * array_api(g).exp(x - out_k),)
 
-    return record(out, (a,), backward, "LogsumexpBackward0")
+    return record(out, (a,), backward, "LogsumexpBackward0", (x, out))
 
 
 def norm(a: Tensor, p="fro", dim=None, keepdim: bool = False) -> Tensor:
@@ -332,21 +369,29 @@ def norm(a: Tensor, p="fro", dim=None, keepdim: bool = False) -> Tensor:
         return sum((a != 0).to(a.dtype), dim, keepdim)
     if p == 2:
         out = xp.sqrt((x * x).sum(axis=axes, keepdims=keepdim))
+        if out.__class__ is not x.__class__:  # (a NumPy scalar: the saved output is an array)
+            out = xp.asarray(out)
 
-        def backward(g, needs):
+        def backward(g, needs, x, out):
+            xp = array_api(g)
             o = expand_reduced(out, x.shape, axes, keepdim)
             safe = xp.where(o == 0, 1, o)
             return (expand_reduced(g, x.shape, axes, keepdim) * x / safe,)
 
-        return record(out, (a,), backward, "NormBackward1")
+        return record(out, (a,), backward, "NormBackward1", (x, out))
     ax = xp.abs(x)
     s = (ax**p).sum(axis=axes, keepdims=keepdim)
     out = s ** (1 / p)
+    if out.__class__ is not x.__class__:  # (a NumPy scalar: the saved output is an array)
+        out = xp.asarray(out)
 
-    def backward_p(g, needs):
+    def backward_p(g, needs, x, ax, out):
+        xp = array_api(g)
+        if xp is TENSOR_API:  # (a recorded backward pass: |x| from x)
+            ax = xp.abs(x)
         o = expand_reduced(out, x.shape, axes, keepdim)
         safe = xp.where(o == 0, 1, o)
         gx = xp.sign(x) * ax ** (p - 1) / safe ** (p - 1)
         return (expand_reduced(g, x.shape, axes, keepdim) * xp.where(o == 0, 0, gx),)
 
-    return record(out, (a,), backward_p, "NormBackward1")
+    return record(out, (a,), backward_p, "NormBackward1", (x, ax, out))
