@@ -137,19 +137,24 @@ def test_script_runs_as_main_with_its_argv_exit_code_and_torch_as_neuronet(tmp_p
         import torch
         import neuronet
         import helper
+        status = int(sys.argv[1])  # before `from torch import *`, which, as PyTorch, sets int
         print(__name__, sys.argv[1:], helper.VALUE, __file__ == sys.argv[0])
         print(torch.Tensor is neuronet.Tensor, torch.float32 is neuronet.float32,
               torch.device is neuronet.device, torch.no_grad is neuronet.no_grad,
               torch.manual_seed is neuronet.manual_seed,
               torch.cuda.is_available() == neuronet.cuda.is_available())
         print(type(sys.modules["neuronet.nn"]) is types.ModuleType, type(torch).__name__)
-        sys.exit(int(sys.argv[1]))
+        from torch import *
+        from torch.nn import *
+        print(zeros is neuronet.zeros, Linear is neuronet.nn.Linear, "Tensor" in dir(torch))
+        sys.exit(status)
     """))
     ours = _neuronet_run(script, 7, "--report", cwd=tmp_path)
     assert ours.stdout.splitlines() == [
         "__main__ ['7', '--report'] 42 True",  # options after SCRIPT are the script's
         "True True True True True True",
         "True TorchModule",
+        "True True True",
     ]
     assert (ours.returncode, ours.stderr) == (7, "")
     script.write_text("import sys\nsys.exit('stopped: bad input')\n")

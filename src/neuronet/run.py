@@ -106,7 +106,8 @@ def run_script(script: str, args: Sequence[str] = (), report: bool = False) -> i
     main_module.__cached__ = None  # type: ignore[attr-defined]
     sys.modules["__main__"] = main_module
     sys.argv = [script, *args]
-    sys.path[0] = str(Path(script).resolve().parent)
+    if not getattr(sys.flags, "safe_path", False):  # ``python -P`` puts no folder first
+        sys.path[:1] = [str(Path(script).resolve().parent)]
     try:
         code = compile(source, path, "exec")
     except (SyntaxError, ValueError) as exc:  # as Python reports a script it cannot compile

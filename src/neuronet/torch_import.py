@@ -12,7 +12,9 @@ looked up on the neuronet module it stands for, and the torch name is recorded i
 prints. A value that is a neuronet module comes back as the proxy of its torch name, so
 ``torch.nn.functional.relu`` is recorded at every step. Names with two leading underscores
 (``__path__``, ``__spec__``, ...) are passed through unrecorded, except ``__version__``, which is
-neuronet's version string. Setting an attribute on a proxy sets it on the neuronet module.
+neuronet's version string, and ``__all__``, which is the neuronet module's public names where it
+has no ``__all__`` (so ``from torch import *`` takes what ``from neuronet import *`` would).
+Setting an attribute on a proxy sets it on the neuronet module.
 
 What neuronet lacks raises :class:`TorchAttributeUnavailable` (an ``AttributeError``, so
 ``hasattr(torch, "compile")`` and ``getattr(torch, "fft", None)`` work as in Python) for a missing
@@ -100,6 +102,8 @@ class TorchModule(types.ModuleType):
         try:
             value = getattr(real, name)
         except AttributeError:
+            if name == "__all__":  # ``from torch import *``: the public names, as Python takes
+                return [n for n in dir(real) if not n.startswith("_")]
             value = hook.submodule(real, name)
             if value is None:
                 if not name.startswith("__"):
