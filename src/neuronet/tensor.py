@@ -496,7 +496,11 @@ def record(data, inputs: tuple, backward, name: str, saved: tuple | None = None)
     VJP is ``backward(grad, needs)`` and works on arrays only.
     """
     out = _new_tensor(Tensor)
-    out._data = np.asarray(data) if isinstance(data, _generic) else data
+    if isinstance(data, _generic):  # (a NumPy scalar from a 0-d result: kept as an array)
+        scalar, data = data, np.asarray(data)
+        if saved and saved[-1] is scalar:
+            saved = (*saved[:-1], data)
+    out._data = data
     out.grad = None
     out._hooks = None
     if _enabled[0]:

@@ -16,7 +16,7 @@ from . import dtypes, ops
 from .backend import device
 from .factories import new_empty, new_full, new_ones, new_tensor, new_zeros
 from .ops import inplace
-from .ops.indexing import setitem
+from .ops.inplace import setitem
 from .random import numpy_generator
 from .tensor import Tensor
 

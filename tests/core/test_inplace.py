@@ -89,9 +89,31 @@ def _copy_into_plain(m, x, w):
     return t
 
 
+def _view_slice_mul_(m, x, w):
+    y = x * w
+    h = y[:, 1:]  # a view of y: writing into it changes y, and y's gradient follows
+    h.mul_(3)
+    return y * y
+
+
+def _view_of_view_chain(m, x, w):
+    y = x + w
+    v = y.view(3, 2).t()  # a view of a view
+    v.add_(1)
+    v.mul_(x[:, :2].reshape(2, 2).sum())
+    return y * x
+
+
+def _view_then_relu_inplace(m, x, w):
+    y = x * w
+    m.nn.functional.relu(y.reshape(6)[1:5], inplace=True)
+    return y.exp()
+
+
 @pytest.mark.parametrize("fn", [_iadd, _imul, _masked_fill, _setitem_value_requires_grad,
                                 _setitem_advanced, _getitem_isub, _relu_, _relu_inplace, _chain,
-                                _copy_into_plain])
+                                _copy_into_plain, _view_slice_mul_, _view_of_view_chain,
+                                _view_then_relu_inplace])
 def test_values_and_gradients_match_pytorch(torch, fn):
     _check(torch, fn)
 

@@ -21,6 +21,7 @@ LABELS_IGNORED = [2, -100, 1, 2]
 ACTIVATION_SPECS = [
     OpSpec("softplus", lambda F, m, x: F.softplus(x), ((3, 4),)),
     OpSpec("softplus_beta", lambda F, m, x: F.softplus(x * 10, beta=2, threshold=5), ((3, 4),)),
+    OpSpec("relu", lambda F, m, x: F.relu(x), ((3, 4),), "away"),
     OpSpec("leaky_relu", lambda F, m, x: F.leaky_relu(x, 0.2), ((3, 4),), "away"),
     OpSpec("elu", lambda F, m, x: F.elu(x, alpha=0.7), ((3, 4),), "away"),
     OpSpec("selu", lambda F, m, x: F.selu(x), ((3, 4),), "away"),

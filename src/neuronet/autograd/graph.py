@@ -50,9 +50,15 @@ class Node:
     to keep its ``.grad``; else None), ``hooks`` (the output's gradient hooks, or None),
     ``saved`` (the values the VJP reads, passed after ``needs``; None for a VJP that reads
     only its closure) and ``out`` (the output array, when it is among ``saved``; else None).
+    A node made by an in-place op also has ``replaced``: the stand-in tensor for the value the
+    op overwrote, through which nodes recorded before the write find that value's node
+    (``producer``); no other node sets it.
     """
 
-    __slots__ = ("name", "inputs", "backward", "needs", "seq", "retained", "hooks", "saved", "out")
+    __slots__ = (
+        "name", "inputs", "backward", "needs", "seq", "retained", "hooks", "saved", "out",
+        "replaced",
+    )  # fmt: skip
     name: str
     inputs: tuple[Any, ...]
     backward: Callable[..., Sequence[Any]] | None
@@ -62,6 +68,7 @@ class Node:
     hooks: list[Callable[[Any], Any]] | None
     saved: tuple[Any, ...] | None
     out: Any
+    replaced: Any
 
     def __repr__(self) -> str:
         return f"<{self.name}>"
@@ -132,10 +139,15 @@ def run_backward(
         # node reached for the first time is held back in ``nxt``: when no queued node comes
         # after it, it runs next without passing through ``pending`` and the heap.
         nxt = nxt_g = None
+        seq = node.seq
         for t, ig in zip(node.inputs, input_grads):
             if ig is None:
                 continue
             fn = t.grad_fn
+            if fn is not None and fn.seq > seq:  # t was written in place after node read it
+                fn = producer(t, seq)
+                if fn is None:
+                    continue
             if fn is None:
                 if t._requires_grad:
                     if plain and t._hooks is None and type(ig) is not RowsGrad:
@@ -249,8 +261,10 @@ def run_backward_recording(
     heap: list = []
     leaves: dict = {}  # id(leaf) -> [leaf, its gradient so far]
 
-    def send(t, g) -> None:
-        fn = t.grad_fn
+    def send(t, g, seq: int | None = None) -> None:
+        fn = t.grad_fn if seq is None else producer(t, seq)
+        if fn is None and t.grad_fn is not None:
+            return  # (the value read was a constant, written in place since)
         if fn is None:
             if t._requires_grad and (captured is None or id(t) in captured):
                 entry = leaves.get(id(t))
@@ -301,7 +315,7 @@ def run_backward_recording(
                 if ig is not None:
                     if not hasattr(ig, "grad_fn"):  # (an array: a gradient that is a constant)
                         ig = make_tensor(ig)
-                    send(t, ig)
+                    send(t, ig, node.seq)
         for t, g in leaves.values():
             if g.dtype != t._data.dtype:
                 g = g.to(t._data.dtype)
@@ -328,7 +342,8 @@ def free_graph(tensors: Sequence) -> None:
         if node not in seen:
             seen.add(node)
             node.backward = node.saved = None
-            stack.extend(t.grad_fn for t in node.inputs if t.grad_fn is not None)
+            stack.extend(producer(t, node.seq) for t in node.inputs if t.grad_fn is not None)
+            stack = [n for n in stack if n is not None]
 
 
 def saved_tensors(node: Node) -> list:
@@ -359,17 +374,29 @@ def _on_paths_to(roots: Sequence, capture_nodes: dict, captured: dict) -> tuple[
     stack = [t.grad_fn for t in roots if t.grad_fn is not None]
     while stack:
         n = stack.pop()
-        if n not in nodes:
+        if n is not None and n not in nodes:
             nodes.add(n)
-            stack.extend(t.grad_fn for t in n.inputs if t.grad_fn is not None)
+            stack.extend(producer(t, n.seq) for t in n.inputs if t.grad_fn is not None)
     run: set = set()
     for n in sorted(nodes, key=_sequence_number):  # a node is newer than its inputs' nodes
         for t in n.inputs:
-            fn = t.grad_fn
+            fn = producer(t, n.seq)
             if id(t) in captured if fn is None else (fn in run or fn in capture_nodes):
                 run.add(n)
                 break
     return run, run | set(capture_nodes)
+
+
+def producer(t, seq: int) -> Node | None:
+    """The node that made the value of ``t`` that node number ``seq`` read: ``t.grad_fn``,
+    unless ``t`` was written in place after that node was recorded (its ``grad_fn`` is then
+    newer); each in-place node keeps the stand-in for the value it overwrote (``replaced``),
+    and the walk goes back through them."""
+    fn = t.grad_fn
+    while fn is not None and fn.seq > seq:
+        before = getattr(fn, "replaced", None)
+        fn = None if before is None else before.grad_fn
+    return fn
 
 
 def _sequence_number(node: Node) -> int:

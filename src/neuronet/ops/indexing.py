@@ -1,5 +1,5 @@
 """Indexing: ``__getitem__``, ``index_select``, ``gather``, the writes ``masked_fill`` and
-``scatter_add`` (out of place), and ``__setitem__`` (in place).
+``scatter_add`` and ``index_put`` (what ``__setitem__``, in ``ops.inplace``, computes).
 
 Each VJP scatters the output's gradient back to the positions that were read, adding where
 an index repeats.
@@ -9,17 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import grad_mode
-from ..autograd.versions import bump
 from ..backend import get_xp
 from ..backend import scatter_add as _add_at
 from ..tensor import Tensor, record
 from ._util import constant, normalize_dim, operands, unbroadcast
 from .arithmetic import where
 from .conversion import cast
-from .inplace import apply_inplace
-
-_grad_enabled = grad_mode._enabled
 
 
 def _is_basic(key) -> bool:
@@ -170,24 +165,6 @@ def index_put(a: Tensor, key, value) -> Tensor:
 
     name = "CopySlices" if basic else "IndexPutBackward0"
     return record(out, (a, value), backward, name, ())
-
-
-def setitem(a: Tensor, key, value) -> None:
-    """``a[key] = value``, in place (``x[x < 0] = 0``), with PyTorch's placement of integers
-    mixed with index arrays. When ``a`` or ``value`` requires grad (and the grad mode is on),
-    ``a`` takes ``index_put``'s node (PyTorch's CopySlices)."""
-    tracked = a._requires_grad or isinstance(value, Tensor) and value._requires_grad
-    if tracked and _grad_enabled[0]:
-        apply_inplace(a, index_put, key, value)
-        return
-    x = a._data
-    key, split, _ = _prepared(key, x)
-    v = value._data if isinstance(value, Tensor) else value
-    if split is None:
-        x[key] = v
-    else:
-        x[split[0]][split[1]] = v  # (x[split[0]] is a view of x)
-    bump(x)
 
 
 def index_select(a: Tensor, dim: int, index: Tensor) -> Tensor:

@@ -18,7 +18,6 @@ memory and returns the tensor itself, with PyTorch's rules:
 
 from __future__ import annotations
 
-import gc
 import numbers
 from collections.abc import Callable
 from typing import Any
@@ -34,6 +33,7 @@ from ..tensor import Tensor, record
 from ._util import constant, unbroadcast
 from .array_api import array_api
 from .conversion import cast, to_device
+from .indexing import _prepared, index_put
 
 _grad_enabled = grad_mode._enabled
 _next_seq = _sequence.__next__
@@ -149,10 +149,11 @@ def _in_graph(t: Tensor, op: Callable[..., Tensor], args, kwargs) -> Tensor:
     if fn is None and t._requires_grad:
         raise RuntimeError(_LEAF)
     x = t._data
+    base = None
     if fn is not None and getattr(x, "base", None) is not None:
         _check_not_view_of_leaf(t)
+        base = _viewed(t)
     start = _next_seq()
-    consumed = fn is not None and fn.seq + 1 != start  # (else no node came after t's own)
     old = _stand_in(t, x)
     out = op(old, *args, **kwargs)
     _check_fits(x, out._data)
@@ -176,26 +177,75 @@ def _in_graph(t: Tensor, op: Callable[..., Tensor], args, kwargs) -> Tensor:
     node = out.grad_fn
     if node is not None:
         node.seq = _next_seq()  # (ordered after the write, as the op's result is)
+        node.replaced = old  # (nodes that read t before the write find old's node through it)
         if fn is not None and fn.retained is t:  # .grad is the new value's gradient
             fn.retained = None
             node.retained = t
-    if consumed:
-        _hand_consumers_to(t, old)
     t.grad_fn = node
     t._requires_grad = out._requires_grad
+    if base is not None:
+        _rebase(base, t)
     return t
 
 
-def _hand_consumers_to(t: Tensor, old: Tensor) -> None:
-    """Make the nodes recorded so far with ``t`` among their inputs hold ``old`` (``t``'s old
-    place in the graph) instead: their gradients go to the values they read, not to the
-    in-place op's result. (The graph keeps no links from a tensor to its consumers: they are
-    found among the referrers of ``t``.)"""
-    for ref in gc.get_referrers(t):
-        if type(ref) is tuple:
-            for owner in gc.get_referrers(ref):
-                if type(owner) is Node and owner.inputs is ref:
-                    owner.inputs = tuple(old if i is t else i for i in ref)
+def _viewed(t: Tensor) -> Tensor | None:
+    """The tracked tensor that ``t`` is a view of, through the op that made ``t`` (an input of
+    that op's node over the same memory; past the nodes of earlier in-place writes), or None."""
+    fn = t.grad_fn
+    before = getattr(fn, "replaced", None)
+    while before is not None:  # (written in place before: the view was made below that)
+        fn = before.grad_fn
+        before = getattr(fn, "replaced", None)
+    if fn is None:
+        return None
+    root = _root(t._data)
+    for i in fn.inputs:
+        if (
+            i is not before
+            and i._requires_grad
+            and i._data is not t._data
+            and _root(i._data) is root
+        ):
+            return i
+    return None
+
+
+def _rebase(base: Tensor, view: Tensor) -> None:
+    """After an in-place op on ``view`` (a view of the tracked ``base``), give ``base`` the
+    graph of its new values, as PyTorch's view + in-place rebase: ``base`` becomes
+    ``index_put(base, positions, view)`` (CopySlices), where ``positions`` are the elements of
+    ``base`` that ``view`` covers, found from the two arrays' places in their shared memory.
+    The values are already there (one memory); only the graph changes, so gradients reaching
+    ``base`` flow through the in-place op into the view's region and past it elsewhere."""
+    apply_inplace(base, index_put, _positions_in(base._data, view._data), view)
+
+
+def _positions_in(base, view) -> tuple:
+    """For each element of ``view``, its index in ``base`` (one index array per dim of
+    ``base``, of ``view``'s shape): both are laid over the memory of one owner, whose elements
+    are numbered, and ``view``'s numbers are looked up among ``base``'s."""
+    xp = get_xp(base)
+    owner = _root(base)
+    numbers = xp.arange(owner.size, dtype=np.int64)
+    lookup = xp.full(owner.size, -1, dtype=np.int64)
+    lookup[_laid_over(numbers, owner, base).reshape(-1)] = xp.arange(base.size, dtype=np.int64)
+    flat = lookup[_laid_over(numbers, owner, view)]
+    return tuple(xp.asarray(i) for i in xp.unravel_index(flat, base.shape))
+
+
+def _laid_over(numbers, owner, array):
+    """``numbers`` (one per element of ``owner``'s memory) seen through ``array``'s shape,
+    strides and offset in that memory."""
+    xp = get_xp(owner)
+    size = owner.itemsize
+    offset = (_address(array) - _address(owner)) // size
+    strides = tuple(st // size * numbers.itemsize for st in array.strides)
+    return xp.lib.stride_tricks.as_strided(numbers[offset:], array.shape, strides)
+
+
+def _address(array) -> int:
+    interface = getattr(array, "__array_interface__", None)
+    return interface["data"][0] if interface is not None else array.data.ptr
 
 
 def copied(a: Tensor, src) -> Tensor:
@@ -287,3 +337,21 @@ def fill_from_host(t: Tensor, values) -> Tensor:
     xp = get_xp(t._data)
     t._data[...] = values if xp is np else xp.asarray(values)
     return t
+
+
+def setitem(a: Tensor, key, value) -> None:
+    """``a[key] = value``, in place (``x[x < 0] = 0``), with PyTorch's placement of integers
+    mixed with index arrays. When ``a`` or ``value`` requires grad (and the grad mode is on),
+    ``a`` takes ``index_put``'s node (PyTorch's CopySlices)."""
+    tracked = a._requires_grad or isinstance(value, Tensor) and value._requires_grad
+    if tracked and _grad_enabled[0]:
+        apply_inplace(a, index_put, key, value)
+        return
+    x = a._data
+    key, split, _ = _prepared(key, x)
+    v = value._data if isinstance(value, Tensor) else value
+    if split is None:
+        x[key] = v
+    else:
+        x[split[0]][split[1]] = v  # (x[split[0]] is a view of x)
+    bump(x)
