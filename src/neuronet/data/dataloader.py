@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import multiprocessing
 import multiprocessing.context
 from collections.abc import Callable, Iterator
@@ -10,8 +9,8 @@ from typing import Any
 
 from .collate import default_collate, default_convert
 from .dataset import Dataset, IterableDataset
-from .fetch import IterableFetcher, MapFetcher
-from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
+from .fetch import IterableFetcher, MapFetcher, index_stream
+from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler, rng_of
 from .worker import MultiProcessIterator
 
 _FROZEN = ("batch_size", "batch_sampler", "sampler", "drop_last", "dataset", "persistent_workers")
@@ -187,17 +186,7 @@ class DataLoader:
         return len(self.batch_sampler if self.batch_sampler is not None else self.sampler)  # type: ignore[arg-type]
 
     def _index_stream(self) -> Iterator:
-        """What each fetch is given, batch by batch: index arrays or lists (map-style, batched),
-        single indices (map-style, unbatched), or a sample count / None (iterable)."""
-        if self._is_iterable:
-            return itertools.repeat(self.batch_size)
-        if self.batch_sampler is None:
-            return iter(self.sampler)  # type: ignore[arg-type]
-        if isinstance(self.batch_sampler, BatchSampler):
-            arrays = self.batch_sampler.index_arrays()
-            if arrays is not None:
-                return arrays
-        return iter(self.batch_sampler)
+        return index_stream(self._is_iterable, self.batch_size, self.sampler, self.batch_sampler)
 
     def __iter__(self) -> Iterator:
         if self.num_workers == 0:
@@ -210,7 +199,13 @@ class DataLoader:
             self._iterator.reset()
         return self._iterator
 
+    def _base_seed(self) -> int:
+        """One draw from ``generator`` (the global one if None) at the start of each pass, as
+        PyTorch draws it with or without workers; the workers are seeded from it."""
+        return int(rng_of(self.generator, "DataLoader").integers(0, 2**63))
+
     def _single_process(self) -> Iterator:
+        self._base_seed()  # drawn as with workers, so a seed gives the same order either way
         fetch: Callable[[Any], Any]
         if self._is_iterable:
             fetch = IterableFetcher(self.dataset, self.collate_fn, self.drop_last).fetch

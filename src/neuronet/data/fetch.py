@@ -3,13 +3,15 @@ dataset. The same fetchers run in the main process (``num_workers=0``) and in ea
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 
 from .collate import StackedSamples
 from .dataset import _batched_by_neuronet
+from .sampler import BatchSampler
 
 
 class MapFetcher:
@@ -66,3 +68,19 @@ class IterableFetcher:
         if not data or (self.drop_last and len(data) < count):
             raise StopIteration
         return self.collate_fn(data)
+
+
+def index_stream(
+    iterable: bool, batch_size: int | None, sampler: Any, batch_sampler: Any
+) -> Iterator:
+    """What each fetch of one pass is given: index arrays or lists (map-style, batched),
+    single indices (map-style, unbatched), or a sample count / None forever (iterable)."""
+    if iterable:
+        return itertools.repeat(batch_size)
+    if batch_sampler is None:
+        return iter(sampler)
+    if isinstance(batch_sampler, BatchSampler):
+        arrays = batch_sampler.index_arrays()
+        if arrays is not None:
+            return arrays
+    return iter(batch_sampler)

@@ -17,6 +17,7 @@ A batch crosses between processes with its tensors taken apart into their NumPy 
 from __future__ import annotations
 
 import contextlib
+import functools
 import multiprocessing
 import multiprocessing.queues
 import os
@@ -24,6 +25,7 @@ import queue
 import random
 import signal
 import traceback
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -32,8 +34,7 @@ import numpy as np
 
 from ..random import manual_seed
 from ..tensor import Tensor
-from .fetch import IterableFetcher, MapFetcher
-from .sampler import rng_of
+from .fetch import IterableFetcher, MapFetcher, index_stream
 
 if TYPE_CHECKING:
     from .dataloader import DataLoader
@@ -219,14 +220,25 @@ class MultiProcessIterator:
     """Batches of a DataLoader loaded by ``loader.num_workers`` worker processes."""
 
     def __init__(self, loader: DataLoader) -> None:
-        self.loader = loader
+        # what a pass needs from the loader, kept without the loader itself: a persistent
+        # loader holds its iterator, and a cycle would leave the workers to the garbage collector
+        self.new_indices = functools.partial(
+            index_stream,
+            loader._is_iterable,
+            loader.batch_size,
+            loader.sampler,
+            loader.batch_sampler,
+        )
+        self.length = weakref.ref(loader)
+        self.prefetch = loader.prefetch_factor * loader.num_workers  # type: ignore[operator]
+        self.in_order, self.timeout = loader.in_order, loader.timeout
+        self.persistent = loader.persistent_workers
         n = loader.num_workers
         ctx: Any = loader.multiprocessing_context or multiprocessing.get_context()
-        base_seed = int(rng_of(loader.generator, "DataLoader").integers(0, 2**63))
+        base_seed = loader._base_seed()
         self.result_queue = _ResultQueue(ctx=ctx)
         self.index_queues = [ctx.Queue() for _ in range(n)]
         self.workers = []
-        self.closed = False
         for worker_id in range(n):
             process = ctx.Process(
                 target=worker_loop,
@@ -247,6 +259,9 @@ class MultiProcessIterator:
             )
             process.start()
             self.workers.append(process)
+        self.finalizer = weakref.finalize(
+            self, _shutdown, self.workers, self.index_queues, self.result_queue
+        )
         self.epoch = -1
         self.reset()
 
@@ -257,14 +272,14 @@ class MultiProcessIterator:
         if self.epoch > 0:
             for q in self.index_queues:
                 q.put(("resume", self.epoch))
-        self.indices = self.loader._index_stream()
+        self.indices = self.new_indices()
         self.sent = self.received = 0
         self.owner: dict[int, int] = {}  # task -> worker, for tasks not yet given out
         self.results: dict[int, tuple[str, Any]] = {}
         self.active = [True] * len(self.workers)
         self.turn = 0
         self.exhausted = False
-        for _ in range(self.loader.prefetch_factor * len(self.workers)):  # type: ignore[operator]
+        for _ in range(self.prefetch):
             self._send()
 
     def _send(self) -> None:
@@ -291,10 +306,13 @@ class MultiProcessIterator:
         return self
 
     def __len__(self) -> int:
-        return len(self.loader)
+        loader = self.length()
+        if loader is None:
+            raise TypeError("len() of a DataLoader iterator whose DataLoader is gone")
+        return len(loader)
 
     def __next__(self) -> Any:
-        in_order = self.loader.in_order
+        in_order = self.in_order
         while True:
             while self.received < self.sent and (
                 self.received not in self.owner
@@ -305,7 +323,7 @@ class MultiProcessIterator:
                 self.owner.pop(self.received, None)
                 self.received += 1
             if self.received >= self.sent:
-                if not self.loader.persistent_workers:
+                if not self.persistent:
                     self.close()
                 raise StopIteration
             if in_order and self.received in self.results:
@@ -334,7 +352,7 @@ class MultiProcessIterator:
         return _unpack(payload)
 
     def _get(self) -> tuple:
-        timeout = self.loader.timeout
+        timeout = self.timeout
         while True:
             try:
                 return self.result_queue.get(timeout=timeout if timeout > 0 else _POLL_S)
@@ -350,22 +368,22 @@ class MultiProcessIterator:
                 )
 
     def close(self) -> None:
-        """Stop the workers and release the queues (idempotent)."""
-        if self.closed:
-            return
-        self.closed = True
-        for q in self.index_queues:
-            with contextlib.suppress(OSError, ValueError):
-                q.put(None)
-        for w in self.workers:
-            w.join(timeout=_POLL_S)
-            if w.is_alive():
-                w.terminate()
-                w.join()
-        for q in (*self.index_queues, self.result_queue):
-            q.cancel_join_thread()
-            q.close()
+        """Stop the workers and release the queues (idempotent; also done when the iterator
+        is garbage-collected, and at interpreter exit)."""
+        self.finalizer()
 
-    def __del__(self) -> None:
-        with contextlib.suppress(Exception):  # at interpreter exit, parts may be gone
-            self.close()
+
+def _shutdown(workers: list, index_queues: list, result_queue: Any) -> None:
+    """Tell each worker to stop, wait a moment, stop those still busy, close the queues. Held
+    by a ``weakref.finalize``, so the queues outlive the iterator until this has run."""
+    for q in index_queues:
+        with contextlib.suppress(OSError, ValueError):
+            q.put(None)
+    for w in workers:
+        w.join(timeout=1.0)  # an idle worker exits at once; a busy one is stopped
+        if w.is_alive():
+            w.terminate()
+            w.join()
+    for q in (*index_queues, result_queue):
+        q.cancel_join_thread()
+        q.close()
