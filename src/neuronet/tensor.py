@@ -436,6 +436,15 @@ class Tensor:
         size = contiguous = to = type = type_as = float = double = half = long = int = bool = _bound
         cpu = cuda = view = view_as = reshape_as = expand_as = split = uniform_ = normal_ = _bound
         __pos__ = _bound
+        __iand__ = __ifloordiv__ = __imod__ = __ior__ = __ipow__ = __ixor__ = abs_ = absolute_ = (
+            _bound
+        )
+        acos_ = arccos_ = arcsin_ = arctan2_ = arctan_ = asin_ = atan2_ = atan_ = ceil_ = _bound
+        clamp_max_ = clamp_min_ = clip_ = cos_ = cosh_ = divide_ = erf_ = exp2_ = exp_ = _bound
+        expm1_ = fix_ = floor_ = floor_divide_ = fmod_ = lerp_ = log10_ = log1p_ = log2_ = _bound
+        log_ = masked_fill_ = multiply_ = neg_ = negative_ = pow_ = reciprocal_ = relu_ = _bound
+        remainder_ = round_ = rsqrt_ = scatter_add_ = sigmoid_ = sign_ = sin_ = sinh_ = _bound
+        sqrt_ = square_ = subtract_ = tan_ = tanh_ = true_divide_ = trunc_ = _bound
         T: Tensor  # (properties)
         mT: Tensor  # noqa: N815 - PyTorch's name
 

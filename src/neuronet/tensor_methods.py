@@ -104,10 +104,7 @@ INPLACE.update(
     true_divide_=INPLACE["div_"],
     fix_=INPLACE["trunc_"],
 )
-# ``Tensor`` declares the first of these to the type checker (its ``TYPE_CHECKING`` block);
-# the others are bound as well, and listed in ``INPLACE_UNDECLARED`` until it declares them.
-_DECLARED_INPLACE = ("add_", "sub_", "mul_", "div_", "clamp_")
-METHODS.update({name: INPLACE[name] for name in _DECLARED_INPLACE})
+METHODS.update(INPLACE)
 
 
 def _reflected(op: Callable) -> Callable:
@@ -170,14 +167,7 @@ AUGMENTED: dict[str, Callable] = {
         ("__ixor__", ops.bitwise_xor),
     )
 }
-_DECLARED_AUGMENTED = ("__iadd__", "__isub__", "__imul__", "__itruediv__")
-OPERATORS.update({name: AUGMENTED[name] for name in _DECLARED_AUGMENTED})
-INPLACE_UNDECLARED: dict[str, Callable] = {
-    name: fn
-    for table, declared in ((INPLACE, _DECLARED_INPLACE), (AUGMENTED, _DECLARED_AUGMENTED))
-    for name, fn in table.items()
-    if name not in declared
-}
+OPERATORS.update(AUGMENTED)
 
 
 # ----------------------------------------------------------------- methods that adapt arguments
@@ -327,7 +317,7 @@ ADAPTERS: dict[str, Any] = {
 
 def bind() -> None:
     """Set every method and operator of the tables on ``Tensor``."""
-    for table in (METHODS, OPERATORS, ADAPTERS, INPLACE_UNDECLARED):
+    for table in (METHODS, OPERATORS, ADAPTERS):
         for name, fn in table.items():
             setattr(Tensor, name, fn)
 

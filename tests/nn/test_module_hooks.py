@@ -508,3 +508,31 @@ def test_post_accumulate_grad_hook_on_an_embedding_weight(torch, rng):
         seen.append(calls)
     assert len(seen[0]) == len(seen[1]) == 1
     _close(seen[0][0], seen[1][0])
+
+
+def test_full_backward_hooks_in_a_recorded_backward_pass(torch, rng):
+    """With create_graph=True the hooks see gradients that are in the graph, and what they
+    return (here grad_input scaled) is differentiated again, as in PyTorch."""
+    arrays = [rng.standard_normal(s) for s in ((3, 4), (2, 4), (2,))]
+    results = []
+    for m in (nt, torch):
+        x = m.tensor(arrays[0], dtype=m.float64, requires_grad=True)
+        lin = m.nn.Linear(4, 2).double()
+        with m.no_grad():
+            lin.weight.copy_(m.tensor(arrays[1]))
+            lin.bias.copy_(m.tensor(arrays[2]))
+        seen = []
+
+        def hook(module, grad_input, grad_output, seen=seen):
+            seen.append(grad_output[0].requires_grad)
+            return (grad_input[0] * 2,)
+
+        lin.register_full_backward_hook(hook)
+        loss = (lin(x).tanh() ** 2).sum()
+        (gx,) = m.autograd.grad(loss, x, create_graph=True)
+        (gx**2).sum().backward()
+        results.append((gx.detach().numpy(), lin.weight.grad.numpy(), seen))
+    (ours_gx, ours_w, ours_seen), (theirs_gx, theirs_w, theirs_seen) = results
+    np.testing.assert_allclose(ours_gx, theirs_gx, rtol=1e-7)
+    np.testing.assert_allclose(ours_w, theirs_w, rtol=1e-7)
+    assert ours_seen[0] and theirs_seen[0]  # the recorded pass hands the hook graph tensors

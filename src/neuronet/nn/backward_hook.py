@@ -27,8 +27,10 @@ def _identity_gathered(tensors: Sequence[Tensor], on_grads: Callable) -> list[Te
     own; those nodes all feed one node (the hub) recorded on ``tensors``. The hub is older than
     every node that uses the new tensors, so the engine runs it only after all of them have
     handed it their gradient: it then calls ``on_grads(grads)`` once, with one gradient array
-    per tensor (``None`` where none arrived), and sends on what that returns (one array or
-    ``None`` per tensor). Tensors that do not require grad are returned as they are.
+    per tensor (``None`` where none arrived), and sends on what that returns (one tensor or
+    ``None`` per tensor; as arrays in a plain pass). Tensors that do not require grad are
+    returned as they are. In a recorded pass (``create_graph=True``) the gradients are tensors
+    throughout and the hooks run with the grad mode on, so what they return stays in the graph.
     """
     n = len(tensors)
     arrived: list = [None] * n
@@ -37,10 +39,12 @@ def _identity_gathered(tensors: Sequence[Tensor], on_grads: Callable) -> list[Te
     def hub_backward(g, needs):
         grads = tuple(arrived)
         arrived[:] = [None] * n  # (a second pass through a retained graph starts afresh)
-        with no_grad():  # hooks run with the grad mode off, as in PyTorch's engine
+        if isinstance(g, Tensor):  # a recorded pass (create_graph): gradients stay tensors
             return on_grads(grads)
+        with no_grad():  # hooks run with the grad mode off, as in PyTorch's engine
+            return tuple(None if v is None else v._data for v in on_grads(grads))
 
-    hub = record(token, tuple(tensors), hub_backward, "BackwardHookFunctionBackward")
+    hub = record(token, tuple(tensors), hub_backward, "BackwardHookFunctionBackward", ())
 
     def arrival(k: int):
         def backward(g, needs):
@@ -50,7 +54,7 @@ def _identity_gathered(tensors: Sequence[Tensor], on_grads: Callable) -> list[Te
         return backward
 
     return [
-        record(t._data, (hub,), arrival(k), "BackwardHookFunctionBackward")
+        record(t._data, (hub,), arrival(k), "BackwardHookFunctionBackward", ())
         if t.requires_grad
         else t
         for k, t in enumerate(tensors)
@@ -58,11 +62,11 @@ def _identity_gathered(tensors: Sequence[Tensor], on_grads: Callable) -> list[Te
 
 
 def _as_tensors(grads: Sequence) -> list:
-    return [None if g is None else Tensor._make(g) for g in grads]
+    return [g if g is None or isinstance(g, Tensor) else Tensor._make(g) for g in grads]
 
 
-def _arrays(values: Sequence, index: Sequence[int]) -> tuple:
-    return tuple(None if values[i] is None else values[i]._data for i in index)
+def _picked(values: Sequence, index: Sequence[int]) -> tuple:
+    return tuple(values[i] for i in index)
 
 
 class BackwardHook:
@@ -126,10 +130,12 @@ class BackwardHook:
 
     def _input_grads(self, grads: tuple) -> tuple:
         if self.grad_outputs is None:  # the gradient did not come through the module's outputs
-            return grads
+            return tuple(_as_tensors(grads))
         assert self.input_tensors_index is not None  # (set when the inputs were wrapped)
         values = [
-            Tensor._make(get_xp(t._data).zeros_like(t._data) if g is None else g)
+            g
+            if isinstance(g, Tensor)
+            else Tensor._make(get_xp(t._data).zeros_like(t._data) if g is None else g)
             for t, g in zip(self._input_tensors, grads)
         ]
         res = self._pack_with_none(self.input_tensors_index, values, self.n_inputs)
@@ -144,7 +150,7 @@ class BackwardHook:
                 )
             res = out
         self.grad_outputs = None
-        return _arrays(res, self.input_tensors_index)
+        return _picked(res, self.input_tensors_index)
 
     def _output_grads(self, grads: tuple) -> tuple:
         assert self.output_tensors_index is not None  # (set when the outputs were wrapped)
@@ -183,4 +189,4 @@ class BackwardHook:
                         "gradient should always return None or None for all gradients."
                     )
             self.grad_outputs = None
-        return _arrays(local_grad_outputs, self.output_tensors_index)
+        return _picked(local_grad_outputs, self.output_tensors_index)

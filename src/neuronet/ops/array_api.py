@@ -144,7 +144,8 @@ TENSOR_API = SimpleNamespace(
 TENSOR_API.newaxis = None
 
 
-# --- helper A ---
+# NumPy's names for the structural and activation ops that the VJPs of activations, losses,
+# embeddings and normalisation use.
 def _moveaxis(a, source: int, destination: int):
     order = [i for i in range(a.ndim) if i != source % a.ndim]
     order.insert(destination % a.ndim, source % a.ndim)
@@ -164,9 +165,7 @@ TENSOR_API.softmax = _lazy("softmax")
 TENSOR_API.sigmoid = _lazy("sigmoid")
 
 
-# --- helper B ---
-
-
+# NumPy's names for the shape, ordering and linear-algebra ops that their VJPs use.
 def _split(a, indices, axis: int = 0):
     """NumPy's ``split`` at the positions ``indices`` (a list of ints) along ``axis``."""
     bounds = [0, *indices, a.shape[axis]]
