@@ -340,7 +340,7 @@ class Tensor:
         tensor in a graph (and ``gradient`` may require grad), so it can be differentiated
         again; the graph is then kept unless ``retain_graph=False`` is passed.
         """
-        if not self.requires_grad:
+        if not self._requires_grad:
             raise RuntimeError(
                 "element 0 of tensors does not require grad and does not have a "
                 "grad_fn: backward() needs a tensor computed from tensors with "

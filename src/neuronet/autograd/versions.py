@@ -73,8 +73,9 @@ def bump(array: Any) -> None:
 
 def version(array: Any) -> int:
     """How many writes in place ``array``'s memory has had (``Tensor._version``)."""
-    entry = _entry(_root(array), False)
-    return 0 if entry is None else entry[1]
+    root = array if array.base is None else _root(array)  # (an owner, the usual case: no walk)
+    entry = _counters.get(id(root))
+    return 0 if entry is None or entry[0]() is not root else entry[1]
 
 
 def version_before(array: Any, seq: int) -> int:
