@@ -138,12 +138,18 @@ def test_mlp_with_inplace_relu_matches_pytorch(torch):
 
 
 def test_a_saved_tensor_modified_in_place_raises_at_backward(torch):
+    messages = []
     for m in (nt, torch):
         x = m.tensor([1.0, 2.0], requires_grad=True)
         y = x.sigmoid()
         y.mul_(2)
-        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        with pytest.raises(RuntimeError, match="modified by an inplace operation") as err:
             y.sum().backward()
+        messages.append(str(err.value).replace(m.__name__ + ".", "MODULE."))
+    ours, theirs = (msg[: msg.index("instead.") + len("instead.")] for msg in messages)
+    assert ours == theirs  # the tensor, the op whose output it is, the two versions
+    assert ours.endswith("[MODULE.FloatTensor [2]], which is output 0 of Sigmoid, "
+                         "is at version 1; expected version 0 instead.")
 
 
 def test_ops_that_did_not_save_the_modified_tensor_still_backpropagate(torch):
@@ -235,3 +241,25 @@ def test_manual_softmax_backprop_matches_cross_entropy_gradient(torch):
     tl = torch.tensor(logits.detach().numpy(), requires_grad=True)
     torch.nn.functional.cross_entropy(tl, torch.tensor(Yb.numpy())).backward()
     np.testing.assert_allclose(dlogits.detach().numpy(), tl.grad.numpy(), rtol=1e-7, atol=1e-12)
+
+
+@pytest.mark.parametrize("case", ["saved_input", "saved_constant"])
+def test_the_modified_tensor_is_named_as_pytorch_names_it(torch, case):
+    """The error names the op that made the saved tensor (before the write), or none for a
+    tensor that no op made."""
+    messages = []
+    for m in (nt, torch):
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        if case == "saved_input":
+            a = x * 2
+            out = a.sin()  # saves its input, a
+            a.mul_(3)
+        else:
+            c = m.ones(2)
+            out = x * c  # saves c
+            c.add_(1)
+        with pytest.raises(RuntimeError) as err:
+            out.sum().backward()
+        msg = str(err.value).replace(m.__name__ + ".", "MODULE.")
+        messages.append(msg[: msg.index("instead.")])
+    assert messages[0] == messages[1]

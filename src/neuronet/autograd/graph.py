@@ -214,19 +214,27 @@ _TENSOR_TYPES = {"f8": "Double", "f4": "Float", "f2": "Half", "i8": "Long", "i4"
                  "i2": "Short", "i1": "Char", "u1": "Byte", "b1": "Bool"}  # fmt: skip
 
 
+def _forward_name(node: Node) -> str:
+    """``Exp`` for ``ExpBackward0``: the op's name as PyTorch's messages give it."""
+    name = node.name
+    cut = name.rfind("Backward")
+    return name[:cut] if cut > 0 else name
+
+
 def check_saved(node: Node) -> None:
     """Raise PyTorch's error when an array ``node``'s VJP reads was written in place after the
     node was recorded: its gradient would be computed from the wrong values."""
     for s in saved_arrays(node):
         if written_after(s, node.seq):
             kind = _TENSOR_TYPES.get(s.dtype.str[1:], str(s.dtype).capitalize())
-            which = ""
+            which = ""  # (the op that made the tensor, by its forward name, as PyTorch)
             if s is node.out:
-                which = f", which is output 0 of {node.name},"
+                which = f", which is output 0 of {_forward_name(node)},"
             else:
                 for t in node.inputs:
-                    if t._data is s and t.grad_fn is not None:
-                        which = f", which is output 0 of {t.grad_fn.name},"
+                    made_by = producer(t, node.seq)
+                    if t._data is s and made_by is not None:
+                        which = f", which is output 0 of {_forward_name(made_by)},"
             raise RuntimeError(
                 "one of the variables needed for gradient computation has been modified by an "
                 f"inplace operation: [neuronet.{kind}Tensor {list(s.shape)}]{which} is at "
