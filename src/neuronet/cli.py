@@ -88,6 +88,15 @@ def _parser() -> argparse.ArgumentParser:
     ]
     for flag, kind, text in options:
         t.add_argument(flag, type=kind, help=text)
+    t.add_argument(
+        "--tensorboard",
+        nargs="?",
+        const="",
+        metavar="DIR",
+        help="also write the epochs' loss, metrics and learning rate, and the settings, for "
+        "TensorBoard into DIR (default: the run folder's tensorboard/); needs the tensorboard "
+        "extra",
+    )
     t.add_argument("--batch-norm", dest="batch_norm", action="store_true", default=None)
     t.add_argument("--no-batch-norm", dest="batch_norm", action="store_false")
 
@@ -119,7 +128,7 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-_NOT_SETTINGS = {"command", "config", "resume", "quiet"}
+_NOT_SETTINGS = {"command", "config", "resume", "quiet", "tensorboard"}
 
 
 def _config(args: argparse.Namespace):
@@ -166,11 +175,15 @@ def _fetch(name: str) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from .tasks import get_task  # noqa: PLC0415
-    from .tasks.config import load_run_config  # noqa: PLC0415
+    from .tasks.config import load_run_config, run_options_from_toml  # noqa: PLC0415
     from .tasks.run import train_run  # noqa: PLC0415
 
     if args.command == "train":
-        train_run(_config(args), resume=args.resume, progress=not args.quiet)
+        cfg = _config(args)
+        tensorboard = args.tensorboard
+        if tensorboard is None and args.config:
+            tensorboard = run_options_from_toml(args.config).get("tensorboard")
+        train_run(cfg, resume=args.resume, progress=not args.quiet, tensorboard=tensorboard)
         return 0
     if args.command == "data":
         return _fetch(args.name)

@@ -3,6 +3,9 @@ defaults of the named task, then the given values.
 
 A setting that only other tasks have is accepted and has no effect, as it always had (an image
 run's ``--window``; an older run's config.json, which listed every task's settings).
+
+A TOML file may also hold the run options of ``RUN_OPTIONS``: how a run is recorded, not what is
+trained. They are not settings (nor in config.json); ``run_options_from_toml`` reads them.
 """
 
 from __future__ import annotations
@@ -28,6 +31,27 @@ def task_settings() -> list[dataclasses.Field]:
     return list(found.values())
 
 
+#: The run options a TOML file may hold beside the settings, each with the types it takes:
+#: ``tensorboard = true`` (the run folder's ``tensorboard/``) or ``tensorboard = "DIR"``.
+RUN_OPTIONS: dict[str, tuple[type, ...]] = {"tensorboard": (bool, str)}
+
+
+def _read(path: str | Path) -> tuple[dict, dict]:
+    """The settings and the run options of a TOML file, the options type-checked."""
+    values = read_toml(path)
+    options = {key: values.pop(key) for key in RUN_OPTIONS if key in values}
+    for key, value in options.items():
+        if not isinstance(value, RUN_OPTIONS[key]):
+            kinds = " or ".join("true/false" if t is bool else "a path" for t in RUN_OPTIONS[key])
+            raise ConfigError(f"{Path(path)}: {key} must be {kinds}, got {value!r}")
+    return values, options
+
+
+def run_options_from_toml(path: str | Path) -> dict:
+    """The run options (``RUN_OPTIONS``) a TOML file sets."""
+    return _read(path)[1]
+
+
 def _set(cfg: TrainConfig, values: Mapping[str, Any], source: str) -> TrainConfig:
     return cfg.update(values, source, also_known=[f.name for f in task_settings()])
 
@@ -41,7 +65,7 @@ def make_config(values: Mapping[str, Any], source: str = "config") -> TrainConfi
 def config_from_toml(path: str | Path, overrides: Mapping[str, Any] | None = None) -> TrainConfig:
     """The config a TOML file describes, then ``overrides`` (the command line: its task, if
     it names one, replaces the file's)."""
-    values, overrides = read_toml(path), dict(overrides or {})
+    values, overrides = _read(path)[0], dict(overrides or {})
     if "task" in overrides:
         values["task"] = overrides["task"]
     return _set(make_config(values, str(Path(path))), overrides, "command line")

@@ -3,7 +3,7 @@ the ``Trainer`` loop and the summary; the task (``get_task(cfg.task)``) does the
 
 A run folder ``<run_dir>/<name>/`` holds config.json, checkpoints/{last,best}.safetensors,
 history.csv/json, loss.png/accuracy.png, the task's own files and summary.json (which lists all
-of them).
+of them), and with ``tensorboard`` its TensorBoard event files (by default in ``tensorboard/``).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from ..serialization import atomic_write_text
 from ..training.builders import build_optimizer, build_scheduler, check_device
 from ..training.callbacks import ProgressBar
 from ..training.config import ConfigError, TrainConfig
+from ..training.tensorboard_log import TensorBoardLogger
 from ..training.trainer import Trainer
 from . import get_task
 from .base import Report
@@ -37,14 +38,39 @@ def run_folder(cfg: TrainConfig, prefix: str, resume: bool) -> Path:
     return folder
 
 
+def tensorboard_logger(tensorboard: str | bool | None, folder: Path, cfg: TrainConfig):
+    """The callback that writes the run to TensorBoard, or None when ``tensorboard`` is None
+    or False: into ``folder/tensorboard`` for True or '', else into the folder it names. A
+    ``ConfigError`` naming the extra when the tensorboard package is missing."""
+    if tensorboard is None or tensorboard is False:
+        return None
+    log_dir = folder / "tensorboard" if tensorboard in (True, "") else Path(str(tensorboard))
+    try:
+        return TensorBoardLogger(log_dir, hparams=cfg.to_dict())
+    except ImportError as err:
+        raise ConfigError(f"--tensorboard: {err}") from None
+
+
+def _inside(path: Path, folder: Path) -> str:
+    """``path`` relative to ``folder`` when it lies there, else as it is."""
+    return str(path.relative_to(folder)) if path.is_relative_to(folder) else str(path)
+
+
 def train_run(
-    cfg: TrainConfig, resume: bool = False, progress: bool = True, report: Report = print
+    cfg: TrainConfig,
+    resume: bool = False,
+    progress: bool = True,
+    report: Report = print,
+    tensorboard: str | bool | None = None,
 ) -> dict:
-    """Train (or continue) the run ``cfg`` describes; returns its summary."""
+    """Train (or continue) the run ``cfg`` describes; returns its summary. ``tensorboard``
+    (True or '': the run folder's ``tensorboard/``; a path: there; None or False: off) also
+    writes each epoch's loss, metrics and learning rate, and the settings, for TensorBoard."""
     task = get_task(cfg.task)
     cfg.validate()
     check_device(cfg.device)
     folder = run_folder(cfg, task.name_prefix(cfg), resume)
+    logger = tensorboard_logger(tensorboard, folder, cfg)
     folder.mkdir(parents=True, exist_ok=True)
     atomic_write_text(folder / "config.json", json.dumps(cfg.to_dict(), indent=1))
     started = time.perf_counter()
@@ -59,7 +85,7 @@ def train_run(
         scheduler,
         interval,
         plateau_metric=setup.monitor,
-        callbacks=[ProgressBar(enabled=progress), *setup.callbacks],
+        callbacks=[ProgressBar(enabled=progress), *setup.callbacks, *([logger] if logger else [])],
         grad_clip=cfg.grad_clip or None,
         run_dir=folder,
         monitor=setup.monitor,
@@ -91,6 +117,7 @@ def train_run(
             "plots": [p.name for p in sorted(folder.glob("*.png"))],
             "summary": "summary.json",
             **task_files,
+            **({"tensorboard": _inside(Path(logger.log_dir), folder)} if logger else {}),
         },
     }
     atomic_write_text(folder / "summary.json", json.dumps(summary, indent=1))
