@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
+
+import numpy as _np
 
 from . import (
     autograd,
@@ -17,20 +20,9 @@ from .autograd import (
     set_grad_enabled,
 )
 from .backend import device
-from .dtypes import (
-    bool_,
-    dtype_name,
-    float16,
-    float32,
-    float64,
-    get_default_dtype,
-    int8,
-    int16,
-    int32,
-    int64,
-    set_default_dtype,
-    uint8,
-)
+from .dtypes import default_dtype as get_default_dtype
+from .dtypes import dtype, dtype_name, finfo, iinfo, set_default_dtype
+from .dtypes import public as _public
 from .factories import (
     arange,
     as_tensor,
@@ -186,22 +178,32 @@ from .ops import (
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .serialization import load_object as load
 from .serialization import save
+from .size import Size
 from .tensor import Tensor
 
 __version__ = "0.1.0"
 
-bool = bool_  # noqa: A001 - PyTorch's name for the dtype
-half, double = float16, float64
-long, short = int64, int16
-float = float32  # noqa: A001
-int = int32  # noqa: A001
+# the dtype objects (Tensor.dtype gives these; bfloat16 comes from __getattr__ below)
+float16 = half = _public(_np.float16)
+float32 = float = _public(_np.float32)  # noqa: A001 - PyTorch's names
+float64 = double = _public(_np.float64)
+complex64 = cfloat = _public(_np.complex64)
+complex128 = cdouble = _public(_np.complex128)
+int8 = _public(_np.int8)
+int16 = short = _public(_np.int16)
+int32 = int = _public(_np.int32)  # noqa: A001
+int64 = long = _public(_np.int64)
+uint8 = _public(_np.uint8)
+uint16 = _public(_np.uint16)
+uint32 = _public(_np.uint32)
+uint64 = _public(_np.uint64)
+bool_ = bool = _public(_np.bool_)  # noqa: A001
 clip = clamp
 multiply, subtract, divide = mul, sub, div
 mm = matmul
 swapaxes = swapdims = transpose
 moveaxis = movedim
 arcsin, arccos, arctan, arctan2 = asin, acos, atan, atan2
-dtype = type(float32)
 default_generator = importlib.import_module(".random", __name__).default_generator
 
 
@@ -213,8 +215,12 @@ def __getattr__(name: str):
         module = importlib.import_module(f".{name}", __name__)
         globals()[name] = module
         return module
+    if name == "bfloat16":  # from the optional ml_dtypes package: a clear error without it
+        globals()[name] = value = importlib.import_module(".dtypes", __name__).bfloat16()
+        return value
     raise AttributeError(f"module 'neuronet' has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted(list(globals()) + list(_LAZY))
+    optional = ["bfloat16"] if importlib.util.find_spec("ml_dtypes") else []
+    return sorted(list(globals()) + list(_LAZY) + optional)

@@ -29,10 +29,13 @@ from .autograd.graph import (
 )
 from .autograd.versions import sequence as _graph_sequence
 from .backend import device_of, get_xp, to_device
+from .size import Size
 from .utils.hooks import RemovableHandle
 
 _enabled = _grad_mode._enabled
 _generic = np.generic
+_public_dtype = _dt.public
+_size_of = tuple.__new__  # a Size from a shape already made of ints
 
 
 def as_array(data, dtype=None, copy: bool = True):
@@ -162,16 +165,18 @@ class Tensor:
 
     # ----------------------------------------------------------------- properties
     @property
-    def shape(self) -> tuple:
-        return self._data.shape
+    def shape(self) -> Size:
+        """The shape, as a ``neuronet.Size`` (a tuple of ints)."""
+        return _size_of(Size, self._data.shape)
 
     @property
     def ndim(self) -> int:
         return self._data.ndim
 
     @property
-    def dtype(self) -> np.dtype:
-        return self._data.dtype
+    def dtype(self) -> _dt.dtype:
+        """The element type, as a ``neuronet.dtype`` (``neuronet.float32``, ...)."""
+        return _public_dtype(self._data.dtype)
 
     @property
     def device(self):

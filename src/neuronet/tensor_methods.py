@@ -182,9 +182,9 @@ def _matrix_transposed(self: Tensor) -> Tensor:
 
 
 def size(self: Tensor, dim: int | None = None):
-    """The shape, or the size of dim ``dim``."""
+    """The shape as a ``neuronet.Size``, or the size of dim ``dim`` as an int."""
     if dim is None:
-        return self._data.shape
+        return self.shape
     return self._data.shape[ops.normalize_dim(dim, self._data.ndim, "dim")]
 
 
