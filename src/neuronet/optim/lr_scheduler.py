@@ -1,4 +1,4 @@
-"""Learning-rate schedules with PyTorch's exact update rules.
+"""Learning-rate schedules with PyTorch's exact update rules (``torch.optim.lr_scheduler``).
 
 The notes' recipes:
 
@@ -11,111 +11,113 @@ The notes' recipes:
 
 Step a scheduler after ``optimizer.step()``; like PyTorch, the first ``scheduler.step()``
 warns if the optimizer has not stepped yet (the first value of the schedule would be skipped).
+
+The schedules that PyTorch computes recursively (from each group's current ``lr``) are
+computed the same way here, so they compose: two schedulers on one optimizer multiply their
+effects, and the numbers are PyTorch's to the last bit. This module holds the schedules of
+one formula each; the cyclic ones (``CyclicLR``, ``OneCycleLR``), ``ReduceLROnPlateau`` and
+the combinators (``SequentialLR``, ``ChainedScheduler``) live in ``lr_cyclic``, ``lr_plateau``
+and ``lr_chain`` and are re-exported here.
 """
 
 from __future__ import annotations
 
 import math
-import warnings
+import types
+from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from numbers import Real
+from typing import Any
 
+from .lr_base import LRScheduler, _LRScheduler, group_values, per_group
+from .lr_chain import ChainedScheduler, SequentialLR
+from .lr_cyclic import CyclicLR, OneCycleLR
+from .lr_plateau import ReduceLROnPlateau
 from .optimizer import Optimizer
 
+__all__ = [
+    "ChainedScheduler",
+    "ConstantLR",
+    "CosineAnnealingLR",
+    "CosineAnnealingWarmRestarts",
+    "CyclicLR",
+    "ExponentialLR",
+    "InverseTimeLR",
+    "LRScheduler",
+    "LambdaLR",
+    "LinearLR",
+    "MultiStepLR",
+    "MultiplicativeLR",
+    "OneCycleLR",
+    "PolynomialLR",
+    "ReduceLROnPlateau",
+    "SequentialLR",
+    "StepLR",
+    "_LRScheduler",
+]
 
-def _per_group(name: str, optimizer: Optimizer, value) -> list:
-    if isinstance(value, (list, tuple)):
-        if len(value) != len(optimizer.param_groups):
-            raise ValueError(
-                f"{name}: expected {len(optimizer.param_groups)} values (one per "
-                f"parameter group), got {len(value)}"
-            )
-        return list(value)
-    return [value] * len(optimizer.param_groups)
+
+def _is_positive_number(value: object) -> bool:
+    return isinstance(value, Real) and not isinstance(value, bool) and float(value) > 0
 
 
-class LRScheduler:
-    """Base class. ``step()`` advances ``last_epoch`` by one and sets each group's lr to
-    ``get_lr()``; construction performs the first step (``last_epoch`` becomes 0)."""
+class _FactorFunctions(LRScheduler):
+    """Shared by LambdaLR and MultiplicativeLR: one factor function per group. Functions and
+    methods are not saved by ``state_dict()`` (its ``lr_lambdas`` holds None for them); a
+    callable object's attributes are saved and restored."""
 
-    def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+    def __init__(self, optimizer: Optimizer, lr_lambda: Any, last_epoch: int) -> None:
         self.optimizer = optimizer
-        if last_epoch == -1:
-            for group in optimizer.param_groups:
-                group.setdefault("initial_lr", group["lr"])
-        else:
-            for i, group in enumerate(optimizer.param_groups):
-                if "initial_lr" not in group:
-                    raise KeyError(
-                        f"param 'initial_lr' is not specified in param_groups[{i}] "
-                        "when resuming an optimizer"
-                    )
-        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
-        self.last_epoch = last_epoch
-        self._step_count = 0
-        self._is_initial = True
-        self.step()
-        self._is_initial = False
-
-    def get_lr(self) -> list:
-        raise NotImplementedError
-
-    def _current(self) -> list:
-        return [group["lr"] for group in self.optimizer.param_groups]
-
-    def step(self) -> None:
-        if self._step_count == 1 and self.optimizer._step_count == 0:
-            warnings.warn(
-                "Detected call of `lr_scheduler.step()` before `optimizer.step()`: "
-                "call them in the opposite order, or the first value of the learning "
-                "rate schedule is skipped.",
-                UserWarning,
-                stacklevel=2,
-            )
-        self._step_count += 1
-        self.last_epoch += 1
-        values = self.get_lr()
-        for group, lr in zip(self.optimizer.param_groups, values):
-            group["lr"] = lr
-        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
-
-    def get_last_lr(self) -> list:
-        """The learning rates set by the last ``step()``."""
-        return self._last_lr
-
-    def state_dict(self) -> dict:
-        """Every attribute but the optimizer (and functions, which cannot be saved)."""
-        return {
-            k: v
-            for k, v in self.__dict__.items()
-            if k != "optimizer" and not callable(v) and k != "lr_lambdas"
-        }
-
-    def load_state_dict(self, state_dict: dict) -> None:
-        self.__dict__.update(state_dict)
-
-
-class LambdaLR(LRScheduler):
-    """lr_t = base_lr * lr_lambda(t) (one function, or one per group)."""
-
-    def __init__(
-        self, optimizer: Optimizer, lr_lambda: Callable | list, last_epoch: int = -1
-    ) -> None:
-        self.lr_lambdas = _per_group("lr_lambda", optimizer, lr_lambda)
+        self.lr_lambdas: list[Callable[[int], float]] = per_group("lr_lambda", optimizer, lr_lambda)
+        for fn in self.lr_lambdas:
+            if not callable(fn):
+                raise TypeError(f"lr_lambda should be a function, but got {type(fn).__name__}")
         super().__init__(optimizer, last_epoch)
 
+    def state_dict(self) -> dict[str, Any]:
+        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
+        state["lr_lambdas"] = [
+            None
+            if isinstance(fn, (types.FunctionType, types.MethodType)) or not hasattr(fn, "__dict__")
+            else dict(fn.__dict__)
+            for fn in self.lr_lambdas
+        ]
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        state = dict(state_dict)
+        saved = state.pop("lr_lambdas", [None] * len(self.lr_lambdas))
+        self.__dict__.update(state)
+        for fn, attrs in zip(self.lr_lambdas, saved):
+            if attrs is not None:
+                fn.__dict__.update(attrs)
+
+
+class LambdaLR(_FactorFunctions):
+    """lr_t = base_lr * lr_lambda(t): one function of the step ``t`` (an int), or one per
+    group."""
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        lr_lambda: Callable[[int], float] | list[Callable[[int], float]],
+        last_epoch: int = -1,
+    ) -> None:
+        super().__init__(optimizer, lr_lambda, last_epoch)
+
     def get_lr(self) -> list:
+        self._warn_if_outside_step()
         return [base * f(self.last_epoch) for f, base in zip(self.lr_lambdas, self.base_lrs)]
 
 
 class InverseTimeLR(LambdaLR):
     """The notes' annealing: lr_t = lr_0 * tau / max(t, tau): constant for the first ``tau``
-    steps, then O(1/t) decay (which has convergence guarantees)."""
+    steps, then O(1/t) decay (which has convergence guarantees). The same numbers as
+    ``LambdaLR(opt, lambda t: tau / max(t, tau))``."""
 
     def __init__(self, optimizer: Optimizer, tau: float, last_epoch: int = -1) -> None:
-        if tau <= 0:
+        if not tau > 0:
             raise ValueError(f"InverseTimeLR: tau must be positive, got {tau}")
         self.tau = tau
         super().__init__(optimizer, self._factor, last_epoch)
@@ -124,18 +126,21 @@ class InverseTimeLR(LambdaLR):
         return self.tau / max(t, self.tau)
 
 
-class MultiplicativeLR(LRScheduler):
-    """lr_t = lr_{t-1} * lr_lambda(t) for t > 0."""
+class MultiplicativeLR(_FactorFunctions):
+    """lr_t = lr_{t-1} * lr_lambda(t) for t > 0 (the constructor's step leaves the lr)."""
 
     def __init__(
-        self, optimizer: Optimizer, lr_lambda: Callable | list, last_epoch: int = -1
+        self,
+        optimizer: Optimizer,
+        lr_lambda: Callable[[int], float] | list[Callable[[int], float]],
+        last_epoch: int = -1,
     ) -> None:
-        self.lr_lambdas = _per_group("lr_lambda", optimizer, lr_lambda)
-        super().__init__(optimizer, last_epoch)
+        super().__init__(optimizer, lr_lambda, last_epoch)
 
     def get_lr(self) -> list:
+        self._warn_if_outside_step()
         if self._is_initial:
-            return self._current()
+            return group_values(self.optimizer, "lr")
         return [
             g["lr"] * f(self.last_epoch)
             for f, g in zip(self.lr_lambdas, self.optimizer.param_groups)
@@ -143,80 +148,97 @@ class MultiplicativeLR(LRScheduler):
 
 
 class StepLR(LRScheduler):
-    """Multiply the lr by ``gamma`` every ``step_size`` steps."""
+    """Multiply the lr by ``gamma`` every ``step_size`` steps (closed form
+    base_lr * gamma ** (t // step_size))."""
 
     def __init__(
         self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1
     ) -> None:
-        self.step_size, self.gamma = step_size, gamma
+        if not _is_positive_number(step_size):
+            raise ValueError(f"StepLR: step_size must be a positive number, got {step_size!r}")
+        self.step_size = step_size
+        self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list:
+        self._warn_if_outside_step()
         if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
-            return self._current()
-        return [lr * self.gamma for lr in self._current()]
+            return group_values(self.optimizer, "lr")
+        return [g["lr"] * self.gamma for g in self.optimizer.param_groups]
+
+    def _get_closed_form_lr(self) -> list:
+        return [base * self.gamma ** (self.last_epoch // self.step_size) for base in self.base_lrs]
 
 
 class MultiStepLR(LRScheduler):
-    """Multiply the lr by ``gamma`` at each milestone (repeated milestones compound)."""
+    """Multiply the lr by ``gamma`` at each milestone (a milestone given n times multiplies
+    by gamma ** n)."""
 
     def __init__(
-        self, optimizer: Optimizer, milestones, gamma: float = 0.1, last_epoch: int = -1
+        self,
+        optimizer: Optimizer,
+        milestones: Iterable[int],
+        gamma: float = 0.1,
+        last_epoch: int = -1,
     ) -> None:
         self.milestones = Counter(milestones)
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list:
+        self._warn_if_outside_step()
         if self.last_epoch not in self.milestones:
-            return self._current()
-        return [lr * self.gamma ** self.milestones[self.last_epoch] for lr in self._current()]
+            return group_values(self.optimizer, "lr")
+        factor = self.gamma ** self.milestones[self.last_epoch]
+        return [g["lr"] * factor for g in self.optimizer.param_groups]
+
+    def _get_closed_form_lr(self) -> list:
+        passed = bisect_right(sorted(self.milestones.elements()), self.last_epoch)
+        return [base * self.gamma**passed for base in self.base_lrs]
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """As the base class; milestones saved as a mapping with string keys (JSON) are
+        read back as integers."""
+        state = dict(state_dict)
+        if "milestones" in state:
+            state["milestones"] = Counter({int(k): v for k, v in state["milestones"].items()})
+        super().load_state_dict(state)
 
 
-class ExponentialLR(LRScheduler):
-    """lr_t = lr_{t-1} * gamma."""
-
-    def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
-        self.gamma = gamma
-        super().__init__(optimizer, last_epoch)
-
-    def get_lr(self) -> list:
-        if self._is_initial:
-            return self._current()
-        return [lr * self.gamma for lr in self._current()]
-
-
-class CosineAnnealingLR(LRScheduler):
-    """Cosine annealing from base_lr to ``eta_min`` over ``T_max`` steps (PyTorch's recursive
-    form: lr_t = eta_min + (lr_{t-1} - eta_min) (1 + cos(pi t / T)) / (1 + cos(pi (t-1) / T)))."""
+class ConstantLR(LRScheduler):
+    """lr = base_lr * factor for the first ``total_iters`` steps, then base_lr (applied as
+    a multiplication at step 0 and a division at step ``total_iters``)."""
 
     def __init__(
-        self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1
+        self,
+        optimizer: Optimizer,
+        factor: float = 1.0 / 3,
+        total_iters: int = 5,
+        last_epoch: int = -1,
     ) -> None:
-        self.T_max, self.eta_min = T_max, eta_min
+        if not 0 <= factor <= 1:
+            raise ValueError(
+                f"Constant multiplicative factor expected to be between 0 and 1, got {factor}"
+            )
+        self.factor, self.total_iters = factor, total_iters
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list:
-        t, T, lo = self.last_epoch, self.T_max, self.eta_min
-        if self._is_initial:
-            return self._current()
-        if self._step_count == 1 and t > 0:
-            return [
-                lo + (base - lo) * (1 + math.cos(t * math.pi / T)) / 2 for base in self.base_lrs
-            ]
-        if (t - 1 - T) % (2 * T) == 0:
-            return [
-                lr + (base - lo) * (1 - math.cos(math.pi / T)) / 2
-                for base, lr in zip(self.base_lrs, self._current())
-            ]
-        return [
-            (1 + math.cos(math.pi * t / T)) / (1 + math.cos(math.pi * (t - 1) / T)) * (lr - lo) + lo
-            for lr in self._current()
-        ]
+        self._warn_if_outside_step()
+        if self.last_epoch == 0:
+            return [g["lr"] * self.factor for g in self.optimizer.param_groups]
+        if self.last_epoch != self.total_iters:
+            return group_values(self.optimizer, "lr")
+        return [g["lr"] * (1.0 / self.factor) for g in self.optimizer.param_groups]
+
+    def _get_closed_form_lr(self) -> list:
+        reached = self.last_epoch >= self.total_iters
+        return [base * (self.factor + reached * (1 - self.factor)) for base in self.base_lrs]
 
 
 class LinearLR(LRScheduler):
-    """Scale the lr linearly from start_factor to end_factor over ``total_iters`` steps."""
+    """Scale the lr linearly from ``start_factor`` to ``end_factor`` over ``total_iters``
+    steps (each step multiplies the current lr by the ratio of consecutive factors)."""
 
     def __init__(
         self,
@@ -229,223 +251,170 @@ class LinearLR(LRScheduler):
         if not 0 < start_factor <= 1:
             raise ValueError(
                 "Starting multiplicative factor expected to be greater than 0 and "
-                "less or equal to 1."
+                f"less or equal to 1, got {start_factor}"
             )
         if not 0 <= end_factor <= 1:
-            raise ValueError("Ending multiplicative factor expected to be between 0 and 1.")
+            raise ValueError(
+                f"Ending multiplicative factor expected to be between 0 and 1, got {end_factor}"
+            )
         self.start_factor, self.end_factor, self.total_iters = start_factor, end_factor, total_iters
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list:
+        self._warn_if_outside_step()
         t = self.last_epoch
         if t == 0:
-            return [lr * self.start_factor for lr in self._current()]
+            return [g["lr"] * self.start_factor for g in self.optimizer.param_groups]
         if self._is_initial or t > self.total_iters:
-            return self._current()
+            return group_values(self.optimizer, "lr")
         s, e = self.start_factor, self.end_factor
-        return [
-            lr * (1.0 + (e - s) / (self.total_iters * s + (t - 1) * (e - s)))
-            for lr in self._current()
-        ]
+        ratio = 1.0 + (e - s) / (self.total_iters * s + (t - 1) * (e - s))
+        return [g["lr"] * ratio for g in self.optimizer.param_groups]
+
+    def _get_closed_form_lr(self) -> list:
+        s, e = self.start_factor, self.end_factor
+        done = min(self.total_iters, self.last_epoch)
+        return [base * (s + (e - s) * done / self.total_iters) for base in self.base_lrs]
 
 
-class OneCycleLR(LRScheduler):
-    """The 1cycle policy: warm up from max_lr/div_factor to max_lr over ``pct_start`` of the
-    steps, then anneal to initial_lr/final_div_factor (cosine or linear), cycling the momentum
-    (or Adam's beta1) inversely between max_momentum and base_momentum."""
+class ExponentialLR(LRScheduler):
+    """lr_t = lr_{t-1} * gamma (closed form base_lr * gamma ** t)."""
 
-    def __init__(
-        self,
-        optimizer: Optimizer,
-        max_lr,
-        total_steps: int | None = None,
-        epochs: int | None = None,
-        steps_per_epoch: int | None = None,
-        pct_start: float = 0.3,
-        anneal_strategy: str = "cos",
-        cycle_momentum: bool = True,
-        base_momentum=0.85,
-        max_momentum=0.95,
-        div_factor: float = 25.0,
-        final_div_factor: float = 1e4,
-        three_phase: bool = False,
-        last_epoch: int = -1,
-    ) -> None:
-        if total_steps is None:
-            if epochs is None or steps_per_epoch is None:
-                raise ValueError(
-                    "You must define either total_steps OR (epochs AND steps_per_epoch)"
-                )
-            total_steps = epochs * steps_per_epoch
-        if total_steps <= 0:
-            raise ValueError(f"Expected positive integer total_steps, but got {total_steps}")
-        if not 0 <= pct_start <= 1:
-            raise ValueError(f"Expected float between 0 and 1 pct_start, but got {pct_start}")
-        if anneal_strategy not in ("cos", "linear"):
-            raise ValueError(
-                f"anneal_strategy must be one of 'cos' or 'linear', instead got {anneal_strategy}"
-            )
-        self.total_steps = total_steps
-        self.anneal_strategy = anneal_strategy
-        up = float(pct_start * total_steps) - 1
-        if three_phase:
-            self._phases = [
-                (up, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
-                (
-                    float(2 * pct_start * total_steps) - 2,
-                    "max_lr",
-                    "initial_lr",
-                    "base_momentum",
-                    "max_momentum",
-                ),
-                (total_steps - 1, "initial_lr", "min_lr", "max_momentum", "max_momentum"),
-            ]
-        else:
-            self._phases = [
-                (up, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
-                (total_steps - 1, "max_lr", "min_lr", "base_momentum", "max_momentum"),
-            ]
-        max_lrs = _per_group("max_lr", optimizer, max_lr)
-        if last_epoch == -1:
-            for m, group in zip(max_lrs, optimizer.param_groups):
-                group["initial_lr"] = m / div_factor
-                group["max_lr"] = m
-                group["min_lr"] = group["initial_lr"] / final_div_factor
-        self.cycle_momentum = cycle_momentum
-        if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError(
-                    "optimizer must support momentum or beta1 with `cycle_momentum` option enabled"
-                )
-            self.use_beta1 = "betas" in optimizer.defaults
-            maxes = _per_group("max_momentum", optimizer, max_momentum)
-            bases = _per_group("base_momentum", optimizer, base_momentum)
-            if last_epoch == -1:
-                for hi, lo, group in zip(maxes, bases, optimizer.param_groups):
-                    self._set_momentum(group, hi)
-                    group["max_momentum"], group["base_momentum"] = hi, lo
+    def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
+        self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
-    def _set_momentum(self, group: dict, value: float) -> None:
-        if self.use_beta1:
-            group["betas"] = (value, *group["betas"][1:])
-        else:
-            group["momentum"] = value
-
-    def _anneal(self, start: float, end: float, pct: float) -> float:
-        if self.anneal_strategy == "cos":
-            return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
-        return (end - start) * pct + start
-
     def get_lr(self) -> list:
-        t = self.last_epoch
-        if t > self.total_steps:
-            raise ValueError(
-                f"Tried to step {t} times. The specified number of total steps is "
-                f"{self.total_steps}"
-            )
-        lrs = []
-        for group in self.optimizer.param_groups:
-            start = 0.0
-            for i, (end, lr_a, lr_b, mom_a, mom_b) in enumerate(self._phases):
-                if t <= end or i == len(self._phases) - 1:
-                    pct = (t - start) / (end - start)
-                    lrs.append(self._anneal(group[lr_a], group[lr_b], pct))
-                    if self.cycle_momentum:
-                        self._set_momentum(group, self._anneal(group[mom_a], group[mom_b], pct))
-                    break
-                start = end
-        return lrs
+        self._warn_if_outside_step()
+        if self._is_initial:
+            return group_values(self.optimizer, "lr")
+        return [g["lr"] * self.gamma for g in self.optimizer.param_groups]
+
+    def _get_closed_form_lr(self) -> list:
+        return [base * self.gamma**self.last_epoch for base in self.base_lrs]
 
 
-class ReduceLROnPlateau:
-    """Multiply the lr by ``factor`` when a metric has stopped improving (PyTorch's rules).
-
-    ``step(metric)``: the metric is better if (min/rel) a < best (1 - threshold),
-    (min/abs) a < best - threshold, (max/rel) a > best (1 + threshold), (max/abs)
-    a > best + threshold; ``best`` starts at +inf (min) or -inf (max), so the first metric is
-    always better. A better metric resets the bad-epoch count, a worse one adds one; during
-    cooldown the count is held at 0. When the count exceeds ``patience`` (strictly), each lr
-    becomes max(lr * factor, min_lr) (only if that lowers it by more than ``eps``), cooldown
-    starts and the count resets. Note: with negative metrics in 'rel' mode the relative margin
-    changes sign (as in PyTorch). The notes' "halve when validation stops improving" is
-    ``ReduceLROnPlateau(opt, mode='max', factor=0.5, patience=0)`` on validation accuracy.
-    """
+class PolynomialLR(LRScheduler):
+    """lr_t = base_lr * (1 - min(t, total_iters) / total_iters) ** power, computed as
+    PyTorch does: each step multiplies the current lr by the ratio of consecutive values."""
 
     def __init__(
         self,
         optimizer: Optimizer,
-        mode: str = "min",
-        factor: float = 0.1,
-        patience: int = 10,
-        threshold: float = 1e-4,
-        threshold_mode: str = "rel",
-        cooldown: int = 0,
-        min_lr=0,
-        eps: float = 1e-8,
+        total_iters: int = 5,
+        power: float = 1.0,
+        last_epoch: int = -1,
     ) -> None:
-        if factor >= 1.0:
-            raise ValueError("Factor should be < 1.0.")
-        if mode not in ("min", "max"):
-            raise ValueError(f"mode {mode} is unknown!")
-        if threshold_mode not in ("rel", "abs"):
-            raise ValueError(f"threshold mode {threshold_mode} is unknown!")
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
-        self.optimizer = optimizer
-        self.factor, self.mode, self.threshold = factor, mode, threshold
-        self.threshold_mode, self.patience, self.cooldown, self.eps = (
-            threshold_mode,
-            patience,
-            cooldown,
-            eps,
-        )
-        self.min_lrs = _per_group("min_lr", optimizer, min_lr)
-        self.last_epoch = 0
-        self._last_lr = [g["lr"] for g in optimizer.param_groups]
-        self.best = math.inf if mode == "min" else -math.inf
-        self.cooldown_counter = 0
-        self.num_bad_epochs = 0
+        self.total_iters, self.power = total_iters, power
+        super().__init__(optimizer, last_epoch)
 
-    def is_better(self, a: float, best: float) -> bool:
-        if self.mode == "min" and self.threshold_mode == "rel":
-            return a < best * (1.0 - self.threshold)
-        if self.mode == "min":
-            return a < best - self.threshold
-        if self.threshold_mode == "rel":
-            return a > best * (self.threshold + 1.0)
-        return a > best + self.threshold
+    def get_lr(self) -> list:
+        self._warn_if_outside_step()
+        t, total = self.last_epoch, self.total_iters
+        if self._is_initial or t > total:
+            return group_values(self.optimizer, "lr")
+        ratio = ((1.0 - t / total) / (1.0 - (t - 1) / total)) ** self.power
+        return [g["lr"] * ratio for g in self.optimizer.param_groups]
 
-    @property
-    def in_cooldown(self) -> bool:
-        return self.cooldown_counter > 0
+    def _get_closed_form_lr(self) -> list:
+        left = 1.0 - min(self.total_iters, self.last_epoch) / self.total_iters
+        return [base * left**self.power for base in self.base_lrs]
 
-    def step(self, metrics) -> None:
-        current = float(metrics)
-        self.last_epoch += 1
-        if self.is_better(current, self.best):
-            self.best = current
-            self.num_bad_epochs = 0
+
+class CosineAnnealingLR(LRScheduler):
+    """Cosine annealing from base_lr to ``eta_min`` over ``T_max`` steps, in PyTorch's
+    recursive form: lr_t = eta_min + (lr_{t-1} - eta_min) (1 + cos(pi t / T)) /
+    (1 + cos(pi (t-1) / T)); past T_max it rises again (a period of 2 T_max). The closed form
+    (``step(epoch)``) is eta_min + (base_lr - eta_min) (1 + cos(pi t / T)) / 2."""
+
+    def __init__(
+        self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1
+    ) -> None:
+        self.T_max, self.eta_min = T_max, eta_min
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list:
+        self._warn_if_outside_step()
+        t, T, lo = self.last_epoch, self.T_max, self.eta_min
+        if self._is_initial:
+            return group_values(self.optimizer, "lr")
+        if self._step_count == 1 and t > 0:
+            return [
+                lo + (base - lo) * (1 + math.cos(t * math.pi / T)) / 2 for base in self.base_lrs
+            ]
+        if (t - 1 - T) % (2 * T) == 0:
+            return [
+                g["lr"] + (base - lo) * (1 - math.cos(math.pi / T)) / 2
+                for base, g in zip(self.base_lrs, self.optimizer.param_groups)
+            ]
+        return [
+            (1 + math.cos(math.pi * t / T)) / (1 + math.cos(math.pi * (t - 1) / T)) * (g["lr"] - lo)
+            + lo
+            for g in self.optimizer.param_groups
+        ]
+
+    def _get_closed_form_lr(self) -> list:
+        lo = self.eta_min
+        angle = math.pi * self.last_epoch / self.T_max
+        return [lo + (base - lo) * (1 + math.cos(angle)) / 2 for base in self.base_lrs]
+
+
+class CosineAnnealingWarmRestarts(LRScheduler):
+    """SGDR: lr = eta_min + (base_lr - eta_min) (1 + cos(pi T_cur / T_i)) / 2, where T_cur
+    counts the steps since the last restart and T_i (first ``T_0``) is multiplied by
+    ``T_mult`` at each restart. ``step(epoch)`` accepts a fractional epoch (e.g.
+    ``epoch + batch / batches``) and finds the cycle it falls in."""
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        T_0: int,
+        T_mult: int = 1,
+        eta_min: float = 0.0,
+        last_epoch: int = -1,
+    ) -> None:
+        if not isinstance(T_0, int) or T_0 <= 0:
+            raise ValueError(f"Expected positive integer T_0, but got {T_0}")
+        if not isinstance(T_mult, int) or T_mult < 1:
+            raise ValueError(f"Expected integer T_mult >= 1, but got {T_mult}")
+        if not isinstance(eta_min, (float, int)):
+            raise ValueError(
+                f"Expected float or int eta_min, but got {eta_min} of type {type(eta_min)}"
+            )
+        self.T_0 = self.T_i = T_0
+        self.T_mult = T_mult
+        self.eta_min = eta_min
+        self.T_cur: float = last_epoch
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list:
+        self._warn_if_outside_step()
+        lo = self.eta_min
+        factor = 1 + math.cos(math.pi * self.T_cur / self.T_i)
+        return [lo + (base - lo) * factor / 2 for base in self.base_lrs]
+
+    def step(self, epoch: float | None = None) -> None:
+        """Advance one step, or go to ``epoch`` (which may be fractional)."""
+        if epoch is None and self.last_epoch < 0:
+            epoch = 0
+        if epoch is None:
+            epoch = self.last_epoch + 1
+            self.T_cur = self.T_cur + 1
+            if self.T_cur >= self.T_i:
+                self.T_cur = self.T_cur % self.T_i
+                self.T_i = self.T_i * self.T_mult
+        elif epoch < 0:
+            raise ValueError(f"Expected non-negative epoch, but got {epoch}")
+        elif epoch >= self.T_0:
+            if self.T_mult == 1:
+                self.T_cur = epoch % self.T_0
+            else:
+                m = self.T_mult
+                n = int(math.log(epoch / self.T_0 * (m - 1) + 1, m))
+                self.T_cur = epoch - self.T_0 * (m**n - 1) / (m - 1)
+                self.T_i = self.T_0 * m**n
         else:
-            self.num_bad_epochs += 1
-        if self.in_cooldown:
-            self.cooldown_counter -= 1
-            self.num_bad_epochs = 0
-        if self.num_bad_epochs > self.patience:
-            for i, group in enumerate(self.optimizer.param_groups):
-                old = float(group["lr"])
-                new = max(old * self.factor, self.min_lrs[i])
-                if old - new > self.eps:
-                    group["lr"] = new
-            self.cooldown_counter = self.cooldown
-            self.num_bad_epochs = 0
-        self._last_lr = [g["lr"] for g in self.optimizer.param_groups]
-
-    def get_last_lr(self) -> list:
-        return self._last_lr
-
-    def state_dict(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
-
-    def load_state_dict(self, state_dict: dict) -> None:
-        self.__dict__.update(state_dict)
+            self.T_i = self.T_0
+            self.T_cur = epoch
+        self.last_epoch = math.floor(epoch)
+        self._set_lrs(self._get_lr_in_step())
