@@ -450,6 +450,8 @@ class Tensor:
         log_ = masked_fill_ = multiply_ = neg_ = negative_ = pow_ = reciprocal_ = relu_ = _bound
         remainder_ = round_ = rsqrt_ = scatter_add_ = sigmoid_ = sign_ = sin_ = sinh_ = _bound
         sqrt_ = square_ = subtract_ = tan_ = tanh_ = true_divide_ = trunc_ = _bound
+        scatter = scatter_reduce = index_add = index_copy = index_fill = scatter_ = _bound
+        scatter_reduce_ = index_add_ = index_copy_ = index_fill_ = _bound
         T: Tensor  # (properties)
         mT: Tensor  # noqa: N815 - PyTorch's name
 

@@ -51,6 +51,7 @@ _STRUCTURE = """
     reshape flatten unflatten transpose t permute unsqueeze squeeze expand broadcast_to
     repeat chunk unbind flip roll movedim narrow repeat_interleave index_select gather
     take_along_dim masked_fill scatter_add clone
+    scatter scatter_reduce index_add index_copy index_fill
 """
 METHODS: dict[str, Callable] = {
     name: getattr(ops, name)
@@ -85,7 +86,7 @@ _INPLACE_OF_OPS = """
     add sub mul div pow neg remainder fmod floor_divide atan2 lerp clamp clamp_min clamp_max
     exp exp2 expm1 log log2 log10 log1p sqrt rsqrt reciprocal square abs sign sin cos tan
     asin acos atan sinh cosh erf floor ceil trunc round tanh sigmoid relu masked_fill
-    scatter_add
+    scatter_add scatter scatter_reduce index_add index_copy index_fill
 """
 INPLACE: dict[str, Callable] = {
     name + "_": inplace.method(getattr(ops, name), name + "_") for name in _INPLACE_OF_OPS.split()

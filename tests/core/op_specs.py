@@ -63,6 +63,17 @@ def _idx(m, values, dtype="long"):
     return m.tensor(values) if m is nt else m.tensor(values, dtype=getattr(m, dtype))
 
 
+_SCATTER_INDEX = {0: [[0, 2, 2, 1], [0, 2, 0, 1]], 1: [[0, 0, 2], [3, 1, 3], [1, 1, 1]]}
+_SCATTER_SHAPES = {0: ((3, 4), (2, 4)), 1: ((3, 4), (3, 3))}
+
+
+def _scatter_reduce_spec(name: str, dim: int, how: str, include_self: bool = True) -> OpSpec:
+    """``a.scatter_reduce(dim, index, b, how)`` with an index that repeats positions."""
+    return OpSpec(name, lambda m, a, b: a.scatter_reduce(
+        dim, _idx(m, _SCATTER_INDEX[dim]), b, how, include_self=include_self),
+        _SCATTER_SHAPES[dim])
+
+
 SPECS = [
     OpSpec("add", lambda m, a, b: a + b, ((3, 1), (1, 4))),
     OpSpec("add_scalar", lambda m, a: 2.5 + a, ((3, 4),)),
@@ -223,6 +234,23 @@ SPECS = [
     OpSpec("clone", lambda m, a: a.clone(), ((3,),)),
     OpSpec("flip", lambda m, a: a.flip(0), ((3, 2),)),
     OpSpec("unbind", lambda m, a: a.unbind(1)[2], ((3, 4),)),
+    OpSpec("scatter", lambda m, a, b: a.scatter(1, _idx(m, [[0, 2], [3, 1], [1, 0]]), b),
+           ((3, 4), (3, 2))),
+    OpSpec("scatter_value", lambda m, a: a.scatter(1, _idx(m, [[0], [3], [1]]), 1.5), ((3, 4),)),
+    _scatter_reduce_spec("scatter_reduce", 1, "sum"),
+    _scatter_reduce_spec("scatter_reduce_sum_exclude_self", 1, "sum", include_self=False),
+    _scatter_reduce_spec("scatter_reduce_mean", 0, "mean"),
+    _scatter_reduce_spec("scatter_reduce_mean_exclude_self", 0, "mean", include_self=False),
+    _scatter_reduce_spec("scatter_reduce_amax", 1, "amax"),
+    _scatter_reduce_spec("scatter_reduce_amin_exclude_self", 1, "amin", include_self=False),
+    _scatter_reduce_spec("scatter_reduce_prod", 1, "prod"),
+    _scatter_reduce_spec("scatter_reduce_prod_exclude_self", 0, "prod", include_self=False),
+    OpSpec("index_add", lambda m, a, b: a.index_add(1, _idx(m, [2, 0, 2]), b, alpha=-1.5),
+           ((3, 4), (3, 3))),
+    OpSpec("index_copy", lambda m, a, b: a.index_copy(0, _idx(m, [2, 0]), b), ((3, 4), (2, 4))),
+    OpSpec("index_fill", lambda m, a: a.index_fill(1, _idx(m, [3, -4]), -0.5), ((3, 4),)),
+    OpSpec("index_fill_tensor_value",
+           lambda m, a, v: a.index_fill(0, _idx(m, [1]), v), ((3, 4), ())),
 ]
 
 SPEC_BY_NAME = {s.name: s for s in SPECS}

@@ -78,6 +78,20 @@ LAYER_SPECS = [
     OpSpec("embedding_padding",
            lambda F, m, w: F.embedding(_long(m, [[1, 2, 1], [2, 0, 2]]), w, padding_idx=2),
            ((5, 3),), kwargs={"padding": True}),
+    OpSpec("pad", lambda F, m, x: F.pad(x, (1, 2, 0, 1), value=0.5), ((2, 3, 4),)),
+    OpSpec("pad_crop", lambda F, m, x: F.pad(x, (-1, 2, 1, -1)), ((3, 4),)),
+    OpSpec("pad_reflect", lambda F, m, x: F.pad(x, (2, 1, 1, 2), mode="reflect"), ((1, 2, 3, 4),)),
+    OpSpec("pad_replicate", lambda F, m, x: F.pad(x, (2, -1), mode="replicate"), ((2, 3, 4),)),
+    OpSpec("pad_circular", lambda F, m, x: F.pad(x, (3, 1, -1, 2), mode="circular"),
+           ((2, 3, 4),)),
+    OpSpec("normalize", lambda F, m, x: F.normalize(x), ((3, 4),)),
+    OpSpec("normalize_p1_dim0", lambda F, m, x: F.normalize(x, p=1.0, dim=0), ((3, 4),), "away"),
+    OpSpec("cosine_similarity", lambda F, m, a, b: F.cosine_similarity(a, b), ((3, 4), (3, 4))),
+    OpSpec("cosine_similarity_broadcast", lambda F, m, a, b: F.cosine_similarity(a, b, dim=-1),
+           ((2, 3, 4), (3, 1))),
+    OpSpec("pairwise_distance", lambda F, m, a, b: F.pairwise_distance(a, b), ((3, 4), (3, 4))),
+    OpSpec("pairwise_distance_p3_keepdim",
+           lambda F, m, a, b: F.pairwise_distance(a, b, p=3.0, keepdim=True), ((3, 4), (4,))),
 ]
 
 LOSS_SPECS = [

@@ -8,6 +8,9 @@ for in-place ops), as do the ``_`` forms (``relu_``, ``elu_``, ...).
 
 from __future__ import annotations
 
+import numpy as np
+
+from .. import ops as _ops
 from ..ops import activation as _act
 from ..ops import dropout as _dropout
 from ..ops import log_softmax, sigmoid, softmax, tanh
@@ -43,6 +46,7 @@ from ..ops.loss import (
     soft_margin_loss,
 )
 from ..ops.normalization import batch_norm, layer_norm
+from ..ops.padding import pad
 
 
 def relu(input, inplace: bool = False):
@@ -183,3 +187,40 @@ def one_hot(tensor, num_classes: int = -1):
     if ids.size and (ids.min() < 0 or ids.max() >= n):
         raise RuntimeError(f"one_hot: class values must be in [0, {n}), got {int(ids.max())}")
     return Tensor._make((ids[..., None] == xp.arange(n)).astype("int64"))
+
+
+def normalize(input, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out=None):
+    """``input / max(||input||_p, eps)``, the p-norm taken over ``dim`` (kept for broadcasting).
+    Composite: ``norm``, ``clamp_min``, division."""
+    if out is not None:
+        raise TypeError("normalize(): out= is not supported; use the returned tensor")
+    denom = _ops.clamp_min(_ops.norm(input, p, dim, keepdim=True), eps)
+    return input / denom
+
+
+def cosine_similarity(x1, x2, dim: int = 1, eps: float = 1e-8):
+    """``sum(x1 * x2, dim) / (max(||x1||, eps) * max(||x2||, eps))`` with 2-norms over ``dim``,
+    ``x1`` and ``x2`` broadcast together; computed as PyTorch does, each divided by its clamped
+    norm before the product. Composite: ``norm``, ``clamp_min``, division, ``sum``."""
+    shape = _broadcast_shape(x1, x2)
+    a, b = _ops.broadcast_to(x1, shape), _ops.broadcast_to(x2, shape)
+    na = _ops.clamp_min(_ops.norm(a, 2, dim, keepdim=True), eps)
+    nb = _ops.clamp_min(_ops.norm(b, 2, dim, keepdim=True), eps)
+    return _ops.sum((a / na) * (b / nb), dim)
+
+
+def _broadcast_shape(x1, x2) -> tuple:
+    try:
+        return np.broadcast_shapes(tuple(x1.shape), tuple(x2.shape))
+    except ValueError:
+        raise RuntimeError(
+            f"The size of tensor a ({tuple(x1.shape)}) must match the size of tensor b "
+            f"({tuple(x2.shape)}): they do not broadcast together"
+        ) from None
+
+
+def pairwise_distance(x1, x2, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False):
+    """``||x1 - x2 + eps||_p`` over the last dim (of the two inputs broadcast together).
+    Composite: subtraction, ``norm``."""
+    dim = max(x1.ndim, x2.ndim) - 1
+    return _ops.norm(x1 - x2 + eps, p, dim if dim >= 0 else None, keepdim=keepdim)

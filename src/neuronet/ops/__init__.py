@@ -9,7 +9,8 @@
 - ``reduce``: sum, mean, prod, max/min, var/std, logsumexp, norm, all/any
 - ``linalg``: matmul, linear, einsum, the named products and matrix structure
 - structure: ``shape`` (reshape, permute, cat, split, ...), ``indexing`` (getitem, gather,
-  setitem, ...), ``ordering`` (sort, topk, cumsum)
+  setitem, the scatters, ...), ``padding`` (``nn.functional.pad``), ``ordering`` (sort, topk,
+  cumsum)
 - ``embedding``: the row lookup, whose gradient is a row gradient (``autograd.rows``)
 - ``inplace``: the ``_`` methods and augmented assignments; ``conversion``: cast, device, clone
 
@@ -65,7 +66,18 @@ from .compare import (
     ne,
 )
 from .conversion import cast, clone, to_device
-from .indexing import gather, getitem, index_select, masked_fill, scatter_add
+from .indexing import (
+    gather,
+    getitem,
+    index_add,
+    index_copy,
+    index_fill,
+    index_select,
+    masked_fill,
+    scatter,
+    scatter_add,
+    scatter_reduce,
+)
 from .linalg import bmm, diag, diagonal, dot, einsum, linear, matmul, mv, outer, trace, tril, triu
 from .ordering import argsort, cumsum, sort, topk
 from .reduce import (
@@ -150,5 +162,6 @@ COMPOSITES = frozenset(
     mish mse_loss mv narrow outer relu6 repeat_interleave rpow selu smooth_l1_loss
     soft_margin_loss softmin sort split squeeze stack std take_along_dim trace unbind
     unflatten unsqueeze
+    index_add index_copy index_fill scatter
     """.split()
 )

@@ -1,11 +1,16 @@
-"""Indexing: ``__getitem__``, ``index_select``, ``gather``, the writes ``masked_fill`` and
-``scatter_add`` and ``index_put`` (what ``__setitem__``, in ``ops.inplace``, computes).
+"""Indexing: ``__getitem__``, ``index_select``, ``gather``, the writes ``masked_fill``,
+``index_put`` (what ``__setitem__``, in ``ops.inplace``, computes), and the scatter family:
+``scatter``, ``scatter_add``, ``scatter_reduce``, ``index_add``, ``index_copy``, ``index_fill``.
 
 Each VJP scatters the output's gradient back to the positions that were read, adding where
-an index repeats.
+an index repeats. ``scatter`` writes through ``index_put`` and the ``index_*`` writes are
+scatters along one dim, so their gradients are those ops'.
 """
 
 from __future__ import annotations
+
+import sys
+import warnings
 
 import numpy as np
 
@@ -14,6 +19,7 @@ from ..backend import scatter_add as _add_at
 from ..tensor import Tensor, record
 from ._util import constant, normalize_dim, operands, unbroadcast
 from .arithmetic import where
+from .array_api import array_api
 from .conversion import cast
 
 
@@ -260,48 +266,368 @@ def masked_fill(a: Tensor, mask, value) -> Tensor:
     return where(Tensor._make(m), fill, a)
 
 
+# ------------------------------------------------------------------------------ scatter family
+def _ops():
+    return sys.modules["neuronet.ops"]
+
+
+def _index_array(index, xp, name: str):
+    """``index`` (a tensor, an array or a list) as an integer array."""
+    idx = index._data if isinstance(index, Tensor) else xp.asarray(index)
+    if idx.dtype.kind not in "iu":
+        raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index, got {idx.dtype}")
+    return idx
+
+
+def _check_bounds(idx, d: int, n: int, name: str) -> None:
+    """PyTorch refuses an index outside ``[0, n)`` along dim ``d`` (no negative wrapping)."""
+    if idx.size:
+        low, high = int(idx.min()), int(idx.max())
+        if low < 0 or high >= n:
+            bad = low if low < 0 else high
+            raise RuntimeError(
+                f"{name}(): index {bad} is out of bounds for dimension {d} with size {n}"
+            )
+
+
+def _scatter_key(name: str, x, d: int, index, sshape: tuple | None) -> tuple:
+    """``(idx, key, part)`` for a scatter along dim ``d`` of ``x``: the index array, checked as
+    PyTorch checks it (integers, ``x``'s number of dims, no larger than ``x`` apart from dim
+    ``d`` nor than the source of shape ``sshape``, in bounds), the advanced-index tuple of the
+    written positions, and the slices of the source that are read (``src[part]``)."""
+    xp = get_xp(x)
+    idx = _index_array(index, xp, name)
+    if idx.ndim != x.ndim:
+        raise RuntimeError(
+            f"{name}(): Index tensor must have the same number of dimensions as self tensor "
+            f"({x.ndim}), got {idx.ndim}"
+        )
+    for axis in range(x.ndim):
+        if (
+            axis != d
+            and idx.shape[axis] > x.shape[axis]
+            or (sshape is not None and idx.shape[axis] > sshape[axis])
+        ):
+            raise RuntimeError(
+                f"{name}(): Expected index {list(idx.shape)} to be no larger than self "
+                f"{list(x.shape)} apart from dimension {d}"
+                + ("" if sshape is None else f" and to be no larger size than src {list(sshape)}")
+            )
+    _check_bounds(idx, d, x.shape[d] if x.ndim else 1, name)
+    part = tuple(slice(0, n) for n in idx.shape)
+    return idx, open_grid(idx.shape, d, idx, xp), part
+
+
+def _same_dtype(name: str, a: Tensor, src: Tensor, what: str = "src") -> None:
+    if a._data.dtype != src._data.dtype:
+        raise RuntimeError(
+            f"{name}(): Expected self.dtype to be equal to {what}.dtype, got {a._data.dtype} "
+            f"and {src._data.dtype}"
+        )
+
+
+def _take(g, key):
+    """``g[key]`` (advanced indexing), for an array or, differentiably, a tensor."""
+    return _index(g, key, None, False) if isinstance(g, Tensor) else g[key]
+
+
+def _added(v, shape: tuple, key):
+    """Zeros of ``shape`` with ``v`` added at ``key`` (repeats add up): the adjoint of
+    ``_take``, for an array or, differentiably, a tensor."""
+    if isinstance(v, Tensor):
+        return _scatter(v, shape, key, None, False)
+    return _scatter_array(v, shape, key, None, False)
+
+
+def _padded(v, shape: tuple, part: tuple):
+    """``v`` placed at ``part`` (leading slices) in zeros of ``shape``; ``v`` when it fills it."""
+    if tuple(v.shape) == tuple(shape):
+        return v
+    if isinstance(v, Tensor):
+        return _scatter(v, shape, part, None, True)
+    return _scatter_array(v, shape, part, None, True)
+
+
 def scatter_add(a: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     """A copy of ``a`` with ``src[i][j][k]`` added at ``[index[i][j][k]][j][k]`` (dim 0), and
     so on; repeated indices add up. Gradients: ``g`` for ``a``, ``g`` gathered at ``index``
     for ``src``."""
-    x = a._data
-    xp = get_xp(x)
-    d = normalize_dim(dim, x.ndim)
-    idx = index._data if isinstance(index, Tensor) else xp.asarray(index)
-    if idx.ndim != x.ndim or idx.dtype.kind not in "iu":
-        raise RuntimeError(
-            f"scatter_add(): index must be an integer tensor with {x.ndim} dims, "
-            f"got shape {tuple(idx.shape)} and dtype {idx.dtype}"
-        )
     a, src = operands(a, src, "scatter_add")
     x, s = a._data, src._data
-    for axis in range(x.ndim):
-        if idx.shape[axis] > s.shape[axis] or axis != d and idx.shape[axis] > x.shape[axis]:
-            raise RuntimeError(
-                f"scatter_add(): index {tuple(idx.shape)} is larger than src "
-                f"{tuple(s.shape)} or than the input {tuple(x.shape)} at dim "
-                f"{axis}"
-            )
-    key = open_grid(idx.shape, d, idx, xp)
-    picked = s[tuple(slice(0, n) for n in idx.shape)]
+    d = normalize_dim(dim, x.ndim)
+    _, key, part = _scatter_key("scatter_add", x, d, index, s.shape)
     out = x.copy()
-    _add_at(xp, out, key, picked)
-
-    part = tuple(slice(0, n) for n in idx.shape)
+    _add_at(get_xp(x), out, key, s[part])
     sshape = s.shape
-    whole = tuple(idx.shape) == tuple(sshape)
 
     def backward(g, needs):
-        gs = None
-        if needs[1]:
-            if isinstance(g, Tensor):
-                gs = _index(g, key, None, False)
-                if not whole:
-                    gs = _scatter(gs, sshape, part, None, True)
-            else:
-                gs = g[key]
-                if not whole:
-                    gs = _scatter_array(gs, sshape, part, None, True)
+        gs = _padded(_take(g, key), sshape, part) if needs[1] else None
         return (g if needs[0] else None, gs)
 
     return record(out, (a, src), backward, "ScatterAddBackward0", ())
+
+
+def scatter(
+    input: Tensor, dim: int, index: Tensor, src=None, *, value=None, reduce: str | None = None
+) -> Tensor:
+    """A copy of ``input`` with ``src[i][j][k]`` written at ``[index[i][j][k]][j][k]`` (dim 0),
+    and so on, or the number ``value`` at every indexed position (``scatter(input, dim, index,
+    value)``). Where an index repeats, one of the writes is kept. ``src`` has ``input``'s dtype.
+    ``reduce='add'`` or ``'multiply'`` (PyTorch's deprecated form) combines instead of writing:
+    ``scatter_reduce`` with ``'sum'`` or ``'prod'`` and ``include_self=True``.
+
+    Gradients: ``g`` with the written positions zeroed for ``input``; ``g`` gathered at
+    ``index`` for ``src``. Composite: ``index_put`` at the index's positions."""
+    if src is None and value is None:
+        raise TypeError("scatter(): expected a src tensor or a value, got neither")
+    if src is not None and value is not None:
+        raise TypeError("scatter(): expected a src tensor or a value, got both")
+    if src is not None and not isinstance(src, Tensor):
+        src, value = None, src  # (``scatter(input, dim, index, 2.0)``: the value form)
+    if isinstance(value, Tensor):
+        raise TypeError("scatter(): value must be a number; pass a tensor as src")
+    x = input._data
+    d = normalize_dim(dim, x.ndim)
+    if src is not None:
+        _same_dtype("scatter", input, src)
+    idx, key, part = _scatter_key("scatter", x, d, index, None if src is None else src.shape)
+    if src is None:
+        fill = get_xp(x).full(idx.shape, value, dtype=x.dtype)
+        src = Tensor._make(fill)
+    elif reduce is not None:
+        warnings.warn(
+            "The reduce argument of scatter with Tensor src is deprecated and will be "
+            "removed in a future release. Use scatter_reduce instead for more reduction "
+            "options.",
+            UserWarning,
+            stacklevel=2,
+        )
+    if reduce is not None:
+        if reduce not in ("add", "multiply"):
+            raise RuntimeError(
+                f"scatter(): reduce argument must be either add or multiply, got {reduce!r}"
+            )
+        how = "sum" if reduce == "add" else "prod"
+        return scatter_reduce(input, d, Tensor._make(idx), src, how, include_self=True)
+    picked = src if tuple(src.shape) == tuple(idx.shape) else getitem(src, part)
+    return index_put(input, key, picked)
+
+
+_REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
+
+
+def _identity(reduce: str, dtype):
+    """The value a reduction starts from when ``include_self=False``."""
+    if reduce == "prod":
+        return 1
+    if reduce in ("amax", "amin"):
+        if dtype.kind == "f":
+            return -np.inf if reduce == "amax" else np.inf
+        info = np.iinfo(dtype) if dtype.kind in "iu" else None
+        if info is None:  # (bools)
+            return reduce == "amin"
+        return info.min if reduce == "amax" else info.max
+    return 0
+
+
+def _reduce_at(xp, reduce: str, out, key, vals) -> None:
+    """``out[key] (op)= vals`` in place, repeats combining: add, multiply, maximum, minimum."""
+    if reduce in ("sum", "mean"):
+        _add_at(xp, out, key, vals)
+    elif xp is np:
+        ufunc = {"prod": np.multiply, "amax": np.maximum, "amin": np.minimum}[reduce]
+        ufunc.at(out, key, vals)
+    elif reduce == "prod":
+        raise NotImplementedError("scatter_reduce(): reduce='prod' is not supported on CUDA")
+    else:
+        import cupyx  # noqa: PLC0415
+
+        (cupyx.scatter_max if reduce == "amax" else cupyx.scatter_min)(out, key, vals)
+
+
+def _reduced(x, key, vals, reduce: str, include_self: bool, scattered, count):
+    """The forward of ``scatter_reduce`` on arrays."""
+    xp = get_xp(x)
+    start = x.dtype.type(_identity(reduce, x.dtype))
+    out = x.copy() if include_self else xp.where(scattered, start, x)
+    _reduce_at(xp, reduce, out, key, vals)
+    if reduce == "mean":
+        out = out // count if x.dtype.kind in "iub" else out / count
+    return out.astype(x.dtype, copy=False)
+
+
+def scatter_reduce(
+    input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: str, *, include_self: bool = True
+) -> Tensor:
+    """A copy of ``input`` where each position that ``index`` names (along ``dim``, as
+    ``scatter``) holds the reduction (``'sum'``, ``'prod'``, ``'mean'``, ``'amax'``,
+    ``'amin'``) of the ``src`` values sent there, together with ``input``'s own value when
+    ``include_self`` (True by default). Positions that nothing is sent to keep ``input``'s
+    value. ``'mean'`` divides by the number of values reduced (floor division for integers).
+
+    Gradients (PyTorch's): ``'sum'`` passes ``g`` (zero at the reduced positions of ``input``
+    without ``include_self``) and ``g`` gathered at ``index``; ``'mean'`` the same divided by
+    the count; ``'amax'``/``'amin'`` share ``g`` evenly among the values equal to the result;
+    ``'prod'`` gives each value the product of the others (zeros handled exactly)."""
+    if reduce not in _REDUCTIONS:
+        raise RuntimeError(
+            "scatter_reduce(): reduce argument must be either sum, prod, mean, amax or amin, "
+            f"got {reduce!r}"
+        )
+    _same_dtype("scatter_reduce", input, src)
+    x, s = input._data, src._data
+    xp = get_xp(x)
+    d = normalize_dim(dim, x.ndim)
+    idx, key, part = _scatter_key("scatter_reduce", x, d, index, s.shape)
+    vals = s[part]
+    scattered = xp.zeros(x.shape, dtype=bool)
+    scattered[key] = True
+    count = None
+    if reduce == "mean":
+        count = xp.full(x.shape, 1 if include_self else 0, dtype=x.dtype)
+        _add_at(xp, count, key, xp.ones(idx.shape, dtype=x.dtype))
+        count[count == 0] = 1
+    out = _reduced(x, key, vals, reduce, include_self, scattered, count)
+    keep = (~scattered).astype(x.dtype) if not include_self else None
+    sshape = s.shape
+    index_t = Tensor._make(idx)
+
+    def backward(g, needs, x, s, count, keep, out):
+        xp = array_api(g)
+        vals = s if tuple(s.shape) == tuple(idx.shape) else _take(s, part)
+        gx = gs = None
+        if reduce in ("sum", "mean"):
+            if reduce == "mean":
+                g = g / count
+            gx = g if keep is None else g * keep
+            gs = _take(g, key)
+        elif reduce in ("amax", "amin"):
+            one, zero = xp.ones_like(x), xp.zeros_like(x)
+            self_is = xp.where(x == out, one, zero)
+            src_is = xp.where(vals == _take(out, key), xp.ones_like(vals), xp.zeros_like(vals))
+            # (PyTorch counts an input value equal to the result among the shares even
+            # where include_self=False leaves it out of the reduction)
+            share = g / (self_is + _added(src_is, x.shape, key))
+            gx = self_is * share if keep is None else self_is * share * keep
+            gs = src_is * _take(share, key)
+        else:
+            ones = xp.ones_like(x)
+            if needs[0]:  # the product of the src values at each position
+                gx = g * _prod_into(ones, vals, True) if keep is None else g * keep
+            if needs[1]:
+                zero = vals == 0
+                zeros_at = _added(
+                    xp.where(zero, xp.ones_like(vals), xp.zeros_like(vals)), x.shape, key
+                )
+                single = zero & (_take(zeros_at, key) == 1)
+                lone = _prod_into(x, xp.where(single, xp.ones_like(vals), vals), include_self)
+                rest = _take(g * out, key) / xp.where(zero, xp.ones_like(vals), vals)
+                gs = xp.where(single, _take(g * lone, key), rest)
+        return (
+            gx if needs[0] else None,
+            _padded(gs, sshape, part) if needs[1] else None,
+        )
+
+    def _prod_into(base, values, with_base: bool):
+        """``scatter_reduce(base, dim, index, values, 'prod', include_self=with_base)``."""
+        if isinstance(base, Tensor):
+            return scatter_reduce(base, d, index_t, values, "prod", include_self=with_base)
+        return _reduced(base, key, values, "prod", with_base, scattered, None)
+
+    return record(out, (input, src), backward, "ScatterReduceBackward0", (x, s, count, keep, out))
+
+
+def _along(name: str, x, d: int, index, source_shape: tuple | None, wrap: bool = False):
+    """The 1-D ``index`` of an ``index_*`` op checked as PyTorch checks it (and, with
+    ``wrap``, negative entries counted from the end), broadcast along dim ``d`` to the shape
+    of the region written: ``x``'s shape with dim ``d`` of the index's length."""
+    xp = get_xp(x)
+    idx = _index_array(index, xp, name)
+    if idx.ndim > 1:
+        raise IndexError(
+            f"{name}(): Index is supposed to be a vector, but got dim: {idx.ndim} with size: "
+            f"{list(idx.shape)}"
+        )
+    idx = idx.reshape(-1)
+    n = x.shape[d] if x.ndim else 1
+    if wrap:
+        if idx.size and (int(idx.min()) < -n or int(idx.max()) >= n):
+            bad = int(idx.min()) if int(idx.min()) < -n else int(idx.max())
+            raise IndexError(
+                f"{name}(): index {bad} is out of bounds for dimension {d} with size {n}"
+            )
+        idx = idx % n if n else idx
+    else:
+        _check_bounds(idx, d, n, name)
+    shape = list(x.shape) or [1]
+    shape[d] = idx.shape[0]
+    if source_shape is not None:
+        src = list(source_shape) or [1]
+        if len(src) != len(shape) or any(
+            a != b for axis, (a, b) in enumerate(zip(src, shape)) if axis != d
+        ):
+            raise RuntimeError(
+                f"{name}(): source tensor shape must match self tensor shape, excluding the "
+                f"specified dimension. Got self.shape = {list(x.shape)} source.shape = "
+                f"{list(source_shape)}"
+            )
+        if src[d] != idx.shape[0]:
+            raise IndexError(
+                f"{name}(): Number of indices ({idx.shape[0]}) should be equal to "
+                f"source.size(dim) ({src[d]})"
+            )
+    view = [1] * len(shape)
+    view[d] = idx.shape[0]
+    return xp.broadcast_to(idx.reshape(view), tuple(shape))
+
+
+def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1) -> Tensor:
+    """A copy of ``input`` with ``alpha * source`` added along ``dim`` at the positions of the
+    1-D ``index``: ``out[..., index[i], ...] += alpha * source[..., i, ...]`` (repeats add
+    up). Gradients: ``g`` for ``input``, ``alpha * g.index_select(dim, index)`` for
+    ``source``. Composite: ``scatter_add``."""
+    if input._data.dtype != source._data.dtype:
+        raise RuntimeError(
+            f"index_add(): self ({input._data.dtype}) and source ({source._data.dtype}) must "
+            "have the same scalar type"
+        )
+    x = input._data
+    d = normalize_dim(dim, x.ndim)
+    full = _along("index_add", x, d, index, source._data.shape)
+    if alpha != 1:
+        source = source * alpha
+    return scatter_add(input, d, Tensor._make(full), source)
+
+
+def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
+    """A copy of ``input`` with ``source[..., i, ...]`` written at ``[..., index[i], ...]``
+    along ``dim``. Gradients: ``g`` zero at the written positions for ``input``,
+    ``g.index_select(dim, index)`` for ``source``. Composite: ``scatter``."""
+    if input._data.dtype != source._data.dtype:
+        raise RuntimeError(
+            "index_copy(): self and source expected to have the same dtype, but got (self) "
+            f"{input._data.dtype} and (source) {source._data.dtype}"
+        )
+    x = input._data
+    d = normalize_dim(dim, x.ndim)
+    full = _along("index_copy", x, d, index, source._data.shape)
+    return scatter(input, d, Tensor._make(full), source)
+
+
+def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
+    """A copy of ``input`` with ``value`` (a number or a 0-d tensor) at every position whose
+    index along ``dim`` is in ``index`` (negative entries count from the end). Gradients:
+    ``g`` zero at those positions for ``input``; their sum for a tensor ``value``.
+    Composite: ``scatter``."""
+    x = input._data
+    d = normalize_dim(dim, x.ndim)
+    full = Tensor._make(_along("index_fill", x, d, index, None, wrap=True))
+    if isinstance(value, Tensor):
+        if value._data.ndim != 0:
+            raise RuntimeError(
+                "index_fill(): only supports a 0-dimensional value tensor, but got tensor "
+                f"with {value._data.ndim} dimension(s)."
+            )
+        src = _ops().broadcast_to(cast(value, x.dtype), tuple(full.shape))
+        return scatter(input, d, full, src)
+    return scatter(input, d, full, value=value)

@@ -31,7 +31,7 @@ from .activation import (
     Threshold,
     get_activation,
 )
-from .container import ModuleDict, ModuleList, Sequential
+from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .dropout import Dropout
 from .linear import Flatten, Identity, Linear, Maxout, Unflatten
 from .loss import (
@@ -50,6 +50,18 @@ from .loss import (
     SoftMarginLoss,
 )
 from .normalization import BatchNorm1d, LayerNorm
+from .padding import (
+    CircularPad1d,
+    CircularPad2d,
+    ConstantPad1d,
+    ConstantPad2d,
+    ReflectionPad1d,
+    ReflectionPad2d,
+    ReplicationPad1d,
+    ReplicationPad2d,
+    ZeroPad1d,
+    ZeroPad2d,
+)
 from .sparse import Embedding
 
 __all__ = [
@@ -59,6 +71,10 @@ __all__ = [
     "BatchNorm1d",
     "BinaryStep",
     "CELU",
+    "CircularPad1d",
+    "CircularPad2d",
+    "ConstantPad1d",
+    "ConstantPad2d",
     "CrossEntropyLoss",
     "Dropout",
     "ELU",
@@ -88,9 +104,15 @@ __all__ = [
     "MultiMarginLoss",
     "NLLLoss",
     "PReLU",
+    "ParameterDict",
+    "ParameterList",
     "RReLU",
     "ReLU",
     "ReLU6",
+    "ReflectionPad1d",
+    "ReflectionPad2d",
+    "ReplicationPad1d",
+    "ReplicationPad2d",
     "SELU",
     "Sequential",
     "SiLU",
@@ -106,5 +128,7 @@ __all__ = [
     "Tanhshrink",
     "Threshold",
     "Unflatten",
+    "ZeroPad1d",
+    "ZeroPad2d",
     "get_activation",
 ]
