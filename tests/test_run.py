@@ -108,7 +108,7 @@ def test_a_script_that_handles_missing_apis_goes_on(tmp_path):
     script = tmp_path / "probes.py"
     script.write_text(textwrap.dedent("""\
         import torch
-        print(hasattr(torch, "compile"), getattr(torch.nn, "Conv2d", None))
+        print(hasattr(torch, "stft"), getattr(torch.nn, "Conv2d", None))
         try:
             import torch.fft
         except ImportError as err:

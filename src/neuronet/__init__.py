@@ -9,6 +9,7 @@ import numpy as _np
 
 from . import (
     autograd,
+    backends,
     tensor_methods,
 )
 from .autograd import (
@@ -20,6 +21,14 @@ from .autograd import (
     set_grad_enabled,
 )
 from .backend import device
+from .backends.compiler import compile
+from .backends.cuda import get_float32_matmul_precision, set_float32_matmul_precision
+from .backends.determinism import (
+    are_deterministic_algorithms_enabled,
+    is_deterministic_algorithms_warn_only_enabled,
+    use_deterministic_algorithms,
+)
+from .backends.threads import get_num_threads, set_num_threads
 from .dtypes import default_dtype as get_default_dtype
 from .dtypes import dtype, dtype_name, finfo, iinfo, set_default_dtype
 from .dtypes import public as _public
@@ -175,6 +184,7 @@ from .ops import (
     var,
     where,
 )
+from .printing import set_printoptions
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .serialization import load_object as load
 from .serialization import save

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import dtypes as _dt
+from . import printing as _printing
 from .autograd import grad_mode as _grad_mode
 from .autograd import graph as _graph
 from .autograd import versions as _versions
@@ -383,33 +384,14 @@ class Tensor:
 
     # ----------------------------------------------------------------- repr
     def __repr__(self) -> str:
-        arr = to_device(self._data, "cpu")
-        fixed = (
-            arr.dtype.kind == "f"
-            and arr.size
-            and not bool(np.all(np.mod(arr[np.isfinite(arr)], 1) == 0))
-        )
-        body = np.array2string(
-            arr,
-            precision=4,
-            separator=", ",
-            prefix="tensor(",
-            threshold=1000,
-            edgeitems=3,
-            floatmode="fixed" if fixed else "maxprec",
-        )
-        if arr.size == 0:
-            body = "[]"
-        extras = []
-        if self.device.type != "cpu":
-            extras.append(f"device='{self.device}'")
-        if arr.dtype not in (_dt.get_default_dtype(), _dt.int64, _dt.bool_):
-            extras.append(f"dtype={_dt.dtype_name(arr.dtype)}")
-        if self.grad_fn is not None:
-            extras.append(f"grad_fn=<{self.grad_fn.name}>")
-        elif self.requires_grad:
-            extras.append("requires_grad=True")
-        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+        return _printing.tensor_repr(self)
+
+    def __format__(self, format_spec: str) -> str:
+        """A 0-d tensor formats as its number (``f"{loss:.4f}"``); any other tensor only with an
+        empty spec, as its str (PyTorch's rule)."""
+        if self._data.ndim == 0:
+            return format(self.item(), format_spec)
+        return object.__format__(self, format_spec)
 
     __str__ = __repr__
 
