@@ -49,6 +49,16 @@ NOT_DIFFERENTIABLE = {
     "argmax": "int64 indices",
     "argmin": "int64 indices",
     "argsort": "int64 indices",
+    "argwhere": "int64 indices",
+    "nonzero": "int64 indices",
+    "searchsorted": "int64 (or int32) indices",
+    "bucketize": "int64 (or int32) indices",
+    "bincount": "counts (or sums of weights per integer value): no gradient in PyTorch",
+    "histc": "counts per bin: piecewise constant, no gradient in PyTorch",
+    "histogram": "counts per bin and the bin edges: no gradient in PyTorch",
+    "unique": "distinct values picked out, with int64 indices and counts: no gradient in PyTorch",
+    "unique_consecutive": "distinct runs picked out, with int64 indices and counts: no gradient "
+                          "in PyTorch",
     "floor_divide": "a rounded quotient: not tracked (values checked in "
                     "tests/core/test_pointwise_dtypes_and_values.py)",
 }

@@ -68,16 +68,20 @@ from .ops import (
     argmax,
     argmin,
     argsort,
+    argwhere,
     asin,
     atan,
     atan2,
+    bincount,
     bitwise_and,
     bitwise_not,
     bitwise_or,
     bitwise_xor,
     bmm,
     broadcast_to,
+    bucketize,
     cat,
+    cdist,
     ceil,
     chunk,
     clamp,
@@ -108,6 +112,8 @@ from .ops import (
     gather,
     ge,
     gt,
+    histc,
+    histogram,
     index_select,
     isclose,
     isfinite,
@@ -139,6 +145,7 @@ from .ops import (
     narrow,
     ne,
     neg,
+    nonzero,
     norm,
     outer,
     permute,
@@ -151,9 +158,11 @@ from .ops import (
     repeat_interleave,
     reshape,
     roll,
+    rot90,
     round,
     rsqrt,
     scatter_add,
+    searchsorted,
     sigmoid,
     sign,
     sin,
@@ -166,6 +175,7 @@ from .ops import (
     squeeze,
     stack,
     std,
+    std_mean,
     sub,
     sum,
     t,
@@ -180,8 +190,11 @@ from .ops import (
     trunc,
     unbind,
     unflatten,
+    unique,
+    unique_consecutive,
     unsqueeze,
     var,
+    var_mean,
     where,
 )
 from .printing import set_printoptions
@@ -209,6 +222,7 @@ uint32 = _public(_np.uint32)
 uint64 = _public(_np.uint64)
 bool_ = bool = _public(_np.bool_)  # noqa: A001
 clip = clamp
+is_floating_point = Tensor.is_floating_point
 multiply, subtract, divide = mul, sub, div
 mm = matmul
 swapaxes = swapdims = transpose

@@ -434,6 +434,8 @@ class Tensor:
         sqrt_ = square_ = subtract_ = tan_ = tanh_ = true_divide_ = trunc_ = _bound
         scatter = scatter_reduce = index_add = index_copy = index_fill = scatter_ = _bound
         scatter_reduce_ = index_add_ = index_copy_ = index_fill_ = _bound
+        histogram = histc = bincount = unique = unique_consecutive = nonzero = argwhere = _bound
+        rot90 = nelement = _bound
         T: Tensor  # (properties)
         mT: Tensor  # noqa: N815 - PyTorch's name
 

@@ -40,7 +40,8 @@ _COMPARISONS = """
 # reductions and ordering
 _REDUCTIONS = """
     sum mean prod max min amax amin argmax argmin var std logsumexp norm all any
-    count_nonzero sort argsort topk cumsum
+    count_nonzero sort argsort topk cumsum histogram histc bincount unique unique_consecutive
+    nonzero argwhere
 """
 # linear algebra
 _LINEAR_ALGEBRA = """
@@ -50,7 +51,7 @@ _LINEAR_ALGEBRA = """
 _STRUCTURE = """
     reshape flatten unflatten transpose t permute unsqueeze squeeze expand broadcast_to
     repeat chunk unbind flip roll movedim narrow repeat_interleave index_select gather
-    take_along_dim masked_fill scatter_add clone
+    take_along_dim masked_fill scatter_add clone rot90
     scatter scatter_reduce index_add index_copy index_fill
 """
 METHODS: dict[str, Callable] = {
@@ -313,6 +314,7 @@ ADAPTERS: dict[str, Any] = {
     "uniform_": uniform_,
     "normal_": normal_,
     "__pos__": positive,
+    "nelement": Tensor.numel,
 }
 
 

@@ -251,6 +251,20 @@ SPECS = [
     OpSpec("index_fill", lambda m, a: a.index_fill(1, _idx(m, [3, -4]), -0.5), ((3, 4),)),
     OpSpec("index_fill_tensor_value",
            lambda m, a, v: a.index_fill(0, _idx(m, [1]), v), ((3, 4), ())),
+    OpSpec("rot90", lambda m, a: m.rot90(a), ((3, 4),)),
+    OpSpec("rot90_k2", lambda m, a: a.rot90(2, [1, 0]), ((3, 4),)),
+    OpSpec("rot90_k3_dims", lambda m, a: m.rot90(a, k=3, dims=(2, -3)), ((2, 3, 4),)),
+    OpSpec("rot90_negative_k", lambda m, a: m.rot90(a, -1, [0, 1]), ((3, 4),)),
+    OpSpec("cdist", lambda m, a, b: m.cdist(a, b), ((3, 4), (2, 4))),
+    OpSpec("cdist_batch_broadcast", lambda m, a, b: m.cdist(a, b), ((2, 3, 4), (1, 5, 4))),
+    OpSpec("cdist_p1", lambda m, a, b: m.cdist(a, b, p=1.0), ((3, 2), (4, 2))),
+    OpSpec("cdist_p3", lambda m, a, b: m.cdist(a, b, 3.0), ((3, 2), (4, 2))),
+    OpSpec("std_mean", lambda m, a: (lambda s, mu: 2 * s + mu)(*m.std_mean(a, 1)), ((3, 4),)),
+    OpSpec("std_mean_keepdim", lambda m, a: (lambda s, mu: s * mu)(
+        *m.std_mean(a, (0,), keepdim=True, correction=0)), ((3, 4),)),
+    OpSpec("var_mean", lambda m, a: (lambda v, mu: v - mu)(*m.var_mean(a, 0)), ((3, 4),)),
+    OpSpec("var_mean_unbiased", lambda m, a: (lambda v, mu: v * mu)(
+        *m.var_mean(a, 1, unbiased=False)), ((3, 4),)),
 ]
 
 SPEC_BY_NAME = {s.name: s for s in SPECS}

@@ -6,7 +6,9 @@
 - ``compare``: comparisons, predicates, logical and bitwise ops (no gradients)
 - ``activation``: relu, sigmoid, tanh and the other activations; ``dropout`` beside them
 - ``softmax``, ``normalization`` (batch and layer norm), ``loss``
-- ``reduce``: sum, mean, prod, max/min, var/std, logsumexp, norm, all/any
+- ``reduce``: sum, mean, prod, max/min, var/std (and with the mean), logsumexp, norm, all/any
+- ``counting``: histogram, histc, bincount, unique, nonzero; ``search``: searchsorted, bucketize
+- ``keywords``: ``out=`` and the ``axis``/``keepdims`` aliases, as PyTorch's functions take them
 - ``linalg``: matmul, linear, einsum, the named products and matrix structure
 - structure: ``shape`` (reshape, permute, cat, split, ...), ``indexing`` (getitem, gather,
   setitem, the scatters, ...), ``padding`` (``nn.functional.pad``), ``ordering`` (sort, topk,
@@ -66,6 +68,15 @@ from .compare import (
     ne,
 )
 from .conversion import cast, clone, to_device
+from .counting import (
+    argwhere,
+    bincount,
+    histc,
+    histogram,
+    nonzero,
+    unique,
+    unique_consecutive,
+)
 from .indexing import (
     gather,
     getitem,
@@ -78,7 +89,21 @@ from .indexing import (
     scatter_add,
     scatter_reduce,
 )
-from .linalg import bmm, diag, diagonal, dot, einsum, linear, matmul, mv, outer, trace, tril, triu
+from .linalg import (
+    bmm,
+    cdist,
+    diag,
+    diagonal,
+    dot,
+    einsum,
+    linear,
+    matmul,
+    mv,
+    outer,
+    trace,
+    tril,
+    triu,
+)
 from .ordering import argsort, cumsum, sort, topk
 from .reduce import (
     all,
@@ -95,9 +120,12 @@ from .reduce import (
     norm,
     prod,
     std,
+    std_mean,
     sum,
     var,
+    var_mean,
 )
+from .search import bucketize, searchsorted
 from .shape import (
     broadcast_to,
     cat,
@@ -113,6 +141,7 @@ from .shape import (
     repeat_interleave,
     reshape,
     roll,
+    rot90,
     split,
     squeeze,
     stack,
@@ -157,11 +186,11 @@ from .unary import (
 # Public ops whose forward is written with other ops (and whose gradient is theirs).
 COMPOSITES = frozenset(
     """
-    allclose bmm celu chunk clamp_max clamp_min dot equal expand flatten floor_divide
+    allclose bmm cdist celu chunk clamp_max clamp_min dot equal expand flatten floor_divide
     hinge_embedding_loss huber_loss kl_div l1_loss lerp margin_ranking_loss masked_fill
-    mish mse_loss mv narrow outer relu6 repeat_interleave rpow selu smooth_l1_loss
-    soft_margin_loss softmin sort split squeeze stack std take_along_dim trace unbind
-    unflatten unsqueeze
+    mish mse_loss mv narrow outer relu6 repeat_interleave rot90 rpow selu smooth_l1_loss
+    soft_margin_loss softmin sort split squeeze stack std std_mean take_along_dim trace unbind
+    unflatten unsqueeze var_mean
     index_add index_copy index_fill scatter
     """.split()
 )

@@ -14,6 +14,7 @@ from ..backend import get_xp
 from ..tensor import Tensor, record
 from ._util import binary, broadcast_error, constant, floating, no_bools, operands, unbroadcast
 from .array_api import TENSOR_API, array_api
+from .keywords import write_out
 
 _PY_SCALARS = (int, float)
 
@@ -49,38 +50,43 @@ def _negate_vjp(g, needs):
     return (-g,)
 
 
-def add(a, b, *, alpha=1) -> Tensor:
-    """a + alpha * b."""
+def add(input, other, *, alpha=1, out=None) -> Tensor:
+    """input + alpha * other; ``out`` receives the result when given."""
+    if out is not None:
+        return write_out(out, "add", (input, other), lambda: add(input, other, alpha=alpha))
     if alpha != 1:
-        b = mul(b, alpha)
-    if type(b) in _PY_SCALARS:
-        if _float_tensor(a):
-            return record(a._data + b, (a,), _identity_vjp, "AddBackward0", ())
-    elif type(a) in _PY_SCALARS and _float_tensor(b):
-        return record(a + b._data, (b,), _identity_vjp, "AddBackward0", ())
-    a, b, x, y = binary(a, b, "add")
+        other = mul(other, alpha)
+    if type(other) in _PY_SCALARS:
+        if _float_tensor(input):
+            return record(input._data + other, (input,), _identity_vjp, "AddBackward0", ())
+    elif type(input) in _PY_SCALARS and _float_tensor(other):
+        return record(input + other._data, (other,), _identity_vjp, "AddBackward0", ())
+    a, other, x, y = binary(input, other, "add")
     try:
         out = x + y
     except ValueError:
-        raise broadcast_error("add", a, b) from None
+        raise broadcast_error("add", a, other) from None
     xs, ys = x.shape, y.shape
 
     def backward(g, needs):
         return (unbroadcast(g, xs) if needs[0] else None, unbroadcast(g, ys) if needs[1] else None)
 
-    return record(out, (a, b), backward, "AddBackward0", ())
+    return record(out, (a, other), backward, "AddBackward0", ())
 
 
-def sub(a, b, *, alpha=1) -> Tensor:
-    """a - alpha * b. Booleans are refused, as in PyTorch (masks are inverted with ``~``)."""
+def sub(input, other, *, alpha=1, out=None) -> Tensor:
+    """input - alpha * other; ``out`` receives the result when given. Booleans are refused, as
+    in PyTorch (masks are inverted with ``~``)."""
+    if out is not None:
+        return write_out(out, "sub", (input, other), lambda: sub(input, other, alpha=alpha))
     if alpha != 1:
-        b = mul(b, alpha)
-    if type(b) in _PY_SCALARS:
-        if _float_tensor(a):
-            return record(a._data - b, (a,), _identity_vjp, "SubBackward0", ())
-    elif type(a) in _PY_SCALARS and _float_tensor(b):
-        return record(a - b._data, (b,), _negate_vjp, "RsubBackward1", ())
-    bools = _is_bool(a) + _is_bool(b)
+        other = mul(other, alpha)
+    if type(other) in _PY_SCALARS:
+        if _float_tensor(input):
+            return record(input._data - other, (input,), _identity_vjp, "SubBackward0", ())
+    elif type(input) in _PY_SCALARS and _float_tensor(other):
+        return record(input - other._data, (other,), _negate_vjp, "RsubBackward1", ())
+    bools = _is_bool(input) + _is_bool(other)
     if bools:
         raise RuntimeError(
             "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
@@ -89,31 +95,35 @@ def sub(a, b, *, alpha=1) -> Tensor:
             else "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
             "trying to invert a mask, use the `~` or `logical_not()` operator instead."
         )
-    a, b, x, y = binary(a, b, "sub")
+    a, other, x, y = binary(input, other, "sub")
     try:
         out = x - y
     except ValueError:
-        raise broadcast_error("sub", a, b) from None
+        raise broadcast_error("sub", a, other) from None
     xs, ys = x.shape, y.shape
 
     def backward(g, needs):
         return (unbroadcast(g, xs) if needs[0] else None, unbroadcast(-g, ys) if needs[1] else None)
 
-    return record(out, (a, b), backward, "SubBackward0", ())
+    return record(out, (a, other), backward, "SubBackward0", ())
 
 
-def mul(a, b) -> Tensor:
-    if _scalar_fast(b, a):
-        a, b = b, a
-    if _scalar_fast(a, b):
-        return record(a._data * b, (a,), lambda g, needs: (g * b,), "MulBackward0", ())
-    a, b, x, y = binary(a, b, "mul")
+def mul(input, other, *, out=None) -> Tensor:
+    """input * other; ``out`` receives the result when given."""
+    if out is not None:
+        return write_out(out, "mul", (input, other), lambda: mul(input, other))
+    if _scalar_fast(other, input):
+        input, other = other, input  # noqa: A001 - (the number second)
+    if _scalar_fast(input, other):
+        b = other
+        return record(input._data * b, (input,), lambda g, needs: (g * b,), "MulBackward0", ())
+    a, other, x, y = binary(input, other, "mul")
     try:
         out = x * y
     except ValueError:
-        raise broadcast_error("mul", a, b) from None
+        raise broadcast_error("mul", a, other) from None
 
-    return record(out, (a, b), _mul_vjp, "MulBackward0", (x, y))
+    return record(out, (a, other), _mul_vjp, "MulBackward0", (x, y))
 
 
 def _mul_vjp(g, needs, x, y):
@@ -123,10 +133,15 @@ def _mul_vjp(g, needs, x, y):
     )
 
 
-def div(a, b, *, rounding_mode=None) -> Tensor:
-    """a / b (true division); ``rounding_mode='trunc'|'floor'`` gives a result with no gradient.
-    Rounded division of booleans, and of integers by zero, raises, as in PyTorch."""
-    a, b, x, y = binary(a, b, "div")
+def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
+    """input / other (true division); ``rounding_mode='trunc'|'floor'`` gives a result with no
+    gradient; ``out`` receives the result when given. Rounded division of booleans, and of
+    integers by zero, raises, as in PyTorch."""
+    if out is not None:
+        return write_out(
+            out, "div", (input, other), lambda: div(input, other, rounding_mode=rounding_mode)
+        )
+    a, other, x, y = binary(input, other, "div")
     if rounding_mode is not None:
         xp = get_xp(x)
         check_integer_division(x, y, f"div(rounding_mode={rounding_mode!r})")
@@ -141,15 +156,15 @@ def div(a, b, *, rounding_mode=None) -> Tensor:
         raise ValueError(
             f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}"
         )
-    if _scalar_fast(a, b):
-        return record(a._data / b, (a,), lambda g, needs: (g / b,), "DivBackward0", ())
+    if _scalar_fast(a, other):
+        return record(a._data / other, (a,), lambda g, needs: (g / other,), "DivBackward0", ())
     if x.dtype.kind in "iub":
-        a, b = a.to(dtypes.get_default_dtype()), b.to(dtypes.get_default_dtype())
-        x, y = a._data, b._data
+        a, other = a.to(dtypes.get_default_dtype()), other.to(dtypes.get_default_dtype())
+        x, y = a._data, other._data
     try:
         out = x / y
     except ValueError:
-        raise broadcast_error("div", a, b) from None
+        raise broadcast_error("div", a, other) from None
 
     xs = x.shape
 
@@ -160,32 +175,37 @@ def div(a, b, *, rounding_mode=None) -> Tensor:
             unbroadcast(-ga * out, y.shape) if needs[1] else None,
         )
 
-    return record(out, (a, b), backward, "DivBackward0", (y, out) if b._requires_grad else (y,))
+    saved = (y, out) if other._requires_grad else (y,)
+    return record(out, (a, other), backward, "DivBackward0", saved)
 
 
-def neg(a: Tensor) -> Tensor:
-    if a._data.dtype.kind == "b":
+def neg(input: Tensor) -> Tensor:
+    if input._data.dtype.kind == "b":
         raise RuntimeError(
             "Negation, the `-` operator, on a bool tensor is not supported. If "
             "you are trying to invert a mask, use the `~` or `logical_not()` "
             "operator instead."
         )
 
-    return record(-a._data, (a,), _negate_vjp, "NegBackward0", ())
+    return record(-input._data, (input,), _negate_vjp, "NegBackward0", ())
 
 
-def pow(a, b) -> Tensor:  # noqa: A001 - PyTorch's name
+def pow(input, exponent) -> Tensor:  # noqa: A001 - PyTorch's name
     """a ** b. d/da = b * a**(b-1); d/db = a**b * log(a) (0 where a == 0 and b >= 0)."""
-    if isinstance(a, Tensor) and not isinstance(b, Tensor) and not hasattr(b, "__array__"):
-        return _pow_scalar(a, b)
-    if _is_bool(a) and _is_bool(b):
+    if (
+        isinstance(input, Tensor)
+        and not isinstance(exponent, Tensor)
+        and not hasattr(exponent, "__array__")
+    ):
+        return _pow_scalar(input, exponent)
+    if _is_bool(input) and _is_bool(exponent):
         raise NotImplementedError("pow: not implemented for two bool tensors")
-    a, b, x, y = binary(a, b, "pow")
+    a, exponent, x, y = binary(input, exponent, "pow")
     try:
         out = x**y
     except ValueError:
-        raise broadcast_error("pow", a, b) from None
-    return record(out, (a, b), _pow_vjp, "PowBackward1", (x, y, out))
+        raise broadcast_error("pow", a, exponent) from None
+    return record(out, (a, exponent), _pow_vjp, "PowBackward1", (x, y, out))
 
 
 def _pow_vjp(g, needs, x, y, out):
@@ -258,34 +278,34 @@ def _remainder_like(a, b, name: str, quotient_rounding: str, numpy_name: str) ->
     )
 
 
-def remainder(a, b) -> Tensor:
+def remainder(input, other) -> Tensor:
     """Python's modulus, ``a % b``: the result has the sign of ``b`` (a - floor(a / b) * b)."""
-    return _remainder_like(a, b, "remainder", "floor", "remainder")
+    return _remainder_like(input, other, "remainder", "floor", "remainder")
 
 
-def fmod(a, b) -> Tensor:
+def fmod(input, other) -> Tensor:
     """C's remainder: the result has the sign of ``a`` (a - trunc(a / b) * b)."""
-    return _remainder_like(a, b, "fmod", "trunc", "fmod")
+    return _remainder_like(input, other, "fmod", "trunc", "fmod")
 
 
-def floor_divide(a, b) -> Tensor:
+def floor_divide(input, other) -> Tensor:
     """``a // b``: the quotient rounded down (no gradient)."""
-    return div(a, b, rounding_mode="floor")
+    return div(input, other, rounding_mode="floor")
 
 
-def atan2(a, b) -> Tensor:
+def atan2(input, other) -> Tensor:
     """The angle of the point (b, a), in (-pi, pi]. Gradients: b / r^2 for a, -a / r^2 for b,
     with r^2 = a^2 + b^2."""
-    a, b, _, _ = binary(a, b, "atan2")  # promoted first: a 0-d float64 makes float64
-    a, b = floating(a), floating(b)
-    x, y = a._data, b._data
+    a, b, _, _ = binary(input, other, "atan2")  # promoted first: a 0-d float64 makes float64
+    a, other = floating(a), floating(b)
+    x, y = a._data, other._data
     xp = get_xp(x)
     try:
         out = xp.arctan2(x, y)
     except ValueError:
-        raise broadcast_error("atan2", a, b) from None
+        raise broadcast_error("atan2", a, other) from None
 
-    return record(out, (a, b), _atan2_vjp, "Atan2Backward0", (x, y))
+    return record(out, (a, other), _atan2_vjp, "Atan2Backward0", (x, y))
 
 
 def _atan2_vjp(g, needs, x, y):
@@ -296,10 +316,10 @@ def _atan2_vjp(g, needs, x, y):
     )
 
 
-def lerp(start: Tensor, end: Tensor, weight) -> Tensor:
+def lerp(input: Tensor, end: Tensor, weight) -> Tensor:
     """start + weight * (end - start), for a number or tensor ``weight``. Gradients: (1 - w),
     w and (end - start). As in PyTorch, ``start`` is floating and tensors share its dtype."""
-    dtype = start._data.dtype
+    dtype = input._data.dtype
     if dtype.kind not in "fc":
         raise RuntimeError(f"lerp: only implemented for floating point tensors, got {dtype}")
     for name, t in (("end", end), ("weight", weight)):
@@ -307,7 +327,7 @@ def lerp(start: Tensor, end: Tensor, weight) -> Tensor:
             raise RuntimeError(
                 f"lerp: expected dtype {dtype} for `{name}` but got dtype {t._data.dtype}"
             )
-    return add(start, mul(weight, sub(end, start)))
+    return add(input, mul(weight, sub(end, input)))
 
 
 def _tie_split(a, b, name: str, pick_a):
@@ -336,24 +356,30 @@ def _tie_weights(x, y, pick_a, dtype):
     return get_xp(x).where(x == y, 0.5, pick_a(x, y)).astype(dtype, copy=False)
 
 
-def maximum(a, b) -> Tensor:
+def maximum(input, other, *, out=None) -> Tensor:
     """Element-wise max; at ties each input gets half the gradient (PyTorch's rule)."""
-    return _tie_split(a, b, "maximum", lambda x, y: x >= y)
+    if out is not None:
+        return write_out(out, "maximum", (input, other), lambda: maximum(input, other))
+    return _tie_split(input, other, "maximum", lambda x, y: x >= y)
 
 
-def minimum(a, b) -> Tensor:
+def minimum(input, other, *, out=None) -> Tensor:
     """Element-wise min; at ties each input gets half the gradient."""
-    return _tie_split(a, b, "minimum", lambda x, y: x <= y)
+    if out is not None:
+        return write_out(out, "minimum", (input, other), lambda: minimum(input, other))
+    return _tie_split(input, other, "minimum", lambda x, y: x <= y)
 
 
-def clamp(a: Tensor, min=None, max=None) -> Tensor:
+def clamp(input: Tensor, min=None, max=None, *, out=None) -> Tensor:
     """min(max(a, min), max). The gradient flows to ``a`` where min <= a <= max (ends included),
-    and to tensor bounds where they are chosen."""
-    if max is None and type(min) in _PY_SCALARS and _float_tensor(a):  # clamp_min(x, c)
-        x = a._data
+    and to tensor bounds where they are chosen; ``out`` receives the result when given."""
+    if out is not None:
+        return write_out(out, "clamp", (input, min, max), lambda: clamp(input, min, max))
+    if max is None and type(min) in _PY_SCALARS and _float_tensor(input):  # clamp_min(x, c)
+        x = input._data
         return record(
             get_xp(x).maximum(x, min),
-            (a,),
+            (input,),
             lambda g, needs, x: (g * (x >= min),),
             "ClampMinBackward0",
             (x,),
@@ -362,8 +388,9 @@ def clamp(a: Tensor, min=None, max=None) -> Tensor:
         raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
     # The bounds take part in the result's dtype, as in PyTorch (integers clamped at 2.5 become
     # floats); number bounds are constants.
-    lo_t = None if min is None else min if isinstance(min, Tensor) else constant(min, a)
-    hi_t = None if max is None else max if isinstance(max, Tensor) else constant(max, a)
+    lo_t = None if min is None else min if isinstance(min, Tensor) else constant(min, input)
+    hi_t = None if max is None else max if isinstance(max, Tensor) else constant(max, input)
+    a = input
     for bound in (lo_t, hi_t):
         if bound is not None:
             a = operands(a, bound, "clamp")[0]
@@ -406,20 +433,25 @@ def clamp(a: Tensor, min=None, max=None) -> Tensor:
     return record(out, tuple(inputs), backward, "ClampBackward1", (below, above))
 
 
-def clamp_min(a: Tensor, min) -> Tensor:
-    return clamp(a, min=min)
+def clamp_min(input: Tensor, min) -> Tensor:
+    return clamp(input, min=min)
 
 
-def clamp_max(a: Tensor, max) -> Tensor:
-    return clamp(a, max=max)
+def clamp_max(input: Tensor, max) -> Tensor:
+    return clamp(input, max=max)
 
 
-def where(condition, a, b) -> Tensor:
-    """``a`` where ``condition`` else ``b`` (broadcast)."""
+def where(condition, input, other, *, out=None) -> Tensor:
+    """``input`` where ``condition`` else ``other`` (broadcast); ``out`` receives the result
+    when given."""
+    if out is not None:
+        return write_out(
+            out, "where", (condition, input, other), lambda: where(condition, input, other)
+        )
     cond = condition._data if isinstance(condition, Tensor) else condition
-    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         raise TypeError("where: at least one of the inputs must be a Tensor")
-    a, b, x, y = binary(a, b, "where")
+    a, other, x, y = binary(input, other, "where")
     xp = get_xp(x)
     cond = xp.asarray(cond)
     if cond.dtype.kind != "b":
@@ -436,4 +468,4 @@ def where(condition, a, b) -> Tensor:
             unbroadcast(xp.where(cond, zero, g), ys) if needs[1] else None,
         )
 
-    return record(out, (a, b), backward, "WhereBackward0", (cond,))
+    return record(out, (a, other), backward, "WhereBackward0", (cond,))

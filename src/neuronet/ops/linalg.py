@@ -10,20 +10,26 @@ from __future__ import annotations
 from ..backend import get_xp, sum_rows, xp_and_dot
 from ..tensor import Tensor, record
 from ._util import normalize_dim, operands, unbroadcast
+from .arithmetic import where
 from .array_api import array_api
+from .keywords import write_out
+from .reduce import norm as _norm
 from .reduce import sum as _sum
 from .shape import movedim as _movedim
 from .shape import unsqueeze
 
 
-def matmul(a, b) -> Tensor:
-    """PyTorch's matmul: dot for 1-D x 1-D, matrix product with broadcast batch dims otherwise.
+def matmul(input, other, *, out=None) -> Tensor:
+    """PyTorch's matmul: dot for 1-D x 1-D, matrix product with broadcast batch dims otherwise;
+    ``out`` receives the result when given.
 
     1-D operands are promoted to matrices (a row for ``a``, a column for ``b``) and the added
     dim is removed afterwards; the VJP works on those matrices and undoes both steps.
     """
-    a, b = operands(a, b, "matmul")
-    x, y = a._data, b._data
+    if out is not None:
+        return write_out(out, "matmul", (input, other), lambda: matmul(input, other))
+    a, other = operands(input, other, "matmul")
+    x, y = a._data, other._data
     if x.ndim == 0 or y.ndim == 0:
         raise RuntimeError(
             f"matmul: both arguments need at least 1 dimension, got shapes "
@@ -39,7 +45,7 @@ def matmul(a, b) -> Tensor:
         ) from None
     return record(
         out,
-        (a, b),
+        (a, other),
         _matmul_vjp,
         "MmBackward0" if x.ndim == y.ndim == 2 else "MatmulBackward0",
         (x, y),
@@ -230,14 +236,14 @@ def _mask_vjp(g, needs, keep):
     return (g * keep,)
 
 
-def tril(a: Tensor, diagonal: int = 0) -> Tensor:
+def tril(input: Tensor, diagonal: int = 0) -> Tensor:
     """The lower triangle of the last two dims: entries (i, j) with j - i <= ``diagonal``."""
-    return _triangle(a, diagonal, "tril")
+    return _triangle(input, diagonal, "tril")
 
 
-def triu(a: Tensor, diagonal: int = 0) -> Tensor:
+def triu(input: Tensor, diagonal: int = 0) -> Tensor:
     """The upper triangle of the last two dims: entries (i, j) with j - i >= ``diagonal``."""
-    return _triangle(a, diagonal, "triu")
+    return _triangle(input, diagonal, "triu")
 
 
 def _diagonal_positions(shape: tuple, offset: int, d1: int, d2: int, xp) -> tuple:
@@ -247,10 +253,10 @@ def _diagonal_positions(shape: tuple, offset: int, d1: int, d2: int, xp) -> tupl
     return steps + max(-offset, 0), steps + max(offset, 0)
 
 
-def diagonal(a: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
     """The ``offset`` diagonal of the matrices in dims ``dim1`` and ``dim2``, as a new last dim
     (a copy; PyTorch's is a view)."""
-    x = a._data
+    x = input._data
     xp = get_xp(x)
     d1, d2 = normalize_dim(dim1, x.ndim, "dim1"), normalize_dim(dim2, x.ndim, "dim2")
     if d1 == d2:
@@ -271,18 +277,18 @@ def diagonal(a: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor
         xp.moveaxis(grad, (d1, d2), (-2, -1))[..., rows, cols] = g
         return (grad,)
 
-    return record(out, (a,), backward, "DiagonalBackward0", ())
+    return record(out, (input,), backward, "DiagonalBackward0", ())
 
 
 _diagonal = diagonal  # (``diag`` has an argument of that name)
 
 
-def diag(a: Tensor, diagonal: int = 0) -> Tensor:
+def diag(input: Tensor, diagonal: int = 0) -> Tensor:
     """A 1-D ``a`` as the ``diagonal`` of a square matrix of zeros; the ``diagonal`` of a 2-D
     ``a``."""
-    x = a._data
+    x = input._data
     if x.ndim == 2:
-        return _diagonal(a, diagonal)
+        return _diagonal(input, diagonal)
     if x.ndim != 1:
         raise RuntimeError(f"diag(): expected a 1-D or 2-D tensor, got shape {tuple(x.shape)}")
     xp = get_xp(x)
@@ -296,16 +302,16 @@ def diag(a: Tensor, diagonal: int = 0) -> Tensor:
             return (_diagonal(g, diagonal),)
         return (g[rows, cols],)
 
-    return record(out, (a,), backward, "DiagEmbedBackward0", ())
+    return record(out, (input,), backward, "DiagEmbedBackward0", ())
 
 
-def trace(a: Tensor) -> Tensor:
+def trace(input: Tensor) -> Tensor:
     """The sum of the main diagonal of a 2-D tensor."""
-    if a._data.ndim != 2:
+    if input._data.ndim != 2:
         raise RuntimeError(
-            f"trace: expected a matrix, but got tensor with size {tuple(a._data.shape)}"
+            f"trace: expected a matrix, but got tensor with size {tuple(input._data.shape)}"
         )
-    return _sum(diagonal(a))
+    return _sum(diagonal(input))
 
 
 def _check_dims(name: str, *pairs) -> None:
@@ -314,27 +320,53 @@ def _check_dims(name: str, *pairs) -> None:
             raise RuntimeError(f"{name}: {what} must be {ndim}-D, got shape {tuple(t._data.shape)}")
 
 
-def outer(a: Tensor, b: Tensor) -> Tensor:
+def outer(input: Tensor, vec2: Tensor) -> Tensor:
     """a[i] * b[j] for 1-D ``a`` and ``b``."""
-    _check_dims("outer", ("input", a, 1), ("vec2", b, 1))
-    return matmul(unsqueeze(a, 1), unsqueeze(b, 0))
+    _check_dims("outer", ("input", input, 1), ("vec2", vec2, 1))
+    return matmul(unsqueeze(input, 1), unsqueeze(vec2, 0))
 
 
-def dot(a: Tensor, b: Tensor) -> Tensor:
+def dot(input: Tensor, tensor: Tensor) -> Tensor:
     """The inner product of two 1-D tensors of one size."""
-    _check_dims("dot", ("input", a, 1), ("tensor", b, 1))
-    return matmul(a, b)
+    _check_dims("dot", ("input", input, 1), ("tensor", tensor, 1))
+    return matmul(input, tensor)
 
 
-def mv(a: Tensor, v: Tensor) -> Tensor:
+def mv(input: Tensor, vec: Tensor) -> Tensor:
     """Matrix (n, m) times vector (m,)."""
-    _check_dims("mv", ("input", a, 2), ("vec", v, 1))
-    return matmul(a, v)
+    _check_dims("mv", ("input", input, 2), ("vec", vec, 1))
+    return matmul(input, vec)
 
 
-def bmm(a: Tensor, b: Tensor) -> Tensor:
+def bmm(input: Tensor, mat2: Tensor) -> Tensor:
     """Batched matrix product of (B, n, m) and (B, m, p), without broadcasting."""
-    _check_dims("bmm", ("batch1", a, 3), ("batch2", b, 3))
-    if a._data.shape[0] != b._data.shape[0]:
-        raise RuntimeError(f"bmm: batch sizes differ: {a._data.shape[0]} and {b._data.shape[0]}")
-    return matmul(a, b)
+    _check_dims("bmm", ("batch1", input, 3), ("batch2", mat2, 3))
+    if input._data.shape[0] != mat2._data.shape[0]:
+        raise RuntimeError(
+            f"bmm: batch sizes differ: {input._data.shape[0]} and {mat2._data.shape[0]}"
+        )
+    return matmul(input, mat2)
+
+
+def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str | None = None) -> Tensor:
+    """The p-norm distances between the rows of ``x1`` (..., P, M) and of ``x2`` (..., R, M):
+    a (..., P, R) tensor, batch dims broadcast. Composite: the norm of the differences (so the
+    gradient at a zero distance is 0, as PyTorch's). ``compute_mode`` is accepted for
+    PyTorch's signature; the distances are always computed directly."""
+    for name, t in (("X1", x1), ("X2", x2)):
+        if t._data.ndim < 2:
+            raise RuntimeError(f"cdist only supports at least 2D tensors, {name} got: {t.dim()}D")
+        if t._data.dtype.kind != "f":
+            raise RuntimeError(
+                f"cdist only supports floating-point dtypes, {name} got: {t._data.dtype}"
+            )
+    if x1.shape[-1] != x2.shape[-1]:
+        raise RuntimeError(
+            f"X1 and X2 must have the same number of columns. X1: {x1.shape[-1]} X2: {x2.shape[-1]}"
+        )
+    if p < 0:
+        raise RuntimeError("cdist only supports non-negative p values")
+    diff = unsqueeze(x1, -2) - unsqueeze(x2, -3)
+    if p == 0:  # the count of differing coordinates, with PyTorch's zero gradient
+        return _sum(where(diff != 0, 1.0, diff * 0.0), -1)
+    return _norm(diff, p, -1)

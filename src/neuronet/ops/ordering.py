@@ -14,6 +14,7 @@ from ..backend import get_xp
 from ..tensor import Tensor, record
 from ._util import normalize_dim
 from .array_api import array_api
+from .keywords import numpy_aliases
 from .reduce import accumulating
 from .shape import take_along_dim
 
@@ -37,41 +38,57 @@ def _order(x, d: int, descending: bool):
     return xp.moveaxis(idx, -1, d)
 
 
-def argsort(a: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+def argsort(
+    input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False, **aliases
+) -> Tensor:
     """The indices (int64) that sort ``a`` along ``dim``. Always stable (``stable`` is there for
     PyTorch's signature)."""
-    d = normalize_dim(dim, max(a._data.ndim, 1))
-    if a._data.ndim == 0:
-        return Tensor._make(get_xp(a._data).zeros((), dtype="int64"))
-    return Tensor._make(_order(a._data, d, descending).astype("int64", copy=False))
+    if aliases:
+        dim = numpy_aliases("argsort", aliases, dim, dim_default=-1)[0]
+    d = normalize_dim(dim, max(input._data.ndim, 1))
+    if input._data.ndim == 0:
+        return Tensor._make(get_xp(input._data).zeros((), dtype="int64"))
+    return Tensor._make(_order(input._data, d, descending).astype("int64", copy=False))
 
 
-def sort(a: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> SortResult:
+def sort(
+    input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False, **aliases
+) -> SortResult:
     """``(values, indices)``: ``a`` sorted along ``dim`` and where each value came from."""
-    if a._data.ndim == 0:
-        return SortResult(a, argsort(a))
-    idx = argsort(a, dim, descending)
-    return SortResult(take_along_dim(a, idx, normalize_dim(dim, a._data.ndim)), idx)
+    if aliases:
+        dim = numpy_aliases("sort", aliases, dim, dim_default=-1)[0]
+    if input._data.ndim == 0:
+        return SortResult(input, argsort(input))
+    idx = argsort(input, dim, descending)
+    return SortResult(take_along_dim(input, idx, normalize_dim(dim, input._data.ndim)), idx)
 
 
-def topk(a: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> TopkResult:
+def topk(
+    input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True, **aliases
+) -> TopkResult:
     """The ``k`` largest (or smallest) values along ``dim`` with their indices, largest first."""
-    d = normalize_dim(dim, max(a._data.ndim, 1))
-    n = a._data.shape[d] if a._data.ndim else 1
+    if aliases:
+        dim = numpy_aliases("topk", aliases, dim, dim_default=-1)[0]
+    d = normalize_dim(dim, max(input._data.ndim, 1))
+    n = input._data.shape[d] if input._data.ndim else 1
     if not 0 <= k <= n:
         raise RuntimeError(f"topk: k ({k}) must be between 0 and the size of dim {dim} ({n})")
-    if a._data.ndim == 0:
-        return TopkResult(a, argsort(a))
-    order = _order(a._data, d, largest)
+    if input._data.ndim == 0:
+        return TopkResult(input, argsort(input))
+    order = _order(input._data, d, largest)
     xp = get_xp(order)
     idx = Tensor._make(xp.take(order, xp.arange(k), axis=d).astype("int64", copy=False))
-    return TopkResult(take_along_dim(a, idx, d), idx)
+    return TopkResult(take_along_dim(input, idx, d), idx)
 
 
-def cumsum(a: Tensor, dim: int, *, dtype=None) -> Tensor:
+def cumsum(input: Tensor, dim: int | None = None, *, dtype=None, **aliases) -> Tensor:
     """Running sums along ``dim``; integers and bools sum as int64. The gradient of each input
     is the sum of the output's gradient from its position to the end."""
-    a = accumulating(a, dtype)
+    if aliases:
+        dim = numpy_aliases("cumsum", aliases, dim, dim_default=None)[0]
+    if dim is None:
+        raise TypeError('cumsum() missing 1 required positional arguments: "dim"')
+    a = accumulating(input, dtype)
     x = a._data
     xp = get_xp(x)
     d = normalize_dim(dim, max(x.ndim, 1))

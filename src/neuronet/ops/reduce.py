@@ -15,6 +15,7 @@ from ._util import floating, normalize_dim, normalize_dims
 from .arithmetic import maximum, minimum, where
 from .array_api import TENSOR_API, array_api
 from .indexing import open_grid
+from .keywords import numpy_aliases, write_out
 from .shape import movedim, unsqueeze
 from .unary import abs as _abs
 from .unary import sqrt
@@ -57,8 +58,14 @@ def accumulating(a: Tensor, dtype=None) -> Tensor:
     return a.long() if a._data.dtype.kind in "bui" else a
 
 
-def sum(a: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:  # noqa: A001
-    a = accumulating(a, dtype)
+def sum(  # noqa: A001
+    input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=None, **aliases
+) -> Tensor:
+    if aliases:
+        dim, keepdim = numpy_aliases("sum", aliases, dim, keepdim)
+    if out is not None:
+        return write_out(out, "sum", (input,), lambda: sum(input, dim, keepdim, dtype=dtype))
+    a = accumulating(input, dtype)
     x = a._data
     axes = normalize_dims(dim, x.ndim)
     out = x.sum(axis=axes, keepdims=keepdim)
@@ -70,11 +77,15 @@ def sum(a: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:  #
     return record(out, (a,), backward, "SumBackward1" if axes else "SumBackward0", ())
 
 
-def mean(a: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+def mean(
+    input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out=None, **aliases
+) -> Tensor:
+    if aliases:
+        dim, keepdim = numpy_aliases("mean", aliases, dim, keepdim)
+    if out is not None:
+        return write_out(out, "mean", (input,), lambda: mean(input, dim, keepdim, dtype=dtype))
+    a = input if dtype is None else input.to(dtype)
     x = a._data
-    if dtype is not None:
-        a = a.to(dtype)
-        x = a._data
     if x.dtype.kind not in "fc":
         raise RuntimeError(
             f"mean(): could not infer output dtype. Input dtype must be either a "
@@ -91,10 +102,14 @@ def mean(a: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     return record(out, (a,), backward, "MeanBackward1" if axes else "MeanBackward0", ())
 
 
-def prod(a: Tensor, dim: int | None = None, keepdim: bool = False, *, dtype=None) -> Tensor:
+def prod(
+    input: Tensor, dim: int | None = None, keepdim: bool = False, *, dtype=None, **aliases
+) -> Tensor:
     """Product; the gradient of each element is the product of all the others (exact with zeros).
     Integers and bools multiply as int64, as in PyTorch."""
-    a = accumulating(a, dtype)
+    if aliases:
+        dim, keepdim = numpy_aliases("prod", aliases, dim, keepdim)
+    a = accumulating(input, dtype)
     x = a._data
     xp = get_xp(x)
     if dim is None:
@@ -190,18 +205,22 @@ def _extreme(a: Tensor, dim, keepdim: bool, which: str):
     return MaxMin(v, Tensor._make(idx_k if keepdim else idx))
 
 
-def max(a: Tensor, dim=None, keepdim: bool = False):  # noqa: A001
+def max(input: Tensor, dim=None, keepdim: bool = False, **aliases):  # noqa: A001
     """max over all (a tensor), or ``(values, indices)`` along ``dim``; or element-wise with a
     tensor as second argument."""
+    if aliases:
+        dim, keepdim = numpy_aliases("max", aliases, dim, keepdim)
     if isinstance(dim, Tensor):
-        return maximum(a, dim)
-    return _extreme(a, dim, keepdim, "max")
+        return maximum(input, dim)
+    return _extreme(input, dim, keepdim, "max")
 
 
-def min(a: Tensor, dim=None, keepdim: bool = False):  # noqa: A001
+def min(input: Tensor, dim=None, keepdim: bool = False, **aliases):  # noqa: A001
+    if aliases:
+        dim, keepdim = numpy_aliases("min", aliases, dim, keepdim)
     if isinstance(dim, Tensor):
-        return minimum(a, dim)
-    return _extreme(a, dim, keepdim, "min")
+        return minimum(input, dim)
+    return _extreme(input, dim, keepdim, "min")
 
 
 def _amaxmin(a: Tensor, dim, keepdim: bool, which: str) -> Tensor:
@@ -226,21 +245,29 @@ def _amaxmin(a: Tensor, dim, keepdim: bool, which: str) -> Tensor:
     return record(out, (a,), backward, name, (x, out))
 
 
-def amax(a: Tensor, dim=(), keepdim: bool = False) -> Tensor:
+def amax(input: Tensor, dim=(), keepdim: bool = False, **aliases) -> Tensor:
     """Maximum over ``dim`` (all when empty); tied elements share the gradient equally."""
-    return _amaxmin(a, dim, keepdim, "max")
+    if aliases:
+        dim, keepdim = numpy_aliases("amax", aliases, dim, keepdim, dim_default=())
+    return _amaxmin(input, dim, keepdim, "max")
 
 
-def amin(a: Tensor, dim=(), keepdim: bool = False) -> Tensor:
-    return _amaxmin(a, dim, keepdim, "min")
+def amin(input: Tensor, dim=(), keepdim: bool = False, **aliases) -> Tensor:
+    if aliases:
+        dim, keepdim = numpy_aliases("amin", aliases, dim, keepdim, dim_default=())
+    return _amaxmin(input, dim, keepdim, "min")
 
 
-def argmax(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
-    return _arg(a, dim, keepdim, "argmax")
+def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False, **aliases) -> Tensor:
+    if aliases:
+        dim, keepdim = numpy_aliases("argmax", aliases, dim, keepdim)
+    return _arg(input, dim, keepdim, "argmax")
 
 
-def argmin(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
-    return _arg(a, dim, keepdim, "argmin")
+def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False, **aliases) -> Tensor:
+    if aliases:
+        dim, keepdim = numpy_aliases("argmin", aliases, dim, keepdim)
+    return _arg(input, dim, keepdim, "argmin")
 
 
 def _arg(a: Tensor, dim, keepdim: bool, which: str) -> Tensor:
@@ -264,19 +291,25 @@ def _logical_reduction(a: Tensor, dim, keepdim: bool, which: str) -> Tensor:
     return Tensor._make(get_xp(x).asarray(getattr(x, which)(axis=axes, keepdims=keepdim)))
 
 
-def all(a: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
+def all(input: Tensor, dim=None, keepdim: bool = False, **aliases) -> Tensor:  # noqa: A001
     """Whether every entry (over ``dim``) is nonzero: a bool tensor."""
-    return _logical_reduction(a, dim, keepdim, "all")
+    if aliases:
+        dim, keepdim = numpy_aliases("all", aliases, dim, keepdim)
+    return _logical_reduction(input, dim, keepdim, "all")
 
 
-def any(a: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
+def any(input: Tensor, dim=None, keepdim: bool = False, **aliases) -> Tensor:  # noqa: A001
     """Whether some entry (over ``dim``) is nonzero: a bool tensor."""
-    return _logical_reduction(a, dim, keepdim, "any")
+    if aliases:
+        dim, keepdim = numpy_aliases("any", aliases, dim, keepdim)
+    return _logical_reduction(input, dim, keepdim, "any")
 
 
-def count_nonzero(a: Tensor, dim=None) -> Tensor:
+def count_nonzero(input: Tensor, dim=None, **aliases) -> Tensor:
     """The number of nonzero entries (over ``dim``), as int64."""
-    x = a._data
+    if aliases:
+        dim = numpy_aliases("count_nonzero", aliases, dim, dim_default=None)[0]
+    x = input._data
     xp = get_xp(x)
     return Tensor._make(
         xp.asarray(xp.count_nonzero(x, axis=normalize_dims(dim, x.ndim)), dtype="int64")
@@ -284,17 +317,20 @@ def count_nonzero(a: Tensor, dim=None) -> Tensor:
 
 
 def var(
-    a: Tensor,
+    input: Tensor,
     dim=None,
     *,
     correction: float = 1,
     keepdim: bool = False,
     unbiased: bool | None = None,
+    **aliases,
 ) -> Tensor:
     """Sum of squared deviations from the mean over ``dim``, divided by N - correction."""
+    if aliases:
+        dim, keepdim = numpy_aliases("var", aliases, dim, keepdim)
     if unbiased is not None:
         correction = 1 if unbiased else 0
-    x = a._data
+    x = input._data
     if x.dtype.kind not in "fc":
         raise RuntimeError(
             f"std and var only support floating point and complex dtypes, got {x.dtype}"
@@ -316,27 +352,34 @@ def var(
             d = x - array_api(g).mean(x, axis=axes, keepdims=True)
         return (expand_reduced(g, x.shape, axes, keepdim) * (2 / denom) * d,)
 
-    return record(out, (a,), backward, "VarBackward0", (x, d))
+    return record(out, (input,), backward, "VarBackward0", (x, d))
 
 
 def std(
-    a: Tensor,
+    input: Tensor,
     dim=None,
     *,
     correction: float = 1,
     keepdim: bool = False,
     unbiased: bool | None = None,
+    **aliases,
 ) -> Tensor:
-    return sqrt(var(a, dim, correction=correction, keepdim=keepdim, unbiased=unbiased))
+    if aliases:
+        dim, keepdim = numpy_aliases("std", aliases, dim, keepdim)
+    return sqrt(var(input, dim, correction=correction, keepdim=keepdim, unbiased=unbiased))
 
 
-def logsumexp(a: Tensor, dim, keepdim: bool = False) -> Tensor:
+def logsumexp(input: Tensor, dim=None, keepdim: bool = False, **aliases) -> Tensor:
     """log(sum(exp(a), dim)), computed as m + log(sum(exp(a - m))) with m = max (a constant).
 
     Finite for any finite input; the gradient is softmax(a) = exp(a - out). Integers give the
     default float dtype.
     """
-    a = floating(a)
+    if aliases:
+        dim, keepdim = numpy_aliases("logsumexp", aliases, dim, keepdim)
+    if dim is None:
+        raise TypeError('logsumexp() missing 1 required positional arguments: "dim"')
+    a = floating(input)
     x = a._data
     xp = get_xp(x)
     axes = normalize_dims(dim, x.ndim)
@@ -352,9 +395,9 @@ def logsumexp(a: Tensor, dim, keepdim: bool = False) -> Tensor:
     return record(out, (a,), backward, "LogsumexpBackward0", (x, out))
 
 
-def norm(a: Tensor, p="fro", dim=None, keepdim: bool = False) -> Tensor:
+def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False) -> Tensor:
     """Vector p-norm over ``dim`` (all elements when None): (sum |a|^p)^(1/p); p may be inf."""
-    x = a._data
+    x = input._data
     if x.dtype.kind not in "fc":
         raise RuntimeError(
             f"norm: expected a floating point or complex tensor as input, got {x.dtype}"
@@ -364,9 +407,11 @@ def norm(a: Tensor, p="fro", dim=None, keepdim: bool = False) -> Tensor:
     if p == "fro":
         p = 2
     if p in (float("inf"), float("-inf")):
-        return _amaxmin(_abs(a), dim if dim is not None else (), keepdim, "max" if p > 0 else "min")
+        return _amaxmin(
+            _abs(input), dim if dim is not None else (), keepdim, "max" if p > 0 else "min"
+        )
     if p == 0:
-        return sum((a != 0).to(a.dtype), dim, keepdim)
+        return sum((input != 0).to(input.dtype), dim, keepdim)
     if p == 2:
         out = xp.sqrt((x * x).sum(axis=axes, keepdims=keepdim))
         if out.__class__ is not x.__class__:  # (a NumPy scalar: the saved output is an array)
@@ -378,7 +423,7 @@ def norm(a: Tensor, p="fro", dim=None, keepdim: bool = False) -> Tensor:
             safe = xp.where(o == 0, 1, o)
             return (expand_reduced(g, x.shape, axes, keepdim) * x / safe,)
 
-        return record(out, (a,), backward, "NormBackward1", (x, out))
+        return record(out, (input,), backward, "NormBackward1", (x, out))
     ax = xp.abs(x)
     s = (ax**p).sum(axis=axes, keepdims=keepdim)
     out = s ** (1 / p)
@@ -394,4 +439,25 @@ def norm(a: Tensor, p="fro", dim=None, keepdim: bool = False) -> Tensor:
         gx = xp.sign(x) * ax ** (p - 1) / safe ** (p - 1)
         return (expand_reduced(g, x.shape, axes, keepdim) * xp.where(o == 0, 0, gx),)
 
-    return record(out, (a,), backward_p, "NormBackward1", (x, ax, out))
+    return record(out, (input,), backward_p, "NormBackward1", (x, ax, out))
+
+
+def _with_mean(spread_op, name: str):
+    """``name``: ``(spread_op(...), mean(...))`` over the same dims, for ``var`` or ``std``."""
+
+    def op(input: Tensor, dim=None, *, correction=1, keepdim=False, unbiased=None, **aliases):
+        if aliases:
+            dim, keepdim = numpy_aliases(name, aliases, dim, keepdim)
+        s = spread_op(input, dim, correction=correction, keepdim=keepdim, unbiased=unbiased)
+        return s, mean(input, dim, keepdim)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = (
+        f"``({spread_op.__name__}, mean)`` of ``input`` over ``dim``, as those two ops give "
+        "them (``correction``/``unbiased`` as there). Composite."
+    )
+    return op
+
+
+var_mean = _with_mean(var, "var_mean")
+std_mean = _with_mean(std, "std_mean")

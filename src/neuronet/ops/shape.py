@@ -11,7 +11,9 @@ from ..backend import get_xp
 from ..tensor import Tensor, record
 from ._util import normalize_dim, operands, unbroadcast
 from .array_api import array_api
+from .conversion import clone
 from .indexing import gather, getitem, index_select
+from .keywords import numpy_aliases, write_out
 
 
 def _sizes(args) -> tuple:
@@ -27,8 +29,13 @@ def _sizes(args) -> tuple:
     return args
 
 
-def reshape(a: Tensor, *shape) -> Tensor:
-    x = a._data
+def reshape(input: Tensor, *sizes, shape=None) -> Tensor:
+    """``input``'s values in the shape ``sizes`` (ints, or one tuple of them; ``shape=`` as a
+    keyword, as PyTorch names it); one size may be -1."""
+    if shape is not None:
+        sizes = (shape,)
+    shape = sizes
+    x = input._data
     try:
         out = x.reshape(*shape)  # ints, or one tuple/list of them: as NumPy takes them
     except TypeError:  # sizes given as tensors or other integer-likes
@@ -48,25 +55,25 @@ def reshape(a: Tensor, *shape) -> Tensor:
     def backward(g, needs):
         return (g.reshape(in_shape),)
 
-    return record(out, (a,), backward, "ViewBackward0", ())
+    return record(out, (input,), backward, "ViewBackward0", ())
 
 
 view = reshape
 
 
-def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-    shape = a._data.shape
+def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    shape = input._data.shape
     if not shape:
-        return reshape(a, (1,))
+        return reshape(input, (1,))
     s = normalize_dim(start_dim, len(shape), "start_dim")
     e = normalize_dim(end_dim, len(shape), "end_dim")
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
-    return reshape(a, shape[:s] + (math.prod(shape[s : e + 1]),) + shape[e + 1 :])
+    return reshape(input, shape[:s] + (math.prod(shape[s : e + 1]),) + shape[e + 1 :])
 
 
-def unflatten(a: Tensor, dim: int, sizes) -> Tensor:
-    shape = a._data.shape
+def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
+    shape = input._data.shape
     d = normalize_dim(dim, len(shape))
     sizes = tuple(sizes)
     if -1 in sizes:
@@ -77,64 +84,67 @@ def unflatten(a: Tensor, dim: int, sizes) -> Tensor:
             f"unflatten: provided sizes {list(sizes)} don't multiply up to the "
             f"size of dim {dim} ({shape[d]}) in the input tensor"
         )
-    return reshape(a, shape[:d] + sizes + shape[d + 1 :])
+    return reshape(input, shape[:d] + sizes + shape[d + 1 :])
 
 
-def permute(a: Tensor, *dims) -> Tensor:
+def permute(input: Tensor, *sizes, dims=None) -> Tensor:
+    """``input`` with its dims in the order ``dims`` (ints, or one tuple of them; ``dims=`` as
+    a keyword, as PyTorch names it)."""
+    dims = sizes if dims is None else (dims,)
     if not dims:
         raise TypeError('permute() missing 1 required positional arguments: "dims"')
-    nd = a._data.ndim
+    nd = input._data.ndim
     dims = tuple(normalize_dim(d, nd) for d in _sizes(dims))
     if sorted(dims) != list(range(nd)):
         raise RuntimeError(f"permute(): dims {list(dims)} are not a permutation of {nd} dims")
     inverse = tuple(np.argsort(dims))
-    xp = get_xp(a._data)
+    xp = get_xp(input._data)
 
     def backward(g, needs):
         return (array_api(g).transpose(g, inverse),)
 
-    return record(xp.transpose(a._data, dims), (a,), backward, "PermuteBackward0", ())
+    return record(xp.transpose(input._data, dims), (input,), backward, "PermuteBackward0", ())
 
 
-def transpose(a: Tensor, dim0: int, dim1: int) -> Tensor:
-    nd = a._data.ndim
+def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
+    nd = input._data.ndim
     d0, d1 = normalize_dim(dim0, nd, "dim0"), normalize_dim(dim1, nd, "dim1")
-    xp = get_xp(a._data)
+    xp = get_xp(input._data)
     if nd < 2:
-        return record(a._data, (a,), lambda g, needs: (g,), "TransposeBackward0", ())
+        return record(input._data, (input,), lambda g, needs: (g,), "TransposeBackward0", ())
 
     def backward(g, needs):
         return (array_api(g).swapaxes(g, d0, d1),)
 
-    return record(xp.swapaxes(a._data, d0, d1), (a,), backward, "TransposeBackward0", ())
+    return record(xp.swapaxes(input._data, d0, d1), (input,), backward, "TransposeBackward0", ())
 
 
-def t(a: Tensor) -> Tensor:
-    if a._data.ndim > 2:
+def t(input: Tensor) -> Tensor:
+    if input._data.ndim > 2:
         raise RuntimeError(
-            f"t() expects a tensor with <= 2 dimensions, but self is {a._data.ndim}D"
+            f"t() expects a tensor with <= 2 dimensions, but self is {input._data.ndim}D"
         )
-    return transpose(a, 0, -1) if a._data.ndim == 2 else a
+    return transpose(input, 0, -1) if input._data.ndim == 2 else input
 
 
-def unsqueeze(a: Tensor, dim: int) -> Tensor:
-    d = normalize_dim(dim, a._data.ndim + 1)
-    return reshape(a, a._data.shape[:d] + (1,) + a._data.shape[d:])
+def unsqueeze(input: Tensor, dim: int) -> Tensor:
+    d = normalize_dim(dim, input._data.ndim + 1)
+    return reshape(input, input._data.shape[:d] + (1,) + input._data.shape[d:])
 
 
-def squeeze(a: Tensor, dim=None) -> Tensor:
-    shape = a._data.shape
+def squeeze(input: Tensor, dim=None) -> Tensor:
+    shape = input._data.shape
     if dim is None:
-        return reshape(a, tuple(s for s in shape if s != 1))
+        return reshape(input, tuple(s for s in shape if s != 1))
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
     axes = {normalize_dim(d, len(shape)) for d in dims}
-    return reshape(a, tuple(s for i, s in enumerate(shape) if not (i in axes and s == 1)))
+    return reshape(input, tuple(s for i, s in enumerate(shape) if not (i in axes and s == 1)))
 
 
-def expand(a: Tensor, *sizes) -> Tensor:
+def expand(input: Tensor, *sizes) -> Tensor:
     """Broadcast to ``sizes`` (-1 keeps a dimension) without copying."""
     sizes = _sizes(sizes)
-    shape = a._data.shape
+    shape = input._data.shape
     lead = len(sizes) - len(shape)
     if lead < 0:
         raise RuntimeError(
@@ -142,39 +152,40 @@ def expand(a: Tensor, *sizes) -> Tensor:
             f"or equal to the number of dimensions in the tensor ({len(shape)})"
         )
     target = tuple(shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(sizes))
-    return broadcast_to(a, target)
+    return broadcast_to(input, target)
 
 
-def broadcast_to(a: Tensor, shape) -> Tensor:
-    shape = tuple(shape)
-    xp = get_xp(a._data)
+def broadcast_to(input: Tensor, size) -> Tensor:
+    """``input`` broadcast to ``size`` (a view in NumPy's sense; gradients are summed back)."""
+    shape = tuple(size)
+    xp = get_xp(input._data)
     try:
-        out = xp.broadcast_to(a._data, shape)
+        out = xp.broadcast_to(input._data, shape)
     except ValueError:
         raise RuntimeError(
-            f"broadcast_to: the shape {tuple(a._data.shape)} cannot be expanded to {shape}"
+            f"broadcast_to: the shape {tuple(input._data.shape)} cannot be expanded to {shape}"
         ) from None
-    in_shape = a._data.shape
+    in_shape = input._data.shape
 
     def backward(g, needs):
         return (unbroadcast(g, in_shape),)
 
-    return record(out, (a,), backward, "ExpandBackward0", ())
+    return record(out, (input,), backward, "ExpandBackward0", ())
 
 
-def repeat(a: Tensor, *repeats) -> Tensor:
+def repeat(input: Tensor, *repeats) -> Tensor:
     """Tile the tensor ``repeats[i]`` times along each dim (PyTorch's ``repeat``)."""
     if not repeats:
         raise TypeError('repeat() missing 1 required positional arguments: "repeats"')
     reps = _sizes(repeats)
-    shape = a._data.shape
+    shape = input._data.shape
     if len(reps) < len(shape):
         raise RuntimeError(
             "repeat: number of repeat dims can not be smaller than number of tensor dims"
         )
     full = (1,) * (len(reps) - len(shape)) + shape
-    xp = get_xp(a._data)
-    out = xp.tile(a._data.reshape(full), reps)
+    xp = get_xp(input._data)
+    out = xp.tile(input._data.reshape(full), reps)
 
     def backward(g, needs):
         inter = []
@@ -183,7 +194,7 @@ def repeat(a: Tensor, *repeats) -> Tensor:
         summed = g.reshape(tuple(inter)).sum(tuple(range(0, 2 * len(reps), 2)))
         return (summed.reshape(shape),)
 
-    return record(out, (a,), backward, "RepeatBackward0", ())
+    return record(out, (input,), backward, "RepeatBackward0", ())
 
 
 def _check_joinable(tensors, name: str) -> list:
@@ -210,7 +221,13 @@ def _promote_all(tensors: list) -> list:
     return [t if t._data.dtype == dt else t.to(dt) for t in out]
 
 
-def cat(tensors, dim: int = 0) -> Tensor:
+def cat(tensors, dim: int = 0, *, out: Tensor | None = None, **aliases) -> Tensor:
+    """``tensors`` joined along ``dim`` (``axis=`` accepted); ``out`` receives the result when
+    given."""
+    if aliases:
+        dim = numpy_aliases("cat", aliases, dim, dim_default=0)[0]
+    if out is not None:
+        return write_out(out, "cat", (tensors,), lambda: cat(tensors, dim))
     tensors = _promote_all(_check_joinable(tensors, "cat"))
     ref = tensors[0]._data
     d = normalize_dim(dim, ref.ndim)
@@ -239,7 +256,13 @@ def cat(tensors, dim: int = 0) -> Tensor:
 concat = cat
 
 
-def stack(tensors, dim: int = 0) -> Tensor:
+def stack(tensors, dim: int = 0, *, out: Tensor | None = None, **aliases) -> Tensor:
+    """``tensors`` (of one shape) joined along a new dim ``dim`` (``axis=`` accepted); ``out``
+    receives the result when given."""
+    if aliases:
+        dim = numpy_aliases("stack", aliases, dim, dim_default=0)[0]
+    if out is not None:
+        return write_out(out, "stack", (tensors,), lambda: stack(tensors, dim))
     tensors = _check_joinable(tensors, "stack")
     shape = tensors[0]._data.shape
     for i, t in enumerate(tensors):
@@ -256,10 +279,10 @@ def _slice_along(a: Tensor, d: int, start: int, stop: int) -> Tensor:
     return getitem(a, (slice(None),) * d + (slice(start, stop),))
 
 
-def split(a: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
+def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
     """Pieces of ``split_size`` along ``dim`` (the last may be smaller), or of the given sizes."""
-    d = normalize_dim(dim, a._data.ndim)
-    n = a._data.shape[d]
+    d = normalize_dim(dim, tensor._data.ndim)
+    n = tensor._data.shape[d]
     if isinstance(split_size_or_sections, int):
         step = split_size_or_sections
         if step <= 0:
@@ -274,65 +297,65 @@ def split(a: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
             )
     out, start = [], 0
     for s in sizes:
-        out.append(_slice_along(a, d, start, start + s))
+        out.append(_slice_along(tensor, d, start, start + s))
         start += s
     return tuple(out)
 
 
-def chunk(a: Tensor, chunks: int, dim: int = 0) -> tuple:
+def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
-    n = a._data.shape[normalize_dim(dim, a._data.ndim)]
-    return split(a, max(1, -(-n // chunks)), dim)
+    n = input._data.shape[normalize_dim(dim, input._data.ndim)]
+    return split(input, max(1, -(-n // chunks)), dim)
 
 
-def unbind(a: Tensor, dim: int = 0) -> tuple:
-    d = normalize_dim(dim, a._data.ndim)
-    return tuple(getitem(a, (slice(None),) * d + (i,)) for i in range(a._data.shape[d]))
+def unbind(input: Tensor, dim: int = 0) -> tuple:
+    d = normalize_dim(dim, input._data.ndim)
+    return tuple(getitem(input, (slice(None),) * d + (i,)) for i in range(input._data.shape[d]))
 
 
-def flip(a: Tensor, dims) -> Tensor:
-    xp = get_xp(a._data)
+def flip(input: Tensor, dims) -> Tensor:
+    xp = get_xp(input._data)
     axes = tuple(
-        normalize_dim(d, a._data.ndim) for d in ((dims,) if isinstance(dims, int) else dims)
+        normalize_dim(d, input._data.ndim) for d in ((dims,) if isinstance(dims, int) else dims)
     )
-    if a._data.ndim == 0:  # a 0-d tensor takes dim 0 (or -1) and stays as it is
+    if input._data.ndim == 0:  # a 0-d tensor takes dim 0 (or -1) and stays as it is
         axes = ()
 
     def backward(g, needs):
         return (array_api(g).flip(g, axes),)
 
-    return record(xp.flip(a._data, axes), (a,), backward, "FlipBackward0", ())
+    return record(xp.flip(input._data, axes), (input,), backward, "FlipBackward0", ())
 
 
-def roll(a: Tensor, shifts, dims=None) -> Tensor:
+def roll(input: Tensor, shifts, dims=None) -> Tensor:
     """Entries moved ``shifts`` places along ``dims`` (wrapping round); the flattened tensor
     when ``dims`` is None."""
-    xp = get_xp(a._data)
+    xp = get_xp(input._data)
     if dims is None:
-        flat = reshape(a, -1)
-        return reshape(roll(flat, shifts, 0), a._data.shape)
+        flat = reshape(input, -1)
+        return reshape(roll(flat, shifts, 0), input._data.shape)
     shifts_t = (shifts,) if isinstance(shifts, int) else tuple(shifts)
     dims_t = (dims,) if isinstance(dims, int) else tuple(dims)
     if len(shifts_t) != len(dims_t):
         raise RuntimeError(
             f"roll: shifts and dims must align, got {len(shifts_t)} shifts and {len(dims_t)} dims"
         )
-    axes = tuple(normalize_dim(d, a._data.ndim) for d in dims_t)
+    axes = tuple(normalize_dim(d, input._data.ndim) for d in dims_t)
     back = tuple(-s for s in shifts_t)
     return record(
-        xp.roll(a._data, shifts_t, axes),
-        (a,),
+        xp.roll(input._data, shifts_t, axes),
+        (input,),
         lambda g, needs: (array_api(g).roll(g, back, axes),),
         "RollBackward0",
         (),
     )
 
 
-def movedim(a: Tensor, source, destination) -> Tensor:
+def movedim(input: Tensor, source, destination) -> Tensor:
     """Dims ``source`` moved to positions ``destination``, the others keeping their order."""
-    xp = get_xp(a._data)
-    n = a._data.ndim
+    xp = get_xp(input._data)
+    n = input._data.ndim
     src = tuple(normalize_dim(d, n) for d in ((source,) if isinstance(source, int) else source))
     dst = tuple(
         normalize_dim(d, n)
@@ -347,8 +370,8 @@ def movedim(a: Tensor, source, destination) -> Tensor:
     if n == 0:  # a 0-d tensor takes dim 0 (or -1) and stays as it is
         src = dst = ()
     return record(
-        xp.moveaxis(a._data, src, dst),
-        (a,),
+        xp.moveaxis(input._data, src, dst),
+        (input,),
         lambda g, needs: (
             movedim(g, dst, src) if isinstance(g, Tensor) else xp.moveaxis(g, dst, src),
         ),
@@ -357,23 +380,24 @@ def movedim(a: Tensor, source, destination) -> Tensor:
     )
 
 
-def narrow(a: Tensor, dim: int, start: int, length: int) -> Tensor:
+def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
     """``length`` entries of ``dim`` from ``start`` (a negative start counts from the end)."""
-    d = normalize_dim(dim, a._data.ndim)
-    n = a._data.shape[d]
+    d = normalize_dim(dim, input._data.ndim)
+    n = input._data.shape[d]
     begin = start + n if start < 0 else start
     if not (0 <= begin <= n and length >= 0 and begin + length <= n):
         raise IndexError(
             f"narrow: start ({start}) + length ({length}) exceeds dimension size ({n})"
         )
-    return _slice_along(a, d, begin, begin + length)
+    return _slice_along(input, d, begin, begin + length)
 
 
-def repeat_interleave(a: Tensor, repeats, dim: int | None = None) -> Tensor:
+def repeat_interleave(input: Tensor, repeats, dim: int | None = None) -> Tensor:
     """Each entry repeated ``repeats`` times (an int, or one count per entry) along ``dim``;
     the flattened tensor when ``dim`` is None. Composite: ``index_select``."""
+    a = input
     if dim is None:
-        a, dim = reshape(a, -1), 0
+        a, dim = reshape(input, -1), 0
     xp = get_xp(a._data)
     d = normalize_dim(dim, a._data.ndim)
     counts = repeats._data if isinstance(repeats, Tensor) else repeats
@@ -381,18 +405,42 @@ def repeat_interleave(a: Tensor, repeats, dim: int | None = None) -> Tensor:
     return index_select(a, d, Tensor._make(positions))
 
 
-def take_along_dim(a: Tensor, indices: Tensor, dim: int | None = None) -> Tensor:
+def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Tensor:
     """Values of ``a`` at ``indices`` along ``dim``, with ``a`` and ``indices`` broadcast in the
     other dims (flattened when ``dim`` is None). Composite: broadcast_to, then gather."""
     idx = indices._data if isinstance(indices, Tensor) else indices
     if dim is None:
-        return gather(reshape(a, -1), 0, Tensor._make(idx.reshape(-1)))
-    d = normalize_dim(dim, a._data.ndim)
-    xp = get_xp(a._data)
-    a_shape = list(a._data.shape)
+        return gather(reshape(input, -1), 0, Tensor._make(idx.reshape(-1)))
+    d = normalize_dim(dim, input._data.ndim)
+    xp = get_xp(input._data)
+    a_shape = list(input._data.shape)
     i_shape = list(idx.shape)
     a_shape[d] = i_shape[d] = 1
     common = list(xp.broadcast_shapes(tuple(a_shape), tuple(i_shape)))
     a_target, i_target = common.copy(), common.copy()
-    a_target[d], i_target[d] = a._data.shape[d], idx.shape[d]
-    return gather(broadcast_to(a, a_target), d, Tensor._make(xp.broadcast_to(idx, i_target)))
+    a_target[d], i_target[d] = input._data.shape[d], idx.shape[d]
+    return gather(broadcast_to(input, a_target), d, Tensor._make(xp.broadcast_to(idx, i_target)))
+
+
+def rot90(input: Tensor, k: int = 1, dims=(0, 1)) -> Tensor:
+    """``input`` turned by ``k`` quarter turns in the plane of ``dims``, from the first dim
+    toward the second (PyTorch's direction). Composite: ``flip`` and ``transpose``."""
+    dims = list(dims)
+    nd = input._data.ndim
+    if len(dims) != 2:
+        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    if nd < 2:
+        raise RuntimeError(f"expected total dims >= 2, but got total dims = {nd}")
+    d0, d1 = normalize_dim(dims[0], nd, "dims"), normalize_dim(dims[1], nd, "dims")
+    if d0 == d1:
+        raise RuntimeError(
+            f"expected rotation dims to be different, but got dim0 = {dims[0]} and dim1 = {dims[1]}"
+        )
+    k %= 4
+    if k == 1:
+        return transpose(flip(input, (d1,)), d0, d1)
+    if k == 2:
+        return flip(input, (d0, d1))
+    if k == 3:
+        return transpose(flip(input, (d0,)), d0, d1)
+    return clone(input)

@@ -20,6 +20,7 @@ from ..backend import get_xp
 from ..tensor import Tensor, record
 from ._util import floating, no_bools
 from .array_api import array_api
+from .keywords import write_out
 
 _LN2, _LN10 = math.log(2), math.log(10)
 _TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
@@ -41,8 +42,10 @@ def _unary(
         def vjp(g, needs, x):
             return (backward(array_api(g), g, x, None),)
 
-    def op(a: Tensor) -> Tensor:
-        a = floating(a)
+    def op(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+        if out is not None:
+            return write_out(out, name, (input,), lambda: op(input))
+        a = floating(input)
         x = a._data
         y = forward(get_xp(x), x)
         return record(y, (a,), vjp, grad_fn, (y,) if saves == "y" else (x,))
@@ -222,11 +225,11 @@ erf = _unary(
 )
 
 
-def abs(a: Tensor) -> Tensor:  # noqa: A001 - PyTorch's name
+def abs(input: Tensor) -> Tensor:  # noqa: A001 - PyTorch's name
     """|a|, in ``a``'s dtype (bools refused); gradient sign(a) (0 at 0, as PyTorch)."""
-    no_bools(a._data.dtype, "abs")
-    x = a._data
-    return record(get_xp(x).abs(x), (a,), _abs_vjp, "AbsBackward0", (x,))
+    no_bools(input._data.dtype, "abs")
+    x = input._data
+    return record(get_xp(x).abs(x), (input,), _abs_vjp, "AbsBackward0", (x,))
 
 
 def _abs_vjp(g, needs, x):
@@ -237,18 +240,17 @@ def _zero_vjp(g, needs):
     return (array_api(g).zeros_like(g),)
 
 
-def sign(a: Tensor) -> Tensor:
+def sign(input: Tensor) -> Tensor:
     """sign(a); its gradient is zero. A bool tensor is its own sign."""
-    xp = get_xp(a._data)
-    if a._data.dtype.kind == "b":
-        return Tensor._make(a._data.copy())
-    return record(xp.sign(a._data), (a,), _zero_vjp, "SignBackward0", ())
+    xp = get_xp(input._data)
+    if input._data.dtype.kind == "b":
+        return Tensor._make(input._data.copy())
+    return record(xp.sign(input._data), (input,), _zero_vjp, "SignBackward0", ())
 
 
-def square(a: Tensor) -> Tensor:
+def square(input: Tensor) -> Tensor:
     """a * a; integers stay integers, bools become int64 (as ``a ** 2``); derivative 2a."""
-    if a._data.dtype.kind == "b":
-        a = a.long()
+    a = input.long() if input._data.dtype.kind == "b" else input
     x = a._data
     return record(x * x, (a,), _square_vjp, "PowBackward0", (x,))
 
@@ -261,12 +263,14 @@ def _rounding(name: str, forward: Callable, doc: str) -> Callable[[Tensor], Tens
     """A rounding op: piecewise constant, so its gradient is zero; integers pass through
     unchanged and bools are refused, as in PyTorch."""
 
-    def op(a: Tensor) -> Tensor:
-        no_bools(a._data.dtype, name)
-        x = a._data
+    def op(input: Tensor) -> Tensor:
+        no_bools(input._data.dtype, name)
+        x = input._data
         if x.dtype.kind in "iu":
             return Tensor._make(x.copy())
-        return record(forward(get_xp(x), x), (a,), _zero_vjp, name.capitalize() + "Backward0", ())
+        return record(
+            forward(get_xp(x), x), (input,), _zero_vjp, name.capitalize() + "Backward0", ()
+        )
 
     op.__name__ = op.__qualname__ = name
     op.__doc__ = doc
