@@ -61,6 +61,9 @@ NOT_DIFFERENTIABLE = {
                           "in PyTorch",
     "floor_divide": "a rounded quotient: not tracked (values checked in "
                     "tests/core/test_pointwise_dtypes_and_values.py)",
+    "multinomial": "sampling: int64 indices",
+    "bernoulli": "sampling: 0/1 draws, a zero gradient as PyTorch's (tests/core/test_sampling.py)",
+    "poisson": "sampling: counts, a zero gradient as PyTorch's (tests/core/test_sampling.py)",
 }
 
 # Helpers of the ops package: no op of their own, or one checked by a dedicated test.
@@ -72,6 +75,8 @@ HELPERS = {
     "cast": "dtype conversion; a float64 gradient check cannot see a float32 round trip, so "
             "tests/core/test_tensor.py::test_conversions_and_to checks its gradient's dtype",
     "to_device": "device move; tests/gpu/test_cuda.py checks gradients across devices",
+    "normal": "random: a zero gradient as PyTorch's, checked with a fresh generator per call "
+              "in tests/core/test_sampling.py",
 }
 
 # neuronet.nn.functional's functions without a gradient.

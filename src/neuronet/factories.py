@@ -208,50 +208,110 @@ def _random_dtype(dtype):
     return dt
 
 
+def _rng(generator, device):
+    """The NumPy generator to draw with for a tensor on ``device`` (None: the CPU)."""
+    return numpy_generator(generator, device if device is not None else "cpu")
+
+
 def rand(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """Uniform on [0, 1)."""
+    """Uniform on [0, 1), drawn from ``generator`` (the library's by default)."""
     dt = _random_dtype(dtype)
-    rng = numpy_generator(generator)
+    rng = _rng(generator, device)
     arr = rng.random(_shape(size), dtype=dt if dt in (_dt.float32, _dt.float64) else np.float64)
     return _finish(arr.astype(dt, copy=False), device, requires_grad)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """Standard normal."""
+    """Standard normal, drawn from ``generator`` (the library's by default)."""
     dt = _random_dtype(dtype)
-    rng = numpy_generator(generator)
+    rng = _rng(generator, device)
     arr = rng.standard_normal(
         _shape(size), dtype=dt if dt in (_dt.float32, _dt.float64) else np.float64
     )
     return _finish(arr.astype(dt, copy=False), device, requires_grad)
 
 
+def check_random_range(low: int, high: int, owner: str = "random_") -> None:
+    """PyTorch's check of an integer range [low, high) to draw from."""
+    if low >= high:
+        raise RuntimeError(
+            f"{owner} expects 'from' to be less than 'to', but got from={low} >= to={high}"
+        )
+
+
 def randint(
     low, high=None, size=None, generator=None, dtype=None, device=None, requires_grad: bool = False
 ) -> Tensor:
-    """Integers uniform on [low, high) (``randint(high, size)`` takes low = 0)."""
+    """Integers uniform on [low, high) (``randint(high, size)`` takes low = 0), int64 unless
+    ``dtype`` says otherwise."""
     if size is None:
         if high is None or not isinstance(high, (tuple, list)):
             raise TypeError("randint: expected randint(low, high, size) or randint(high, size)")
         low, high, size = 0, low, high
     elif high is None:
         low, high = 0, low
+    check_random_range(int(low), int(high))
     dt = _dt.to_dtype(dtype) if dtype is not None else _dt.int64
-    arr = numpy_generator(generator).integers(low, high, size=tuple(size)).astype(dt)
+    arr = _rng(generator, device).integers(int(low), int(high), size=_shape((size,))).astype(dt)
     return _finish(arr, device, requires_grad)
 
 
-def randperm(n: int, generator=None, dtype=None, device=None) -> Tensor:
+def randperm(
+    n: int, generator=None, dtype=None, device=None, requires_grad: bool = False
+) -> Tensor:
+    """A random permutation of 0 .. n-1 (int64 unless ``dtype`` says otherwise)."""
+    if not isinstance(n, numbers.Integral) or n < 0:
+        raise RuntimeError(f"randperm: n must be a non-negative integer, got {n!r}")
     dt = _dt.to_dtype(dtype) if dtype is not None else _dt.int64
-    return _finish(numpy_generator(generator).permutation(int(n)).astype(dt), device, False)
+    return _finish(_rng(generator, device).permutation(int(n)).astype(dt), device, requires_grad)
 
 
-def rand_like(t: Tensor, dtype=None, generator=None) -> Tensor:
-    return rand(t.shape, generator=generator, dtype=dtype or t.dtype, device=t.device)
+def _random_like(factory, name: str):
+    """``factory`` (``rand`` or ``randn``) in an input's shape, dtype and device unless given."""
+
+    def like(
+        input: Tensor, *, dtype=None, device=None, requires_grad: bool = False, generator=None
+    ) -> Tensor:
+        return factory(
+            input.shape,
+            generator=generator,
+            dtype=dtype or input.dtype,
+            device=device or input.device,
+            requires_grad=requires_grad,
+        )
+
+    like.__name__ = like.__qualname__ = name
+    like.__doc__ = f"``{factory.__name__}`` in ``input``'s shape, dtype and device unless given."
+    return like
 
 
-def randn_like(t: Tensor, dtype=None, generator=None) -> Tensor:
-    return randn(t.shape, generator=generator, dtype=dtype or t.dtype, device=t.device)
+rand_like = _random_like(rand, "rand_like")
+randn_like = _random_like(randn, "randn_like")
+
+
+def randint_like(
+    input: Tensor,
+    low: int = 0,
+    high: int | None = None,
+    *,
+    dtype=None,
+    device=None,
+    requires_grad: bool = False,
+    generator=None,
+) -> Tensor:
+    """``randint`` in ``input``'s shape, dtype and device unless given:
+    ``randint_like(x, high)`` or ``randint_like(x, low, high)``."""
+    if high is None:
+        low, high = 0, low
+    return randint(
+        low,
+        high,
+        input.shape,
+        generator=generator,
+        dtype=dtype or input.dtype,
+        device=device or input.device,
+        requires_grad=requires_grad,
+    )
 
 
 def is_tensor(obj) -> bool:

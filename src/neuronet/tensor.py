@@ -421,7 +421,7 @@ class Tensor:
         __le__ = __gt__ = __ge__ = __getitem__ = __setitem__ = __iadd__ = __isub__ = _bound
         __imul__ = __itruediv__ = _bound
         size = contiguous = to = type = type_as = float = double = half = long = int = bool = _bound
-        cpu = cuda = view = view_as = reshape_as = expand_as = split = uniform_ = normal_ = _bound
+        cpu = cuda = view = view_as = reshape_as = expand_as = split = _bound
         __pos__ = _bound
         __iand__ = __ifloordiv__ = __imod__ = __ior__ = __ipow__ = __ixor__ = abs_ = absolute_ = (
             _bound
@@ -432,6 +432,8 @@ class Tensor:
         log_ = masked_fill_ = multiply_ = neg_ = negative_ = pow_ = reciprocal_ = relu_ = _bound
         remainder_ = round_ = rsqrt_ = scatter_add_ = sigmoid_ = sign_ = sin_ = sinh_ = _bound
         sqrt_ = square_ = subtract_ = tan_ = tanh_ = true_divide_ = trunc_ = _bound
+        multinomial = bernoulli = uniform_ = normal_ = bernoulli_ = exponential_ = _bound
+        geometric_ = cauchy_ = log_normal_ = random_ = _bound
         scatter = scatter_reduce = index_add = index_copy = index_fill = scatter_ = _bound
         scatter_reduce_ = index_add_ = index_copy_ = index_fill_ = _bound
         histogram = histc = bincount = unique = unique_consecutive = nonzero = argwhere = _bound

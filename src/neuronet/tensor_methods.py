@@ -15,9 +15,8 @@ from typing import Any
 from . import dtypes, ops
 from .backend import device
 from .factories import new_empty, new_full, new_ones, new_tensor, new_zeros
-from .ops import inplace
+from .ops import inplace, sampling
 from .ops.inplace import setitem
-from .random import numpy_generator
 from .tensor import Tensor
 
 # The methods whose arguments are their op's, by concept; each is ``getattr(ops, name)``.
@@ -107,6 +106,12 @@ INPLACE.update(
     fix_=INPLACE["trunc_"],
 )
 METHODS.update(INPLACE)
+# sampling: draws whose parameters are the tensor, and the random in-place fills
+_SAMPLING = """
+    multinomial bernoulli uniform_ normal_ bernoulli_ exponential_ geometric_ cauchy_
+    log_normal_ random_
+"""
+METHODS.update({name: getattr(sampling, name) for name in _SAMPLING.split()})
 
 
 def _reflected(op: Callable) -> Callable:
@@ -280,16 +285,6 @@ def split(self: Tensor, split_size, dim: int = 0) -> tuple:
     return ops.split(self, split_size, dim)
 
 
-def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
-    """Fill in place from U(a, b), drawn from ``generator`` (the library's by default)."""
-    return inplace.fill_from_host(self, numpy_generator(generator).uniform(a, b, self.shape))
-
-
-def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
-    """Fill in place from N(mean, std^2), drawn from ``generator`` (the library's by default)."""
-    return inplace.fill_from_host(self, numpy_generator(generator).normal(mean, std, self.shape))
-
-
 ADAPTERS: dict[str, Any] = {
     "T": property(_transposed),
     "mT": property(_matrix_transposed),
@@ -311,8 +306,6 @@ ADAPTERS: dict[str, Any] = {
     "reshape_as": view_as,
     "expand_as": expand_as,
     "split": split,
-    "uniform_": uniform_,
-    "normal_": normal_,
     "__pos__": positive,
     "nelement": Tensor.numel,
 }

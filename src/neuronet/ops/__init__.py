@@ -14,6 +14,7 @@
   setitem, the scatters, ...), ``padding`` (``nn.functional.pad``), ``ordering`` (sort, topk,
   cumsum)
 - ``embedding``: the row lookup, whose gradient is a row gradient (``autograd.rows``)
+- ``sampling``: multinomial, bernoulli, poisson, normal and the random in-place fills
 - ``inplace``: the ``_`` methods and augmented assignments; ``conversion``: cast, device, clone
 
 This package exports the tensor ops (``neuronet.ops.add``, ...); the activations, losses,
@@ -125,6 +126,7 @@ from .reduce import (
     var,
     var_mean,
 )
+from .sampling import bernoulli, multinomial, normal, poisson
 from .search import bucketize, searchsorted
 from .shape import (
     broadcast_to,

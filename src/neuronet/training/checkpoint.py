@@ -73,7 +73,7 @@ def save_checkpoint(
         "optimizer": opt_meta,
         "scheduler": _scheduler_state(scheduler) if scheduler is not None else None,
         "scheduler_type": type(scheduler).__name__ if scheduler is not None else None,
-        "rng": _random.get_rng_state(),
+        "rng": _random.get_rng_state().tolist(),
         "extra": extra or {},
     }
     save_file(tensors, path, {"neuronet": json.dumps(_json_safe(meta))})
@@ -124,5 +124,5 @@ def load_checkpoint(
             sched["milestones"] = Counter({int(k): v for k, v in sched["milestones"].items()})
         scheduler.load_state_dict(sched)
     if restore_rng:
-        _random.set_rng_state(info["rng"])
+        _random.set_rng_state(Tensor._make(np.asarray(info["rng"], dtype=np.uint8)))
     return info.get("extra", {})
