@@ -114,6 +114,7 @@ def run_backward(
                 _send(t, root_grad, pending, heap, leaves)
     push, pop, deliver, for_node = heapq.heappush, heapq.heappop, leaves.deliver, leaves.for_node
     accumulate, plain, anomaly = leaves.accumulate, captured is None, _anomaly[0]
+    written = newest_write
     while node is not None or heap:
         if node is None:
             node = pop(heap)[1]
@@ -127,7 +128,9 @@ def run_backward(
         backward = node.backward
         if backward is None:
             raise _freed(node)
-        if node.seq < newest_write[0]:  # something was written in place since it was recorded
+        seq = node.seq
+        stale = seq < written[0]  # something was written in place since node was recorded
+        if stale:
             check_saved(node)
         saved = node.saved
         input_grads = backward(g, node.needs) if saved is None else backward(g, node.needs, *saved)
@@ -139,12 +142,11 @@ def run_backward(
         # node reached for the first time is held back in ``nxt``: when no queued node comes
         # after it, it runs next without passing through ``pending`` and the heap.
         nxt = nxt_g = None
-        seq = node.seq
         for t, ig in zip(node.inputs, input_grads):
             if ig is None:
                 continue
             fn = t.grad_fn
-            if fn is not None and fn.seq > seq:  # t was written in place after node read it
+            if stale and fn is not None and fn.seq > seq:  # t written in place since node read it
                 fn = producer(t, seq)
                 if fn is None:
                     continue
