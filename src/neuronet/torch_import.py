@@ -17,7 +17,7 @@ has no ``__all__`` (so ``from torch import *`` takes what ``from neuronet import
 Setting an attribute on a proxy sets it on the neuronet module.
 
 What neuronet lacks raises :class:`TorchAttributeUnavailable` (an ``AttributeError``, so
-``hasattr(torch, "compile")`` and ``getattr(torch, "fft", None)`` work as in Python) for a missing
+``hasattr(torch, "stft")`` and ``getattr(torch, "fft", None)`` work as in Python) for a missing
 attribute of a mapped module, and :class:`TorchModuleUnavailable` (an ``ImportError``, so
 ``try: import torch.fft except ImportError`` works) for a missing submodule. Both are
 :class:`TorchAPIUnavailable` and name the first torch name that is missing: for
