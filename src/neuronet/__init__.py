@@ -116,6 +116,9 @@ from .ops import (
     gt,
     histc,
     histogram,
+    index_add,
+    index_copy,
+    index_fill,
     index_select,
     isclose,
     isfinite,
@@ -166,7 +169,9 @@ from .ops import (
     rot90,
     round,
     rsqrt,
+    scatter,
     scatter_add,
+    scatter_reduce,
     searchsorted,
     sigmoid,
     sign,
@@ -238,12 +243,24 @@ default_generator = importlib.import_module(".random", __name__).default_generat
 
 _LAZY = ("nn", "optim", "data", "training", "models", "cuda", "utils", "serialization")
 
+# PyTorch's top-level forms of functions that live in nn.functional (the same objects),
+# resolved on first use so that ``import neuronet`` does not import ``nn``.
+_FROM_FUNCTIONAL = frozenset(
+    """
+    celu celu_ cosine_similarity hardshrink pairwise_distance prelu relu_ rrelu rrelu_ selu
+    selu_ threshold threshold_
+    """.split()
+)
+
 
 def __getattr__(name: str):
     if name in _LAZY:
         module = importlib.import_module(f".{name}", __name__)
         globals()[name] = module
         return module
+    if name in _FROM_FUNCTIONAL:
+        globals()[name] = value = getattr(importlib.import_module(".nn.functional", __name__), name)
+        return value
     if name == "bfloat16":  # from the optional ml_dtypes package: a clear error without it
         globals()[name] = value = importlib.import_module(".dtypes", __name__).bfloat16()
         return value
@@ -252,4 +269,4 @@ def __getattr__(name: str):
 
 def __dir__():
     optional = ["bfloat16"] if importlib.util.find_spec("ml_dtypes") else []
-    return sorted(list(globals()) + list(_LAZY) + optional)
+    return sorted(set(globals()) | set(_LAZY) | _FROM_FUNCTIONAL | set(optional))
