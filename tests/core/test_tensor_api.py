@@ -5,9 +5,11 @@ import numpy as np
 import pytest
 
 import neuronet as nt
+import neuronet.nn.functional as F
 import neuronet.ops as ops
 
 torch = pytest.importorskip("torch", reason="the API is compared with PyTorch's")
+TF = pytest.importorskip("torch.nn.functional", reason="the API is compared with PyTorch's")
 
 RNG = np.random.default_rng(7)
 X = RNG.standard_normal((3, 4))
@@ -56,6 +58,8 @@ KEYWORD_CALLS = {
     "acos": lambda m: dict(input=_t(m, X / 4)),
     "add": lambda m: dict(input=_t(m, X), other=_t(m, Y), alpha=0.5),
     "all": lambda m: dict(input=_t(m, X > 0), dim=1, keepdim=True),
+    "allclose": lambda m: dict(input=_t(m, X), other=_t(m, X + 0.05), rtol=0.1, atol=0.0,
+                               equal_nan=True),
     "amax": lambda m: dict(input=_t(m, X), dim=1, keepdim=True),
     "amin": lambda m: dict(input=_t(m, X), dim=0),
     "any": lambda m: dict(input=_t(m, X > 0), dim=0),
@@ -68,6 +72,10 @@ KEYWORD_CALLS = {
     "atan2": lambda m: dict(input=_t(m, X), other=_t(m, Y)),
     "bincount": lambda m: dict(input=_t(m, [0, 3, 3, 1]), weights=_t(m, [1.0, 2, 3, 4]),
                                minlength=6),
+    "bitwise_and": lambda m: dict(input=_t(m, [1, 3, 6]), other=_t(m, [3, 2, 5])),
+    "bitwise_not": lambda m: dict(input=_t(m, [1, -3, 0])),
+    "bitwise_or": lambda m: dict(input=_t(m, [1, 3, 6]), other=_t(m, [3, 2, 5])),
+    "bitwise_xor": lambda m: dict(input=_t(m, [True, False]), other=_t(m, [True, True])),
     "bmm": lambda m: dict(input=_t(m, X[None]), mat2=_t(m, Y.T[None])),
     "broadcast_to": lambda m: dict(input=_t(m, X[0]), size=(2, 4)),
     "bucketize": lambda m: dict(input=_t(m, X), boundaries=_t(m, [-1.0, 0, 1]), right=True),
@@ -78,6 +86,7 @@ KEYWORD_CALLS = {
     "clamp": lambda m: dict(input=_t(m, X), min=-0.5, max=0.5),
     "clamp_max": lambda m: dict(input=_t(m, X), max=0.5),
     "clamp_min": lambda m: dict(input=_t(m, X), min=-0.5),
+    "clone": lambda m: dict(input=_t(m, X), memory_format=None),
     "concat": lambda m: dict(tensors=[_t(m, X), _t(m, Y)], dim=0),
     "cos": lambda m: dict(input=_t(m, X)),
     "cosh": lambda m: dict(input=_t(m, X)),
@@ -87,6 +96,8 @@ KEYWORD_CALLS = {
     "diagonal": lambda m: dict(input=_t(m, SQ), offset=-1, dim1=1, dim2=0),
     "div": lambda m: dict(input=_t(m, X), other=_t(m, POS), rounding_mode="floor"),
     "dot": lambda m: dict(input=_t(m, X[0]), tensor=_t(m, Y[0])),
+    "eq": lambda m: dict(input=_t(m, X > 0), other=_t(m, Y > 0)),
+    "equal": lambda m: dict(input=_t(m, X), other=_t(m, X)),
     "erf": lambda m: dict(input=_t(m, X)),
     "exp": lambda m: dict(input=_t(m, X)),
     "exp2": lambda m: dict(input=_t(m, X)),
@@ -96,14 +107,35 @@ KEYWORD_CALLS = {
     "floor": lambda m: dict(input=_t(m, X)),
     "floor_divide": lambda m: dict(input=_t(m, X), other=_t(m, POS)),
     "fmod": lambda m: dict(input=_t(m, X), other=_t(m, POS)),
+    "gather": lambda m: dict(input=_t(m, X), dim=1, index=_t(m, [[0], [1], [3]])),
+    "ge": lambda m: dict(input=_t(m, X), other=_t(m, Y)),
+    "gt": lambda m: dict(input=_t(m, X), other=0.1),
     "histc": lambda m: dict(input=_t(m, X), bins=5, min=-1, max=1),
     "histogram": lambda m: dict(input=_t(m, X), bins=4, range=(-2.0, 2.0), density=True),
+    "index_add": lambda m: dict(input=_t(m, X), dim=1, index=_t(m, [3, 0, 3]),
+                                source=_t(m, Y[:, :3]), alpha=-2.0),
+    "index_copy": lambda m: dict(input=_t(m, X), dim=0, index=_t(m, [2, 0]), source=_t(m, Y[:2])),
+    "index_fill": lambda m: dict(input=_t(m, X), dim=1, index=_t(m, [1, -1]), value=-3.0),
+    "index_select": lambda m: dict(input=_t(m, X), dim=1, index=_t(m, [3, 0, 3])),
+    "isclose": lambda m: dict(input=_t(m, X), other=_t(m, X + 0.05), rtol=0.1, atol=0.01,
+                              equal_nan=False),
+    "isfinite": lambda m: dict(input=_t(m, [1.0, float("inf"), float("nan")])),
+    "isinf": lambda m: dict(input=_t(m, [1.0, float("-inf"), float("nan")])),
+    "isnan": lambda m: dict(input=_t(m, [1.0, float("inf"), float("nan")])),
+    "le": lambda m: dict(input=_t(m, X), other=_t(m, Y)),
     "lerp": lambda m: dict(input=_t(m, X), end=_t(m, Y), weight=0.25),
     "log": lambda m: dict(input=_t(m, POS)),
     "log10": lambda m: dict(input=_t(m, POS)),
     "log1p": lambda m: dict(input=_t(m, POS)),
     "log2": lambda m: dict(input=_t(m, POS)),
+    "log_softmax": lambda m: dict(input=_t(m, X), dim=0, dtype=m.float32),
+    "logical_and": lambda m: dict(input=_t(m, X > 0), other=_t(m, Y > 0)),
+    "logical_not": lambda m: dict(input=_t(m, X > 0)),
+    "logical_or": lambda m: dict(input=_t(m, X > 0), other=_t(m, Y > 0)),
+    "logical_xor": lambda m: dict(input=_t(m, X > 0), other=_t(m, Y > 0)),
     "logsumexp": lambda m: dict(input=_t(m, X), dim=1, keepdim=True),
+    "lt": lambda m: dict(input=_t(m, X), other=_t(m, Y)),
+    "masked_fill": lambda m: dict(input=_t(m, X), mask=_t(m, Y > 0), value=0.5),
     "matmul": lambda m: dict(input=_t(m, X), other=_t(m, Y.T)),
     "max": lambda m: dict(input=_t(m, X), dim=1, keepdim=True),
     "maximum": lambda m: dict(input=_t(m, X), other=_t(m, Y)),
@@ -114,6 +146,7 @@ KEYWORD_CALLS = {
     "mul": lambda m: dict(input=_t(m, X), other=_t(m, Y)),
     "mv": lambda m: dict(input=_t(m, X), vec=_t(m, Y[0])),
     "narrow": lambda m: dict(input=_t(m, X), dim=1, start=1, length=2),
+    "ne": lambda m: dict(input=_t(m, [1, 2, 3]), other=_t(m, [1, 0, 3])),
     "neg": lambda m: dict(input=_t(m, X)),
     "nonzero": lambda m: dict(input=_t(m, X > 0), as_tuple=True),
     "norm": lambda m: dict(input=_t(m, X), p=1, dim=1, keepdim=True),
@@ -122,6 +155,7 @@ KEYWORD_CALLS = {
     "pow": lambda m: dict(input=_t(m, POS), exponent=_t(m, Y)),
     "prod": lambda m: dict(input=_t(m, X), dim=1, keepdim=True, dtype=m.float32),
     "reciprocal": lambda m: dict(input=_t(m, POS)),
+    "relu": lambda m: dict(input=_t(m, X)),
     "remainder": lambda m: dict(input=_t(m, X), other=_t(m, POS)),
     "repeat_interleave": lambda m: dict(input=_t(m, X), repeats=2, dim=0),
     "reshape": lambda m: dict(input=_t(m, X), shape=(4, 3)),
@@ -129,11 +163,19 @@ KEYWORD_CALLS = {
     "rot90": lambda m: dict(input=_t(m, X), k=3, dims=(1, 0)),
     "round": lambda m: dict(input=_t(m, X)),
     "rsqrt": lambda m: dict(input=_t(m, POS)),
+    "scatter": lambda m: dict(input=_t(m, X), dim=0, index=_t(m, [[0, 2, 1, 1]]),
+                              src=_t(m, Y[:1])),
+    "scatter_add": lambda m: dict(input=_t(m, X), dim=1, index=_t(m, [[0, 0], [3, 1], [2, 2]]),
+                                  src=_t(m, Y[:, :2])),
+    "scatter_reduce": lambda m: dict(input=_t(m, X), dim=0, index=_t(m, [[0, 2, 2, 1]]),
+                                     src=_t(m, Y[:1]), reduce="amax", include_self=False),
     "searchsorted": lambda m: dict(sorted_sequence=_t(m, [-1.0, 0, 1]), input=_t(m, X),
                                    side="right", out_int32=True),
+    "sigmoid": lambda m: dict(input=_t(m, X)),
     "sign": lambda m: dict(input=_t(m, X)),
     "sin": lambda m: dict(input=_t(m, X)),
     "sinh": lambda m: dict(input=_t(m, X)),
+    "softmax": lambda m: dict(input=_t(m, X), dim=1, dtype=m.float64),
     "sort": lambda m: dict(input=_t(m, X), dim=0, descending=True, stable=True),
     "split": lambda m: dict(tensor=_t(m, X), split_size_or_sections=[1, 3], dim=1),
     "sqrt": lambda m: dict(input=_t(m, POS)),
@@ -147,6 +189,7 @@ KEYWORD_CALLS = {
     "t": lambda m: dict(input=_t(m, X)),
     "take_along_dim": lambda m: dict(input=_t(m, X), indices=_t(m, [[0], [2], [1]]), dim=1),
     "tan": lambda m: dict(input=_t(m, X)),
+    "tanh": lambda m: dict(input=_t(m, X)),
     "topk": lambda m: dict(input=_t(m, X), k=2, dim=0, largest=False, sorted=True),
     "trace": lambda m: dict(input=_t(m, SQ)),
     "transpose": lambda m: dict(input=_t(m, X), dim0=1, dim1=0),
@@ -165,29 +208,16 @@ KEYWORD_CALLS = {
     "where": lambda m: dict(condition=_t(m, X > 0), input=_t(m, X), other=_t(m, Y)),
 }
 
-# Ops of other parts of the library whose keyword names are not PyTorch's yet: each must fail
-# here (strict), so the entry goes once the names are right.
-NOT_YET = {
-    "allclose": lambda m: dict(input=_t(m, X), other=_t(m, X), rtol=0.1, atol=0.0),
-    "bitwise_and": lambda m: dict(input=_t(m, [1, 3]), other=_t(m, [3, 2])),
-    "clone": lambda m: dict(input=_t(m, X)),
-    "eq": lambda m: dict(input=_t(m, X), other=_t(m, Y)),
-    "gather": lambda m: dict(input=_t(m, X), dim=1, index=_t(m, [[0], [1], [2]])),
-    "isnan": lambda m: dict(input=_t(m, X)),
-    "logical_not": lambda m: dict(input=_t(m, X > 0)),
-    "softmax": lambda m: dict(input=_t(m, X), dim=1),
-    "tanh": lambda m: dict(input=_t(m, X)),
-}
-
 # Public ops PyTorch also has whose keyword call is not in the tables: none should be missing.
 _NOT_KEYWORD_CHECKED = {
     "einsum": "takes the equation and operands positionally in PyTorch too",
 }
 
 
-# The modules whose ops take PyTorch's keyword names (the others' are sampled in NOT_YET).
+# The modules whose ops take PyTorch's keyword names: all of neuronet.ops's tensor ops.
 _RENAMED_MODULES = {f"neuronet.ops.{m}" for m in
-                    "arithmetic unary reduce ordering shape linalg counting search".split()}
+                    "arithmetic unary reduce ordering shape linalg counting search compare "
+                    "indexing activation softmax conversion".split()}
 
 
 def _torch_ops() -> list:
@@ -201,17 +231,90 @@ def test_the_keyword_table_covers_every_public_op_torch_has():
     assert not missing, f"ops without a keyword call in KEYWORD_CALLS: {', '.join(missing)}"
 
 
-@pytest.mark.parametrize("name", sorted(KEYWORD_CALLS))
-def test_pytorch_keyword_names(name):
-    ours = getattr(nt, name)(**KEYWORD_CALLS[name](nt))
-    theirs = getattr(torch, name)(**KEYWORD_CALLS[name](torch))
+def _same_keyword_call(ours_ns, theirs_ns, table: dict, name: str) -> None:
+    """``name`` of each namespace called with the keywords ``table`` gives: the same results."""
+    ours = getattr(ours_ns, name)(**table[name](nt))
+    theirs = getattr(theirs_ns, name)(**table[name](torch))
     _same(ours, theirs)
 
 
-@pytest.mark.parametrize("name", sorted(NOT_YET))
-@pytest.mark.xfail(strict=True, raises=TypeError, reason="keyword names of another part")
-def test_keyword_names_still_to_rename(name):
-    getattr(nt, name)(**NOT_YET[name](nt))
+@pytest.mark.parametrize("name", sorted(KEYWORD_CALLS))
+def test_pytorch_keyword_names(name):
+    _same_keyword_call(nt, torch, KEYWORD_CALLS, name)
+
+
+# Every public function of nn.functional written in neuronet's activation, softmax and
+# functional modules that torch.nn.functional also has, with PyTorch's keyword names only.
+FUNCTIONAL_KEYWORD_CALLS = {
+    "celu": lambda m: dict(input=_t(m, X), alpha=0.5, inplace=False),
+    "celu_": lambda m: dict(input=_t(m, X), alpha=2.0),
+    "cosine_similarity": lambda m: dict(x1=_t(m, X), x2=_t(m, Y), dim=0, eps=1e-6),
+    "dropout": lambda m: dict(input=_t(m, X), p=0.3, training=False, inplace=False),
+    "elu": lambda m: dict(input=_t(m, X), alpha=0.7, inplace=False),
+    "elu_": lambda m: dict(input=_t(m, X), alpha=0.7),
+    "gelu": lambda m: dict(input=_t(m, X), approximate="tanh"),
+    "hardshrink": lambda m: dict(input=_t(m, X), lambd=0.3),
+    "hardsigmoid": lambda m: dict(input=_t(m, 4 * X), inplace=False),
+    "hardswish": lambda m: dict(input=_t(m, 4 * X), inplace=False),
+    "hardtanh": lambda m: dict(input=_t(m, X), min_val=-0.5, max_val=0.2, inplace=False),
+    "hardtanh_": lambda m: dict(input=_t(m, X), min_val=-0.5, max_val=0.2),
+    "leaky_relu": lambda m: dict(input=_t(m, X), negative_slope=0.2, inplace=False),
+    "leaky_relu_": lambda m: dict(input=_t(m, X), negative_slope=0.2),
+    "log_softmax": lambda m: dict(input=_t(m, X), dim=0, _stacklevel=5, dtype=m.float32),
+    "logsigmoid": lambda m: dict(input=_t(m, X)),
+    "mish": lambda m: dict(input=_t(m, X), inplace=False),
+    "normalize": lambda m: dict(input=_t(m, X), p=1.0, dim=0, eps=1e-3),
+    "one_hot": lambda m: dict(input=_t(m, [2, 0, 1]), num_classes=4),
+    "pairwise_distance": lambda m: dict(x1=_t(m, X), x2=_t(m, Y), p=3.0, eps=1e-4, keepdim=True),
+    "prelu": lambda m: dict(input=_t(m, X), weight=_t(m, [0.1, 0.2, 0.3, 0.4], "float64")),
+    "relu": lambda m: dict(input=_t(m, X), inplace=False),
+    "relu6": lambda m: dict(input=_t(m, 8 * X), inplace=False),
+    "relu_": lambda m: dict(input=_t(m, X)),
+    "rrelu": lambda m: dict(input=_t(m, X), lower=0.1, upper=0.2, training=False, inplace=False),
+    "rrelu_": lambda m: dict(input=_t(m, X), lower=0.1, upper=0.2, training=False),
+    "selu": lambda m: dict(input=_t(m, X), inplace=False),
+    "selu_": lambda m: dict(input=_t(m, X)),
+    "sigmoid": lambda m: dict(input=_t(m, X)),
+    "silu": lambda m: dict(input=_t(m, X), inplace=False),
+    "softmax": lambda m: dict(input=_t(m, X), dim=1, _stacklevel=5, dtype=m.float32),
+    "softmin": lambda m: dict(input=_t(m, X), dim=1, _stacklevel=5, dtype=m.float32),
+    "softplus": lambda m: dict(input=_t(m, X), beta=2.0, threshold=1.0),
+    "softshrink": lambda m: dict(input=_t(m, X), lambd=0.3),
+    "softsign": lambda m: dict(input=_t(m, X)),
+    "tanh": lambda m: dict(input=_t(m, X)),
+    "tanhshrink": lambda m: dict(input=_t(m, X)),
+    "threshold": lambda m: dict(input=_t(m, X), threshold=0.1, value=-2.0, inplace=False),
+    "threshold_": lambda m: dict(input=_t(m, X), threshold=0.1, value=-2.0),
+}
+
+_FUNCTIONAL_MODULES = {"neuronet.ops.activation", "neuronet.ops.softmax",
+                       "neuronet.nn.functional"}
+
+
+def test_the_functional_keyword_table_covers_every_function_torch_has():
+    names = [n for n in vars(F) if not n.startswith("_") and callable(getattr(F, n))
+             and getattr(getattr(F, n), "__module__", None) in _FUNCTIONAL_MODULES
+             and hasattr(TF, n)]
+    missing = sorted(n for n in names if n not in FUNCTIONAL_KEYWORD_CALLS)
+    assert not missing, f"without a keyword call in FUNCTIONAL_KEYWORD_CALLS: {', '.join(missing)}"
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONAL_KEYWORD_CALLS))
+def test_functional_keyword_names(name):
+    _same_keyword_call(F, TF, FUNCTIONAL_KEYWORD_CALLS, name)
+
+
+def test_softmin_dtype_and_positional_stacklevel_as_pytorch():
+    a, ta = _both(X)
+    _same(F.softmin(a, 0, 3, nt.float32), TF.softmin(ta, 0, 3, torch.float32))
+    _same(F.softmin(a, 1), TF.softmin(ta, 1))
+
+
+def test_clone_refuses_a_memory_format():
+    with pytest.raises(ValueError, match="clone\\(\\): memory_format must be None"):
+        nt.clone(nt.tensor(X), memory_format="channels_last")
+    copy = nt.tensor(X).clone(memory_format=None)
+    np.testing.assert_array_equal(copy.numpy(), X)
 
 
 # ------------------------------------------------------------------ axis= and keepdims=

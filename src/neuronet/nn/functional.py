@@ -167,9 +167,15 @@ def hardtanh_(input, min_val: float = -1.0, max_val: float = 1.0):
     return hardtanh(input, min_val, max_val, inplace=True)
 
 
-def rrelu_(input, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False):
+def rrelu_(
+    input,
+    lower: float = 1.0 / 8,
+    upper: float = 1.0 / 3,
+    training: bool = False,
+    generator=None,
+):
     """``rrelu(..., inplace=True)``."""
-    return rrelu(input, lower, upper, training, inplace=True)
+    return rrelu(input, lower, upper, training, inplace=True, generator=generator)
 
 
 def threshold_(input, threshold: float, value: float):
@@ -177,12 +183,13 @@ def threshold_(input, threshold: float, value: float):
     return _apply_inplace(input, _act.threshold, threshold, value)
 
 
-def one_hot(tensor, num_classes: int = -1):
-    """(..., ) integer ids -> (..., num_classes) int64 one-hot rows."""
+def one_hot(input, num_classes: int = -1):
+    """(..., ) integer ids -> (..., num_classes) int64 one-hot rows (``input=`` as PyTorch's
+    argument parser names it)."""
     from ..tensor import Tensor  # noqa: PLC0415
 
-    ids = tensor._data
-    xp = tensor.xp
+    ids = input._data
+    xp = input.xp
     n = int(ids.max()) + 1 if num_classes < 0 else num_classes
     if ids.size and (ids.min() < 0 or ids.max() >= n):
         raise RuntimeError(f"one_hot: class values must be in [0, {n}), got {int(ids.max())}")

@@ -86,24 +86,24 @@ def _tanh_vjp(g, needs, y):
     return (tanh_backward(g, y),)
 
 
-def relu(a: Tensor) -> Tensor:
-    """max(a, 0); gradient 0 at a == 0 (PyTorch's threshold_backward)."""
-    no_bools(a._data.dtype, "relu")
-    x = a._data
+def relu(input: Tensor) -> Tensor:
+    """max(input, 0); gradient 0 at input == 0 (PyTorch's threshold_backward)."""
+    no_bools(input._data.dtype, "relu")
+    x = input._data
     out = get_xp(x).maximum(x, 0)
-    return record(out, (a,), _relu_vjp, "ReluBackward0", (out,))
+    return record(out, (input,), _relu_vjp, "ReluBackward0", (out,))
 
 
-def sigmoid(a: Tensor) -> Tensor:
-    """1 / (1 + exp(-a)), computed without overflow; backward g * y * (1 - y)."""
-    a = floating(a)
+def sigmoid(input: Tensor) -> Tensor:
+    """1 / (1 + exp(-input)), computed without overflow; backward g * y * (1 - y)."""
+    a = floating(input)
     out = sigmoid_array(a._data)
     return record(out, (a,), _sigmoid_vjp, "SigmoidBackward0", (out,))
 
 
-def tanh(a: Tensor) -> Tensor:
-    """tanh(a); backward g * (1 - y**2) from the output y."""
-    a = floating(a)
+def tanh(input: Tensor) -> Tensor:
+    """tanh(input); backward g * (1 - y**2) from the output y."""
+    a = floating(input)
     out = get_xp(a._data).tanh(a._data)
     return record(out, (a,), _tanh_vjp, "TanhBackward0", (out,))
 
@@ -113,12 +113,12 @@ def _softplus_array(z, xp):
     return xp.maximum(z, 0) + xp.log1p(xp.exp(-xp.abs(z)))
 
 
-def softplus(a: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """(1/beta) * log(1 + exp(beta * x)), and x itself where beta * x > threshold (PyTorch).
 
     Gradient: sigmoid(beta * x), or 1 above the threshold.
     """
-    x = a._data
+    x = input._data
     xp = get_xp(x)
     z = x * beta if beta != 1 else x
     linear = z > threshold
@@ -131,24 +131,24 @@ def softplus(a: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
             z = x * beta if beta != 1 else x
         return (xp.where(linear, g, g * sigmoid_array(z)),)
 
-    return record(out, (a,), backward, "SoftplusBackward0", (linear, x, z))
+    return record(out, (input,), backward, "SoftplusBackward0", (linear, x, z))
 
 
-def logsigmoid(a: Tensor) -> Tensor:
+def logsigmoid(input: Tensor) -> Tensor:
     """log(sigmoid(x)) = -softplus(-x); gradient sigmoid(-x)."""
-    x = a._data
+    x = input._data
     xp = get_xp(x)
     out = -_softplus_array(-x, xp)
-    return record(out, (a,), _logsigmoid_vjp, "LogSigmoidBackward0", (x,))
+    return record(out, (input,), _logsigmoid_vjp, "LogSigmoidBackward0", (x,))
 
 
 def _logsigmoid_vjp(g, needs, x):
     return (g * sigmoid_array(-x),)
 
 
-def leaky_relu(a: Tensor, negative_slope: float = 0.01) -> Tensor:
+def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
     """x for x > 0, negative_slope * x otherwise (gradient negative_slope at 0)."""
-    x = a._data
+    x = input._data
     xp = get_xp(x)
     pos = x > 0
     out = xp.where(pos, x, x * negative_slope)
@@ -156,12 +156,14 @@ def leaky_relu(a: Tensor, negative_slope: float = 0.01) -> Tensor:
     def backward(g, needs, pos):
         return (array_api(g).where(pos, g, g * negative_slope),)
 
-    return record(out, (a,), backward, "LeakyReluBackward0", (pos,))
+    return record(out, (input,), backward, "LeakyReluBackward0", (pos,))
 
 
-def elu(a: Tensor, alpha: float = 1.0, scale: float = 1.0, name: str = "EluBackward0") -> Tensor:
+def elu(
+    input: Tensor, alpha: float = 1.0, scale: float = 1.0, name: str = "EluBackward0"
+) -> Tensor:
     """scale * (x for x > 0, alpha * (exp(x) - 1) otherwise); expm1 of min(x, 0) never overflows."""
-    x = a._data
+    x = input._data
     xp = get_xp(x)
     pos = x > 0
     neg_part = xp.expm1(xp.minimum(x, 0)) * alpha
@@ -174,23 +176,23 @@ def elu(a: Tensor, alpha: float = 1.0, scale: float = 1.0, name: str = "EluBackw
         slope = xp.exp(xp.minimum(x, 0)) * (alpha * scale)
         return (g * xp.where(pos, scale, slope),)
 
-    return record(out, (a,), backward, name, (pos, x))
+    return record(out, (input,), backward, name, (pos, x))
 
 
-def selu(a: Tensor) -> Tensor:
+def selu(input: Tensor) -> Tensor:
     """scale * elu(x, alpha) with PyTorch's exact constants (self-normalising networks)."""
-    return elu(a, SELU_ALPHA, SELU_SCALE, "SeluBackward0")
+    return elu(input, SELU_ALPHA, SELU_SCALE, "SeluBackward0")
 
 
-def celu(a: Tensor, alpha: float = 1.0) -> Tensor:
+def celu(input: Tensor, alpha: float = 1.0) -> Tensor:
     """max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
-    return mul(elu(div(a, alpha)), alpha) if alpha != 1 else elu(a)
+    return mul(elu(div(input, alpha)), alpha) if alpha != 1 else elu(input)
 
 
-def gelu(a: Tensor, approximate: str = "none") -> Tensor:
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """x * Phi(x) with Phi the normal CDF: 0.5 * x * (1 + erf(x / sqrt 2)) ('none'), or
     0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3))) ('tanh')."""
-    x = a._data
+    x = input._data
     xp = get_xp(x)
     if approximate == "none":
         cdf = 0.5 * (1 + erf_array(x * (1 / math.sqrt(2))))
@@ -217,14 +219,14 @@ def gelu(a: Tensor, approximate: str = "none") -> Tensor:
             return (g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * d_inner),)
     else:
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-    return record(out, (a,), backward, "GeluBackward0", saved)
+    return record(out, (input,), backward, "GeluBackward0", saved)
 
 
-def silu(a: Tensor) -> Tensor:
+def silu(input: Tensor) -> Tensor:
     """x * sigmoid(x); gradient s * (1 + x * (1 - s))."""
-    x = a._data
+    x = input._data
     s = sigmoid_array(x)
-    return record(x * s, (a,), _silu_vjp, "SiluBackward0", (x, s))
+    return record(x * s, (input,), _silu_vjp, "SiluBackward0", (x, s))
 
 
 def _silu_vjp(g, needs, x, s):
@@ -233,18 +235,18 @@ def _silu_vjp(g, needs, x, s):
     return (g * s * (1 + x * (1 - s)),)
 
 
-def mish(a: Tensor) -> Tensor:
+def mish(input: Tensor) -> Tensor:
     """x * tanh(softplus(x))."""
-    return mul(a, tanh(softplus(a)))
+    return mul(input, tanh(softplus(input)))
 
 
-def hardtanh(a: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
     """clamp(x, min_val, max_val); the gradient is 0 at and beyond the ends (PyTorch)."""
-    x = a._data
+    x = input._data
     xp = get_xp(x)
     inside = (x > min_val) & (x < max_val)
     out = xp.clip(x, min_val, max_val)
-    return record(out, (a,), _masked_vjp, "HardtanhBackward0", (inside,))
+    return record(out, (input,), _masked_vjp, "HardtanhBackward0", (inside,))
 
 
 def _masked_vjp(g, needs, mask):
@@ -252,29 +254,29 @@ def _masked_vjp(g, needs, mask):
     return (g * mask,)
 
 
-def relu6(a: Tensor) -> Tensor:
-    return hardtanh(a, 0.0, 6.0)
+def relu6(input: Tensor) -> Tensor:
+    return hardtanh(input, 0.0, 6.0)
 
 
-def hardsigmoid(a: Tensor) -> Tensor:
+def hardsigmoid(input: Tensor) -> Tensor:
     """relu6(x + 3) / 6; gradient 1/6 strictly between -3 and 3 (PyTorch)."""
-    x = a._data
+    x = input._data
     xp = get_xp(x)
     inside = (x > -3) & (x < 3)
     out = xp.clip(x + 3, 0, 6) / 6
-    return record(out, (a,), _hardsigmoid_vjp, "HardsigmoidBackward0", (inside,))
+    return record(out, (input,), _hardsigmoid_vjp, "HardsigmoidBackward0", (inside,))
 
 
 def _hardsigmoid_vjp(g, needs, inside):
     return (g * inside / 6,)
 
 
-def hardswish(a: Tensor) -> Tensor:
+def hardswish(input: Tensor) -> Tensor:
     """x * relu6(x + 3) / 6; gradient 0 below -3, x / 3 + 1/2 on [-3, 3], 1 above (PyTorch)."""
-    x = a._data
+    x = input._data
     xp = get_xp(x)
     out = x * xp.clip(x + 3, 0, 6) / 6
-    return record(out, (a,), _hardswish_vjp, "HardswishBackward0", (x,))
+    return record(out, (input,), _hardswish_vjp, "HardswishBackward0", (x,))
 
 
 def _hardswish_vjp(g, needs, x):
@@ -282,38 +284,38 @@ def _hardswish_vjp(g, needs, x):
     return (g * xp.where(x < -3, 0, xp.where(x <= 3, x / 3 + 0.5, 1)),)
 
 
-def threshold(a: Tensor, threshold: float, value: float) -> Tensor:
+def threshold(input: Tensor, threshold: float, value: float) -> Tensor:
     """x where x > threshold, else ``value``; gradient 1 where x > threshold."""
-    x = a._data
+    x = input._data
     above = x > threshold
     out = get_xp(x).where(above, x, x.dtype.type(value))
-    return record(out, (a,), _masked_vjp, "ThresholdBackward0", (above,))
+    return record(out, (input,), _masked_vjp, "ThresholdBackward0", (above,))
 
 
-def hardshrink(a: Tensor, lambd: float = 0.5) -> Tensor:
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """x where |x| > lambd, else 0; gradient 1 where |x| > lambd."""
-    x = a._data
+    x = input._data
     xp = get_xp(x)
     keep = xp.abs(x) > lambd
-    return record(x * keep, (a,), _masked_vjp, "HardshrinkBackward0", (keep,))
+    return record(x * keep, (input,), _masked_vjp, "HardshrinkBackward0", (keep,))
 
 
-def softshrink(a: Tensor, lambd: float = 0.5) -> Tensor:
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """x - lambd above lambd, x + lambd below -lambd, 0 between; gradient 1 outside."""
     if lambd < 0:
         raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
-    x = a._data
+    x = input._data
     xp = get_xp(x)
     keep = xp.abs(x) > lambd
     out = (x - xp.sign(x) * x.dtype.type(lambd)) * keep
-    return record(out, (a,), _masked_vjp, "SoftshrinkBackward0", (keep,))
+    return record(out, (input,), _masked_vjp, "SoftshrinkBackward0", (keep,))
 
 
-def tanhshrink(a: Tensor) -> Tensor:
+def tanhshrink(input: Tensor) -> Tensor:
     """x - tanh(x); gradient tanh(x)^2."""
-    x = a._data
+    x = input._data
     t = get_xp(x).tanh(x)
-    return record(x - t, (a,), _tanhshrink_vjp, "TanhshrinkBackward0", (x, t))
+    return record(x - t, (input,), _tanhshrink_vjp, "TanhshrinkBackward0", (x, t))
 
 
 def _tanhshrink_vjp(g, needs, x, t):
@@ -322,11 +324,11 @@ def _tanhshrink_vjp(g, needs, x, t):
     return (g * (t * t),)
 
 
-def softsign(a: Tensor) -> Tensor:
+def softsign(input: Tensor) -> Tensor:
     """x / (1 + |x|); gradient 1 / (1 + |x|)^2."""
-    x = a._data
+    x = input._data
     d = 1 + get_xp(x).abs(x)
-    return record(x / d, (a,), _softsign_vjp, "SoftsignBackward0", (x, d))
+    return record(x / d, (input,), _softsign_vjp, "SoftsignBackward0", (x, d))
 
 
 def _softsign_vjp(g, needs, x, d):
@@ -335,12 +337,12 @@ def _softsign_vjp(g, needs, x, d):
     return (g / (d * d),)
 
 
-def prelu(a: Tensor, weight: Tensor) -> Tensor:
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """x for x > 0, weight * x otherwise; ``weight`` has one slope or one per channel (dim 1).
 
     VJP: dx = g where x > 0 else weight * g; dweight = sum of g * x where x <= 0, per channel.
     """
-    x, w = a._data, weight._data
+    x, w = input._data, weight._data
     xp = get_xp(x)
     if w.size != 1:
         if x.ndim < 2 or x.shape[1] != w.size:
@@ -364,11 +366,11 @@ def prelu(a: Tensor, weight: Tensor) -> Tensor:
             gw = unbroadcast(xp.where(pos, 0, g * x), view).reshape(w.shape)
         return gx, gw
 
-    return record(out, (a, weight), backward, "PreluKernelBackward0", (pos, x, w))
+    return record(out, (input, weight), backward, "PreluKernelBackward0", (pos, x, w))
 
 
 def rrelu(
-    a: Tensor,
+    input: Tensor,
     lower: float = 1.0 / 8,
     upper: float = 1.0 / 3,
     training: bool = False,
@@ -378,38 +380,38 @@ def rrelu(
     U(lower, upper); in evaluation the slope is (lower + upper) / 2. ``F.rrelu`` defaults to
     ``training=False``, as PyTorch's."""
     if not training:
-        return leaky_relu(a, (lower + upper) / 2)
-    x = a._data
+        return leaky_relu(input, (lower + upper) / 2)
+    x = input._data
     xp = get_xp(x)
     u = numpy_generator(generator).random(x.shape)
     slopes = xp.asarray((lower + (upper - lower) * u).astype(x.dtype))
     noise = xp.where(x > 0, xp.ones((), x.dtype), slopes)
-    return record(x * noise, (a,), _masked_vjp, "RreluWithNoiseBackward0", (noise,))
+    return record(x * noise, (input,), _masked_vjp, "RreluWithNoiseBackward0", (noise,))
 
 
-def binary_step(a: Tensor, straight_through: bool = False) -> Tensor:
+def binary_step(input: Tensor, straight_through: bool = False) -> Tensor:
     """The notes' binary step: 0 for x < 0, 1 for x >= 0 (as ``heaviside(x, 1)``).
 
     Its derivative is 0 everywhere it exists (and undefined at 0), so by default no gradient
     reaches the input. ``straight_through=True`` passes the gradient through unchanged (the
     straight-through estimator), which makes networks with step units trainable.
     """
-    x = a._data
+    x = input._data
     out = (x >= 0).astype(x.dtype)
 
     def backward(g, needs):
         return (g if straight_through else array_api(g).zeros_like(g),)
 
-    return record(out, (a,), backward, "BinaryStepBackward0", ())
+    return record(out, (input,), backward, "BinaryStepBackward0", ())
 
 
-def maxout(a: Tensor, pieces: int, dim: int = -1) -> Tensor:
+def maxout(input: Tensor, pieces: int, dim: int = -1) -> Tensor:
     """Max over groups of ``pieces`` contiguous units along ``dim`` (size C -> C / pieces).
 
     Units k*pieces .. k*pieces + pieces - 1 form output unit k. The gradient goes to the
     arg-max of each group (the first on ties).
     """
-    x = a._data
+    x = input._data
     xp = get_xp(x)
     d = normalize_dim(dim, x.ndim)
     c = x.shape[d]
@@ -433,8 +435,10 @@ def maxout(a: Tensor, pieces: int, dim: int = -1) -> Tensor:
             gg[open_grid(idx.shape, d + 1, idx, xp)] = xp.expand_dims(g, d + 1)
         return (gg.reshape(shape),)
 
-    return record(out, (a,), backward, "MaxoutBackward0", (idx,))
+    return record(out, (input,), backward, "MaxoutBackward0", (idx,))
 
 
-def softmin(a: Tensor, dim: int | None = None) -> Tensor:
-    return softmax(neg(a), dim)
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """softmax(-input, dim), ``input`` cast to ``dtype`` first when given; ``_stacklevel`` is
+    accepted as ``torch.nn.functional.softmin`` takes it, and has no effect."""
+    return softmax(neg(input), dim, dtype)

@@ -12,8 +12,8 @@ from ._util import binary, broadcast_error
 
 
 def _compare(fn_name: str):
-    def compare(a, b) -> Tensor:
-        a, b, x, y = binary(a, b, fn_name)
+    def compare(input, other) -> Tensor:
+        a, b, x, y = binary(input, other, fn_name)
         try:
             return Tensor._make(getattr(get_xp(x), fn_name)(x, y))
         except ValueError:
@@ -42,58 +42,66 @@ gt = _compare("greater")
 ge = _compare("greater_equal")
 
 
-def isnan(a: Tensor) -> Tensor:
-    return Tensor._make(get_xp(a._data).isnan(a._data))
+def isnan(input: Tensor) -> Tensor:
+    return Tensor._make(get_xp(input._data).isnan(input._data))
 
 
-def isinf(a: Tensor) -> Tensor:
-    return Tensor._make(get_xp(a._data).isinf(a._data))
+def isinf(input: Tensor) -> Tensor:
+    return Tensor._make(get_xp(input._data).isinf(input._data))
 
 
-def isfinite(a: Tensor) -> Tensor:
-    return Tensor._make(get_xp(a._data).isfinite(a._data))
+def isfinite(input: Tensor) -> Tensor:
+    return Tensor._make(get_xp(input._data).isfinite(input._data))
 
 
-def isclose(a, b, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
-    """|a - b| <= atol + rtol * |b|, element by element (a bool tensor); two tensors must share
-    a dtype, as in PyTorch."""
-    if isinstance(a, Tensor) and isinstance(b, Tensor) and a._data.dtype != b._data.dtype:
+def isclose(
+    input, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+) -> Tensor:
+    """|input - other| <= atol + rtol * |other|, element by element (a bool tensor); two
+    tensors must share a dtype, as in PyTorch."""
+    if (
+        isinstance(input, Tensor)
+        and isinstance(other, Tensor)
+        and input._data.dtype != other._data.dtype
+    ):
         raise RuntimeError(
             f"isclose(): expected both tensors to have same dtype, but got "
-            f"{a._data.dtype} and {b._data.dtype}"
+            f"{input._data.dtype} and {other._data.dtype}"
         )
-    a, b, x, y = binary(a, b, "isclose")
+    a, b, x, y = binary(input, other, "isclose")
     return Tensor._make(get_xp(x).isclose(x, y, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
-def allclose(a, b, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+def allclose(
+    input, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+) -> bool:
     """Whether ``isclose`` holds everywhere."""
-    return bool(isclose(a, b, rtol, atol, equal_nan)._data.all())
+    return bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
 
 
-def equal(a: Tensor, b: Tensor) -> bool:
+def equal(input: Tensor, other: Tensor) -> bool:
     """Whether the two tensors have one shape and equal entries."""
-    if tuple(a._data.shape) != tuple(b._data.shape):
+    if tuple(input._data.shape) != tuple(other._data.shape):
         return False
-    return bool((a._data == b._data).all())
+    return bool((input._data == other._data).all())
 
 
-def logical_not(a: Tensor) -> Tensor:
-    return Tensor._make(get_xp(a._data).logical_not(a._data))
+def logical_not(input: Tensor) -> Tensor:
+    return Tensor._make(get_xp(input._data).logical_not(input._data))
 
 
-def logical_and(a, b) -> Tensor:
-    a, b, x, y = binary(a, b, "logical_and")
+def logical_and(input, other) -> Tensor:
+    a, b, x, y = binary(input, other, "logical_and")
     return Tensor._make(get_xp(x).logical_and(x, y))
 
 
-def logical_or(a, b) -> Tensor:
-    a, b, x, y = binary(a, b, "logical_or")
+def logical_or(input, other) -> Tensor:
+    a, b, x, y = binary(input, other, "logical_or")
     return Tensor._make(get_xp(x).logical_or(x, y))
 
 
-def logical_xor(a, b) -> Tensor:
-    a, b, x, y = binary(a, b, "logical_xor")
+def logical_xor(input, other) -> Tensor:
+    a, b, x, y = binary(input, other, "logical_xor")
     return Tensor._make(get_xp(x).logical_xor(x, y))
 
 
@@ -109,24 +117,24 @@ def _bitwise(a, b, name: str) -> Tensor:
         raise broadcast_error(name, a, b) from None
 
 
-def bitwise_and(a, b) -> Tensor:
-    """``a & b``: bit by bit for integers, logical for bools."""
-    return _bitwise(a, b, "bitwise_and")
+def bitwise_and(input, other) -> Tensor:
+    """``input & other``: bit by bit for integers, logical for bools."""
+    return _bitwise(input, other, "bitwise_and")
 
 
-def bitwise_or(a, b) -> Tensor:
-    """``a | b``: bit by bit for integers, logical for bools."""
-    return _bitwise(a, b, "bitwise_or")
+def bitwise_or(input, other) -> Tensor:
+    """``input | other``: bit by bit for integers, logical for bools."""
+    return _bitwise(input, other, "bitwise_or")
 
 
-def bitwise_xor(a, b) -> Tensor:
-    """``a ^ b``: bit by bit for integers, logical for bools."""
-    return _bitwise(a, b, "bitwise_xor")
+def bitwise_xor(input, other) -> Tensor:
+    """``input ^ other``: bit by bit for integers, logical for bools."""
+    return _bitwise(input, other, "bitwise_xor")
 
 
-def bitwise_not(a: Tensor) -> Tensor:
-    """``~a``: every bit flipped for integers, logical not for bools."""
-    x = a._data
+def bitwise_not(input: Tensor) -> Tensor:
+    """``~input``: every bit flipped for integers, logical not for bools."""
+    x = input._data
     if x.dtype.kind not in "biu":
         raise TypeError(
             "~ (operator.invert) is only implemented on integer and Boolean-type tensors"

@@ -45,8 +45,17 @@ def to_device(x: Tensor, dev) -> Tensor:
     return record(_move(x._data, target), (x,), backward, "ToCopyBackward0", ())
 
 
-def clone(x: Tensor) -> Tensor:
+def clone(input: Tensor, *, memory_format=None) -> Tensor:
+    """A copy of ``input`` in new memory; the gradient passes through unchanged. neuronet's
+    arrays have one layout, so ``memory_format`` may only be None (PyTorch's default,
+    ``torch.preserve_format``)."""
+    if memory_format is not None:
+        raise ValueError(
+            f"clone(): memory_format must be None (neuronet keeps one memory layout), "
+            f"got {memory_format!r}"
+        )
+
     def backward(g, needs):
         return (g,)
 
-    return record(x._data.copy(), (x,), backward, "CloneBackward0", ())
+    return record(input._data.copy(), (input,), backward, "CloneBackward0", ())

@@ -173,8 +173,8 @@ def index_put(a: Tensor, key, value) -> Tensor:
     return record(out, (a, value), backward, name, ())
 
 
-def index_select(a: Tensor, dim: int, index: Tensor) -> Tensor:
-    x = a._data
+def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
+    x = input._data
     xp = get_xp(x)
     d = normalize_dim(dim, x.ndim)
     idx = index._data if isinstance(index, Tensor) else xp.asarray(index)
@@ -194,7 +194,7 @@ def index_select(a: Tensor, dim: int, index: Tensor) -> Tensor:
         _add_at(xp, xp.moveaxis(grad, d, 0), idx, xp.moveaxis(g, d, 0))
         return (grad,)
 
-    return record(out, (a,), backward, "IndexSelectBackward0", ())
+    return record(out, (input,), backward, "IndexSelectBackward0", ())
 
 
 def open_grid(shape: tuple, d: int, idx, xp) -> tuple:
@@ -210,10 +210,10 @@ def open_grid(shape: tuple, d: int, idx, xp) -> tuple:
     return tuple(grid)
 
 
-def gather(a: Tensor, dim: int, index: Tensor) -> Tensor:
-    """out[i][j][k] = a[index[i][j][k]][j][k] (dim 0), and so on; ``index`` may be smaller than
-    ``a`` in the other dims."""
-    x = a._data
+def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
+    """out[i][j][k] = input[index[i][j][k]][j][k] (dim 0), and so on; ``index`` may be smaller
+    than ``input`` in the other dims."""
+    x = input._data
     xp = get_xp(x)
     d = normalize_dim(dim, x.ndim)
     idx = index._data if isinstance(index, Tensor) else xp.asarray(index)
@@ -234,13 +234,13 @@ def gather(a: Tensor, dim: int, index: Tensor) -> Tensor:
             return (_scatter(g, shape, key, None, False),)
         return (_scatter_array(g, shape, key, None, False),)
 
-    return record(out, (a,), backward, "GatherBackward0", ())
+    return record(out, (input,), backward, "GatherBackward0", ())
 
 
-def masked_fill(a: Tensor, mask, value) -> Tensor:
-    """``a`` with ``value`` (a number or a 0-d tensor, cast to ``a``'s dtype) where the bool
-    ``mask`` (broadcast to ``a``) is True. Composite: ``where``."""
-    m = mask._data if isinstance(mask, Tensor) else get_xp(a._data).asarray(mask)
+def masked_fill(input: Tensor, mask, value) -> Tensor:
+    """``input`` with ``value`` (a number or a 0-d tensor, cast to ``input``'s dtype) where the
+    bool ``mask`` (broadcast to ``input``) is True. Composite: ``where``."""
+    m = mask._data if isinstance(mask, Tensor) else get_xp(input._data).asarray(mask)
     if m.dtype.kind != "b":
         raise RuntimeError(
             f"masked_fill only supports boolean masks, but got mask with dtype {m.dtype}"
@@ -251,19 +251,19 @@ def masked_fill(a: Tensor, mask, value) -> Tensor:
                 f"masked_fill only supports a 0-dimensional value tensor, but got "
                 f"tensor with {value._data.ndim} dimension(s)"
             )
-        fill = cast(value, a._data.dtype)
+        fill = cast(value, input._data.dtype)
     else:
-        fill = Tensor._make(constant(value, a)._data.astype(a._data.dtype))
+        fill = Tensor._make(constant(value, input)._data.astype(input._data.dtype))
     try:
-        shape = np.broadcast_shapes(m.shape, a._data.shape)  # (shapes only: NumPy's helper)
+        shape = np.broadcast_shapes(m.shape, input._data.shape)  # (shapes only: NumPy's helper)
     except ValueError:
         shape = None
-    if shape != tuple(a._data.shape):
+    if shape != tuple(input._data.shape):
         raise RuntimeError(
             f"masked_fill: a mask of shape {tuple(m.shape)} does not broadcast to "
-            f"the tensor's shape {tuple(a._data.shape)}"
+            f"the tensor's shape {tuple(input._data.shape)}"
         )
-    return where(Tensor._make(m), fill, a)
+    return where(Tensor._make(m), fill, input)
 
 
 # ------------------------------------------------------------------------------ scatter family
@@ -348,11 +348,11 @@ def _padded(v, shape: tuple, part: tuple):
     return _scatter_array(v, shape, part, None, True)
 
 
-def scatter_add(a: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
-    """A copy of ``a`` with ``src[i][j][k]`` added at ``[index[i][j][k]][j][k]`` (dim 0), and
-    so on; repeated indices add up. Gradients: ``g`` for ``a``, ``g`` gathered at ``index``
-    for ``src``."""
-    a, src = operands(a, src, "scatter_add")
+def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
+    """A copy of ``input`` with ``src[i][j][k]`` added at ``[index[i][j][k]][j][k]`` (dim 0),
+    and so on; repeated indices add up. Gradients: ``g`` for ``input``, ``g`` gathered at
+    ``index`` for ``src``."""
+    a, src = operands(input, src, "scatter_add")
     x, s = a._data, src._data
     d = normalize_dim(dim, x.ndim)
     _, key, part = _scatter_key("scatter_add", x, d, index, s.shape)

@@ -21,13 +21,14 @@ def _shifted(x, d: int | None, xp):
     return x - xp.where(xp.isfinite(m), m, 0)
 
 
-def softmax(a: Tensor, dim: int | None = None, dtype=None) -> Tensor:
-    """exp(a_i) / sum_j exp(a_j) along ``dim``, from a - max(a) so exp never overflows.
+def softmax(input: Tensor, dim: int | None = None, dtype=None, *, _stacklevel: int = 3) -> Tensor:
+    """exp(x_i) / sum_j exp(x_j) along ``dim`` (x: ``input``, cast to ``dtype`` first when
+    given), from x - max(x) so exp never overflows. ``_stacklevel`` is accepted as
+    ``torch.nn.functional.softmax`` takes it, and has no effect.
 
     VJP: y * (g - sum(g * y, dim)).
     """
-    if dtype is not None:
-        a = a.to(dtype)
+    a = input if dtype is None else input.to(dtype)
     x = a._data
     if x.dtype.kind not in "fc":
         raise RuntimeError(
@@ -45,13 +46,16 @@ def softmax(a: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     return record(out, (a,), backward, "SoftmaxBackward0", (out,))
 
 
-def log_softmax(a: Tensor, dim: int | None = None, dtype=None) -> Tensor:
-    """a - m - log(sum exp(a - m)) along ``dim`` with m = max(a) held constant.
+def log_softmax(
+    input: Tensor, dim: int | None = None, dtype=None, *, _stacklevel: int = 3
+) -> Tensor:
+    """x - m - log(sum exp(x - m)) along ``dim`` (x: ``input``, cast to ``dtype`` first when
+    given) with m = max(x) held constant. ``_stacklevel`` is accepted as
+    ``torch.nn.functional.log_softmax`` takes it, and has no effect.
 
     VJP: g - exp(y) * sum(g, dim).
     """
-    if dtype is not None:
-        a = a.to(dtype)
+    a = input if dtype is None else input.to(dtype)
     x = a._data
     if x.dtype.kind not in "fc":
         raise RuntimeError(
