@@ -207,6 +207,7 @@ from .ops import (
     var_mean,
     where,
 )
+from .ops.reduce import median, mode, nanmedian, nanquantile, quantile
 from .printing import set_printoptions
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .serialization import load_object as load

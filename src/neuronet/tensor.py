@@ -437,7 +437,7 @@ class Tensor:
         scatter = scatter_reduce = index_add = index_copy = index_fill = scatter_ = _bound
         scatter_reduce_ = index_add_ = index_copy_ = index_fill_ = _bound
         histogram = histc = bincount = unique = unique_consecutive = nonzero = argwhere = _bound
-        rot90 = nelement = _bound
+        rot90 = nelement = median = nanmedian = mode = quantile = nanquantile = _bound
         T: Tensor  # (properties)
         mT: Tensor  # noqa: N815 - PyTorch's name
 

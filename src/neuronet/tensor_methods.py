@@ -15,7 +15,7 @@ from typing import Any
 from . import dtypes, ops
 from .backend import device
 from .factories import new_empty, new_full, new_ones, new_tensor, new_zeros
-from .ops import inplace, sampling
+from .ops import inplace, reduce, sampling
 from .ops.inplace import setitem
 from .tensor import Tensor
 
@@ -42,6 +42,9 @@ _REDUCTIONS = """
     count_nonzero sort argsort topk cumsum histogram histc bincount unique unique_consecutive
     nonzero argwhere
 """
+_ORDER_STATISTICS = """
+    median nanmedian mode quantile nanquantile
+"""
 # linear algebra
 _LINEAR_ALGEBRA = """
     matmul outer dot mv bmm tril triu diagonal diag trace
@@ -58,6 +61,8 @@ METHODS: dict[str, Callable] = {
     for group in (_ARITHMETIC, _UNARY_MATH, _COMPARISONS, _REDUCTIONS, _LINEAR_ALGEBRA, _STRUCTURE)
     for name in group.split()
 }
+# order statistics, from their module
+METHODS.update({name: getattr(reduce, name) for name in _ORDER_STATISTICS.split()})
 METHODS.update(
     clip=ops.clamp,
     mm=ops.matmul,

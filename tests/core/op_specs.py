@@ -265,6 +265,29 @@ SPECS = [
     OpSpec("var_mean", lambda m, a: (lambda v, mu: v - mu)(*m.var_mean(a, 0)), ((3, 4),)),
     OpSpec("var_mean_unbiased", lambda m, a: (lambda v, mu: v * mu)(
         *m.var_mean(a, 1, unbiased=False)), ((3, 4),)),
+    OpSpec("median_all", lambda m, a: m.median(a), ((3, 4),)),
+    OpSpec("median_dim", lambda m, a: a.median(1)[0], ((3, 4),)),
+    OpSpec("median_dim_keepdim", lambda m, a: m.median(a, 0, keepdim=True).values, ((4, 3),)),
+    OpSpec("nanmedian_all", lambda m, a: a.nanmedian(), ((2, 5),)),
+    OpSpec("nanmedian_dim", lambda m, a: m.nanmedian(a, -1)[0], ((2, 3, 4),)),
+    # a repeated column: the mode of each row, its last copy taking the gradient
+    OpSpec("mode", lambda m, a: m.mode(m.cat([a, a[:, 1:2]], 1), 1)[0], ((3, 4),)),
+    OpSpec("mode_keepdim", lambda m, a: m.cat([a[:1], a], 0).mode(0, keepdim=True).values,
+           ((3, 2),)),
+    OpSpec("quantile_all", lambda m, a: m.quantile(a, 0.3), ((3, 4),)),
+    OpSpec("quantile_dim_tensor_q", lambda m, a, q: m.quantile(a, m.sigmoid(q), 1),
+           ((3, 5), (2,))),
+    OpSpec("quantile_keepdim_midpoint", lambda m, a: a.quantile(
+        0.45, 0, keepdim=True, interpolation="midpoint"), ((4, 3),)),
+    OpSpec("quantile_keepdim_tensor_q", lambda m, a, q: m.quantile(a, m.sigmoid(q), keepdim=True),
+           ((2, 3), (3,))),
+    OpSpec("quantile_lower", lambda m, a: m.quantile(a, 0.55, -1, interpolation="lower"),
+           ((2, 3, 4),)),
+    OpSpec("quantile_higher", lambda m, a: m.quantile(a, 0.2, 0, interpolation="higher"),
+           ((5, 2),)),
+    OpSpec("quantile_nearest", lambda m, a: m.quantile(a, 0.8, interpolation="nearest"),
+           ((7,),)),
+    OpSpec("nanquantile", lambda m, a, q: m.nanquantile(a, m.sigmoid(q), 1), ((3, 4), (2,))),
 ]
 
 SPEC_BY_NAME = {s.name: s for s in SPECS}

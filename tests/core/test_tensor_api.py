@@ -16,6 +16,7 @@ X = RNG.standard_normal((3, 4))
 Y = RNG.standard_normal((3, 4))
 SQ = RNG.standard_normal((4, 4))
 POS = np.abs(X) + 0.5
+NAN = float("nan")
 
 
 def _both(array):
@@ -140,11 +141,16 @@ KEYWORD_CALLS = {
     "max": lambda m: dict(input=_t(m, X), dim=1, keepdim=True),
     "maximum": lambda m: dict(input=_t(m, X), other=_t(m, Y)),
     "mean": lambda m: dict(input=_t(m, X), dim=0, keepdim=True, dtype=m.float32),
+    "median": lambda m: dict(input=_t(m, X), dim=1, keepdim=True),
     "min": lambda m: dict(input=_t(m, X), dim=0),
     "minimum": lambda m: dict(input=_t(m, X), other=_t(m, Y)),
+    "mode": lambda m: dict(input=_t(m, [[1, 2, 2], [3, 3, 0]]), dim=1, keepdim=False),
     "movedim": lambda m: dict(input=_t(m, X), source=0, destination=1),
     "mul": lambda m: dict(input=_t(m, X), other=_t(m, Y)),
     "mv": lambda m: dict(input=_t(m, X), vec=_t(m, Y[0])),
+    "nanmedian": lambda m: dict(input=_t(m, [[1.0, NAN], [2, 3]]), dim=0, keepdim=True),
+    "nanquantile": lambda m: dict(input=_t(m, [[1.0, NAN], [2, 3]]), q=0.4, dim=0,
+                                  keepdim=True, interpolation="higher"),
     "narrow": lambda m: dict(input=_t(m, X), dim=1, start=1, length=2),
     "ne": lambda m: dict(input=_t(m, [1, 2, 3]), other=_t(m, [1, 0, 3])),
     "neg": lambda m: dict(input=_t(m, X)),
@@ -154,6 +160,8 @@ KEYWORD_CALLS = {
     "permute": lambda m: dict(input=_t(m, X), dims=(1, 0)),
     "pow": lambda m: dict(input=_t(m, POS), exponent=_t(m, Y)),
     "prod": lambda m: dict(input=_t(m, X), dim=1, keepdim=True, dtype=m.float32),
+    "quantile": lambda m: dict(input=_t(m, X), q=_t(m, [0.2, 0.7], "float64"), dim=1, keepdim=False,
+                               interpolation="midpoint"),
     "reciprocal": lambda m: dict(input=_t(m, POS)),
     "relu": lambda m: dict(input=_t(m, X)),
     "remainder": lambda m: dict(input=_t(m, X), other=_t(m, POS)),
@@ -580,3 +588,127 @@ def test_results_are_not_tracked():
     for result in (nt.histc(a), nt.histogram(a, 3)[0], nt.unique(a), nt.nonzero(a),
                    nt.searchsorted(nt.tensor([0.0, 1.0]), a), nt.bucketize(a, nt.tensor([0.0]))):
         assert not result.requires_grad and result.grad_fn is None
+
+
+# ------------------------------------------------------------------ order statistics
+TIES = np.array([[1.0, 2, 2, 5], [5, 5, 1, 1], [3, 1, 2, 2], [4, 4, 4, 4]])
+WITH_NAN = np.array([[NAN, 1, NAN, 3], [1, 2, NAN, NAN], [5, NAN, 1, 2], [1, 1, 1, NAN]])
+COUNTS = np.random.default_rng(3).integers(0, 4, (3, 4, 9)).astype(np.float64)
+
+
+def _same_with_gradient(call, *arrays):
+    """The same values (and indices) as PyTorch, and the same gradients for one upstream."""
+    ours = [nt.tensor(a, requires_grad=a.dtype.kind == "f") for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=a.dtype.kind == "f") for a in arrays]
+    out, ref = call(nt, *ours), call(torch, *theirs)
+    _same(out, ref)
+    if isinstance(ref, tuple):
+        assert type(out).__name__ == "MaxMin" and out.values is out[0] and out.indices is out[1]
+        out, ref = out[0], ref[0]
+    if ref.requires_grad:
+        upstream = RNG.standard_normal(ref.shape)
+        out.backward(nt.tensor(upstream).to(out.dtype))
+        ref.backward(torch.tensor(upstream).to(ref.dtype))
+        for a, b in zip(ours, theirs):
+            np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["median", "nanmedian"])
+@pytest.mark.parametrize("array", [X, TIES, WITH_NAN, X.astype(np.float32), TIES.astype(np.int64),
+                                   X[:3, :3]], ids=["random", "ties", "nan", "float32", "int64",
+                                                    "odd"])
+def test_median_as_pytorch(name, array):
+    """The lower middle value, PyTorch's index among equal values, NaN first (median) or left
+    out (nanmedian), and the gradient shared by ties over all elements, or to the index."""
+    _same_with_gradient(lambda m, a: getattr(m, name)(a), array)
+    for dim in (0, 1, -1):
+        for keepdim in (False, True):
+            _same_with_gradient(lambda m, a: getattr(m, name)(a, dim, keepdim), array)
+    _same_with_gradient(lambda m, a: getattr(a, name)(dim=1), array)
+
+
+@pytest.mark.parametrize("call", [
+    lambda m, a: m.median(a, 0),
+    lambda m, a: m.nanmedian(a, -1, keepdim=True),
+    lambda m, a: m.median(a),
+    lambda m, a: m.mode(a),
+    lambda m, a: m.quantile(a, 0.3),
+    lambda m, a: m.quantile(a, m.tensor([0.2, 0.9], dtype=m.float64), 0, keepdim=True),
+])
+def test_order_statistics_of_a_number_as_pytorch(call):
+    _same_with_gradient(call, np.array(2.5))
+
+
+def test_median_of_nothing_as_pytorch():
+    _same_with_gradient(lambda m, a: m.median(a), np.zeros(0))
+    _same_with_gradient(lambda m, a: m.nanmedian(a, 1), np.zeros((0, 3)))
+    _same(nt.nanmedian(nt.tensor([NAN, NAN])), torch.nanmedian(torch.tensor([NAN, NAN])))
+
+
+def test_median_gradient_at_ties_and_nan_as_pytorch():
+    for values in ([1.0, 2, 2, 5], [1.0, NAN, 2, NAN], [3.0, 3, 3]):
+        a, ta = (m.tensor(values, requires_grad=True) for m in (nt, torch))
+        nt.median(a).backward()
+        torch.median(ta).backward()
+        np.testing.assert_array_equal(a.grad.numpy(), ta.grad.numpy())
+    np.testing.assert_array_equal(a.grad.numpy(), np.full(3, 1 / 3, np.float32))
+
+
+@pytest.mark.parametrize("array", [TIES, COUNTS, COUNTS.astype(np.int64), X],
+                         ids=["ties", "counts", "int64", "distinct"])
+def test_mode_as_pytorch(array):
+    """The most frequent value (the smallest of equally frequent ones) at its last position."""
+    for dim in range(-array.ndim, array.ndim):
+        for keepdim in (False, True):
+            _same_with_gradient(lambda m, a: m.mode(a, dim, keepdim), array)
+    _same_with_gradient(lambda m, a: a.mode(), array)
+
+
+@pytest.mark.parametrize("name", ["quantile", "nanquantile"])
+@pytest.mark.parametrize("interpolation", ["linear", "lower", "higher", "midpoint", "nearest"])
+def test_quantile_as_pytorch(name, interpolation):
+    for array in (X, WITH_NAN, RNG.standard_normal((2, 3, 5)), np.arange(5.0)):
+        for q in (0.3, 0.0, 1.0, 0.125, 0.375, 0.625, [0.1, 0.5, 0.9], [0.25]):
+            for dim in (None, 0, -1):
+                for keepdim in (False, True):
+                    def call(m, a):
+                        qs = m.tensor(q, dtype=m.float64) if isinstance(q, list) else q
+                        return getattr(m, name)(a, qs, dim, keepdim, interpolation=interpolation)
+
+                    _same_with_gradient(call, array)
+
+
+@pytest.mark.parametrize("name", ["quantile", "nanquantile"])
+def test_quantile_gradient_reaches_q_as_pytorch(name):
+    _same_with_gradient(lambda m, a, q: getattr(m, name)(a, q, 1), X, np.array([0.3, 0.61]))
+    _same_with_gradient(lambda m, a, q: getattr(a, name)(q), WITH_NAN, np.array(0.45))
+    x32 = nt.tensor(X, dtype=nt.float32, requires_grad=True)
+    out = nt.quantile(x32, 0.4, 0)
+    out.sum().backward()
+    assert out.dtype == x32.grad.dtype == nt.float32
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.quantile(_t(m, [1, 2]), 0.5),
+    lambda m: m.quantile(_t(m, [1.0, 2]), 1.5),
+    lambda m: m.quantile(_t(m, [1.0, 2]), -0.1),
+    lambda m: m.quantile(_t(m, [1.0, 2]), _t(m, [0.5, 1.2], "float32")),
+    lambda m: m.quantile(_t(m, [1.0, 2], "float64"), _t(m, [0.5], "float32")),
+    lambda m: m.quantile(_t(m, [1.0, 2]), _t(m, [[0.5]])),
+    lambda m: m.quantile(_t(m, [1.0, 2]), 0.5, interpolation="cubic"),
+    lambda m: m.quantile(_t(m, []), 0.5),
+    lambda m: m.nanquantile(_t(m, [1, 2]), 0.5),
+    lambda m: m.median(_t(m, [[1.0, 2]]), 2),
+    lambda m: m.median(_t(m, np.zeros((0, 2))), 0),
+    lambda m: m.nanmedian(_t(m, np.zeros((2, 0))), 1),
+    lambda m: m.median(_t(m, [True, False])),
+    lambda m: m.mode(_t(m, np.zeros((2, 0)))),
+    lambda m: m.mode(_t(m, [1.0, 2]), 1),
+])
+def test_order_statistic_errors_as_pytorch(call):
+    with pytest.raises(Exception) as theirs:
+        call(torch)
+    with pytest.raises(type(theirs.value)) as ours:
+        call(nt)
+    if "quantile()" in str(theirs.value) or "reduction dim" in str(theirs.value):
+        assert str(ours.value) == str(theirs.value)

@@ -12,11 +12,12 @@ from collections import namedtuple
 from ..backend import get_xp
 from ..tensor import Tensor, record
 from ._util import floating, normalize_dim, normalize_dims
-from .arithmetic import maximum, minimum, where
+from .arithmetic import lerp, maximum, minimum, where
 from .array_api import TENSOR_API, array_api
-from .indexing import open_grid
+from .conversion import clone
+from .indexing import gather, open_grid
 from .keywords import numpy_aliases, write_out
-from .shape import movedim, unsqueeze
+from .shape import broadcast_to, movedim, reshape, squeeze, take_along_dim, unsqueeze
 from .unary import abs as _abs
 from .unary import sqrt
 
@@ -183,6 +184,15 @@ def _extreme(a: Tensor, dim, keepdim: bool, which: str):
     if x.ndim == 0:
         return MaxMin(_amaxmin(a, None, keepdim, which), Tensor._make(xp.zeros((), dtype="int64")))
     idx = (xp.argmax if which == "max" else xp.argmin)(x, axis=ax)
+    return _selected(a, ax, idx, keepdim, "MaxBackward0" if which == "max" else "MinBackward0")
+
+
+def _selected(a: Tensor, ax: int, idx, keepdim: bool, name: str) -> MaxMin:
+    """``(values, indices)``: the element of each slice of ``a`` along ``ax`` that ``idx`` (an
+    int array, ``ax`` removed) picks, and ``idx`` as int64; the gradient goes to that element."""
+    x = a._data
+    xp = get_xp(x)
+    idx = idx.astype("int64", copy=False)
     idx_k = xp.expand_dims(idx, ax)
     values = xp.take_along_axis(x, idx_k, axis=ax)
     if not keepdim:
@@ -200,7 +210,6 @@ def _extreme(a: Tensor, dim, keepdim: bool, which: str):
         out[open_grid(idx_k.shape, ax, idx_k, xp)] = g if keepdim else xp.expand_dims(g, ax)
         return (out,)
 
-    name = "MaxBackward0" if which == "max" else "MinBackward0"
     v = record(values, (a,), backward, name, (idx_k,))
     return MaxMin(v, Tensor._make(idx_k if keepdim else idx))
 
@@ -461,3 +470,227 @@ def _with_mean(spread_op, name: str):
 
 var_mean = _with_mean(var, "var_mean")
 std_mean = _with_mean(std, "std_mean")
+
+
+# ---------------------------------------------- order statistics: median, mode, quantiles
+def _median_index(x, ax: int, ignore_nan: bool, xp):
+    """Where each slice of ``x`` along ``ax`` has its median (``ax`` removed): the lower of the
+    two middle values of the slice sorted (stably, NaN last). A slice holding NaN gives its
+    first NaN (``median``) or the median of its other values (``nanmedian``; a slice of NaN
+    only gives its first element)."""
+    order = xp.argsort(x, axis=ax, kind="stable")
+    nan = xp.isnan(x) if x.dtype.kind == "f" else None
+    if not ignore_nan or nan is None:
+        idx = xp.take(order, (x.shape[ax] - 1) // 2, axis=ax)
+        if nan is not None:
+            idx = xp.where(nan.any(axis=ax), nan.argmax(axis=ax), idx)
+        return idx
+    k = xp.maximum((x.shape[ax] - nan.sum(axis=ax, keepdims=True) - 1) // 2, 0)
+    return xp.take_along_axis(order, k, axis=ax).squeeze(ax)
+
+
+def _shared_by_ties(a: Tensor, out, name: str) -> Tensor:
+    """``out`` (one value of ``a``) recorded with PyTorch's gradient for a reduction to one of
+    the elements: shared equally by the elements equal to it (by the NaNs when it is NaN)."""
+    x = a._data
+
+    def backward(g, needs, x, out):
+        tensors = isinstance(g, Tensor)
+        if tensors:  # (a recorded backward pass: which elements tie is a constant)
+            x, out = x._data, out._data
+        xp = get_xp(x)
+        hit = x == out
+        if x.dtype.kind == "f":
+            hit |= xp.isnan(x) & xp.isnan(out)
+        share = hit.astype(x.dtype)
+        count = xp.maximum(share.sum(), 1)  # (an empty input: no element to share)
+        return ((Tensor._make(share) if tensors else share) * (g / count),)
+
+    return record(out, (a,), backward, name, (x, out))
+
+
+def _order_statistic(name: str, a: Tensor, dim, keepdim: bool, ignore_nan: bool):
+    x = a._data
+    if x.dtype.kind == "b":
+        raise NotImplementedError(f"\"{name}\" not implemented for 'Bool'")
+    xp = get_xp(x)
+    backward_name = "MedianBackward" if name == "median" else "NanmedianBackward"
+    if dim is None:
+        flat = x.reshape(-1)
+        if flat.size == 0:
+            if x.dtype.kind != "f":
+                raise RuntimeError(
+                    f"{name}(): an empty integer tensor has no median (an empty float tensor "
+                    "gives NaN)"
+                )
+            return _shared_by_ties(a, xp.full((), xp.nan, x.dtype), backward_name + "0")
+        value = xp.asarray(flat[_median_index(flat, 0, ignore_nan, xp)])
+        return _shared_by_ties(a, value, backward_name + "0")
+    ax = normalize_dim(dim, x.ndim)
+    if x.ndim == 0:
+        return MaxMin(clone(a), Tensor._make(xp.zeros((), dtype="int64")))
+    if x.shape[ax] == 0:
+        # (PyTorch names median() in this message for nanmedian too)
+        raise IndexError(f"median(): Expected reduction dim {ax} to have non-zero size.")
+    return _selected(a, ax, _median_index(x, ax, ignore_nan, xp), keepdim, backward_name + "1")
+
+
+def median(input: Tensor, dim=None, keepdim: bool = False, **aliases):
+    """The median of all elements (a 0-d tensor; NaN if one is NaN), or ``(values, indices)``
+    along ``dim``. Of an even number of values the lower of the two middle ones, as PyTorch.
+    The gradient of the whole-tensor median is shared by the elements equal to it; along
+    ``dim`` it goes to the element ``indices`` names (for equal values, the one at that
+    position in a stable sort)."""
+    if aliases:
+        dim, keepdim = numpy_aliases("median", aliases, dim, keepdim)
+    return _order_statistic("median", input, dim, keepdim, False)
+
+
+def nanmedian(input: Tensor, dim=None, keepdim: bool = False, **aliases):
+    """``median`` of the values that are not NaN (NaN where a slice holds NaN only)."""
+    if aliases:
+        dim, keepdim = numpy_aliases("nanmedian", aliases, dim, keepdim)
+    return _order_statistic("nanmedian", input, dim, keepdim, True)
+
+
+def _mode_index(x, ax: int, xp):
+    """Where each slice of ``x`` along ``ax`` has its mode (``ax`` removed): the most frequent
+    value, the smallest of those equally frequent, at its last position, as PyTorch."""
+    rows = xp.moveaxis(x, ax, -1)
+    n = rows.shape[-1]
+    rows = rows.reshape(-1, n)
+    order = xp.argsort(rows, axis=-1, kind="stable")
+    s = xp.take_along_axis(rows, order, axis=-1)
+    new_run = xp.ones(s.shape, dtype=bool)
+    new_run[:, 1:] = s[:, 1:] != s[:, :-1]
+    # runs numbered across all rows at once, increasing along the flattened sorted rows
+    run = (xp.cumsum(new_run, axis=-1) + (n + 1) * xp.arange(len(s))[:, None]).reshape(-1)
+    first = xp.searchsorted(run, run, side="left").reshape(s.shape)
+    last = xp.searchsorted(run, run, side="right").reshape(s.shape) - 1
+    best = xp.argmax(last - first, axis=-1)  # the first longest run: the smallest value
+    end = xp.take_along_axis(last, best[:, None], axis=-1) - n * xp.arange(len(s))[:, None]
+    idx = xp.take_along_axis(order, end, axis=-1)
+    return idx.reshape(xp.moveaxis(x, ax, -1).shape[:-1])
+
+
+def mode(input: Tensor, dim: int = -1, keepdim: bool = False):
+    """``(values, indices)``: the most frequent value of each slice along ``dim`` (the
+    smallest of those equally frequent) and its last position, as PyTorch; the gradient goes
+    to that element."""
+    x = input._data
+    xp = get_xp(x)
+    ax = normalize_dim(dim, x.ndim or 1)
+    if x.ndim == 0:
+        return MaxMin(clone(input), Tensor._make(xp.zeros((), dtype="int64")))
+    if x.shape[ax] == 0:
+        raise IndexError(f"mode(): Expected reduction dim {ax} to have non-zero size.")
+    return _selected(input, ax, _mode_index(x, ax, xp), keepdim, "ModeBackward0")
+
+
+_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def _quantile_q(q, dtype, xp) -> Tensor:
+    """``q`` as a tensor of ``dtype`` with its values checked (in [0, 1]); the messages are
+    PyTorch's (which name ``quantile()`` for ``nanquantile`` too)."""
+    if isinstance(q, Tensor):
+        if q._data.ndim > 1:
+            raise RuntimeError("quantile() q must be a scalar or 1D tensor")
+        if q._data.dtype != dtype:
+            raise RuntimeError("quantile() q tensor must be same dtype as the input tensor")
+        if not bool(((q._data >= 0) & (q._data <= 1)).all()):
+            raise RuntimeError("quantile() q values must be in the range [0, 1]")
+        return q
+    if not 0 <= q <= 1:
+        raise RuntimeError(f"quantile() q must be in the range [0, 1] but got {q}")
+    return Tensor._make(xp.asarray(q, dtype=dtype))
+
+
+def _quantile(a: Tensor, q, dim, keepdim: bool, interpolation: str, ignore_nan: bool):
+    """PyTorch's algorithm: the slice sorted, the rank q * (n - 1) (n counting the values that
+    are not NaN for ``nanquantile``; the last rank where a slice holds NaN for ``quantile``),
+    adjusted by ``interpolation``, and the two values around it interpolated. Composite: the
+    sorted values are read with ``take_along_dim`` and ``gather`` and interpolated with
+    ``lerp``, so the gradient reaches the two values (and ``q``) by the interpolation."""
+    x = a._data
+    if x.dtype.kind != "f":
+        raise RuntimeError("quantile() input tensor must be either float or double dtype")
+    if x.size == 0:
+        raise RuntimeError("quantile() input tensor must be non-empty")
+    if interpolation not in _INTERPOLATIONS:
+        raise RuntimeError(
+            f"quantile() interpolation must be one of linear, lower, higher, midpoint or "
+            f"nearest, but got {interpolation}"
+        )
+    xp = get_xp(x)
+    qt = _quantile_q(q, x.dtype, xp)
+    scalar_q = qt._data.ndim == 0
+    if dim is None or x.ndim == 0:
+        d, work = None, reshape(a, (-1,))
+    else:
+        d = normalize_dim(dim, x.ndim)
+        work = movedim(a, d, -1)
+    order = xp.argsort(work._data, axis=-1, kind="stable")  # (NaN last)
+    ordered = take_along_dim(work, Tensor._make(order), -1)  # (*B, n)
+    n = ordered.shape[-1]
+    nan = xp.isnan(ordered._data)
+    qs = reshape(qt, (-1,) + (1,) * ordered.ndim)  # (Q, 1, ..., 1)
+    if ignore_nan:  # ranks among the values that are not NaN, 0 where there are none
+        ranks = qs * Tensor._make((n - 1 - nan.sum(axis=-1, keepdims=True)).astype(x.dtype))
+        fixed, at = xp.zeros((), x.dtype), ranks._data < 0
+    else:  # a slice with NaN: the last rank, its NaN
+        ranks = qs * (n - 1)
+        fixed, at = xp.asarray(n - 1, x.dtype), nan.any(axis=-1, keepdims=True)
+    if at.any():  # (set as a constant: no gradient reaches q there)
+        ranks = where(Tensor._make(at), Tensor._make(fixed), ranks)
+    ranks = broadcast_to(ranks, (qs.shape[0],) + tuple(ordered.shape[:-1]) + (1,))
+    r = ranks._data
+    if interpolation == "lower":
+        r = xp.floor(r)
+    elif interpolation == "higher":
+        r = xp.ceil(r)
+    elif interpolation == "nearest":
+        r = xp.round(r)  # (half to even, as PyTorch's round)
+    below = xp.floor(r).astype("int64")
+    values = broadcast_to(unsqueeze(ordered, 0), (qs.shape[0],) + tuple(ordered.shape))
+    out = gather(values, -1, Tensor._make(below))
+    if interpolation in ("linear", "midpoint"):
+        if interpolation == "linear":
+            weights = ranks - Tensor._make(below.astype(x.dtype))
+        else:
+            weights = Tensor._make(xp.where(r == below, 0, 0.5).astype(x.dtype))
+        above = gather(values, -1, Tensor._make(xp.ceil(r).astype("int64")))
+        out = lerp(out, above, weights)
+    out = squeeze(out, -1)  # (Q, *B)
+    if keepdim:
+        if d is None:
+            out = reshape(out, (out.shape[0],) + (1,) * x.ndim)
+        else:
+            out = unsqueeze(out, d + 1)
+    return reshape(out, tuple(out.shape[1:])) if scalar_q else out
+
+
+def quantile(
+    input: Tensor,
+    q,
+    dim: int | None = None,
+    keepdim: bool = False,
+    *,
+    interpolation: str = "linear",
+) -> Tensor:
+    """The ``q``-th quantiles (``q`` a number or a 1-D tensor in [0, 1]; a 1-D ``q`` adds a
+    leading dim) of all elements or along ``dim``; ``interpolation`` is linear, lower,
+    higher, midpoint or nearest, as PyTorch's. NaN where a slice holds NaN."""
+    return _quantile(input, q, dim, keepdim, interpolation, False)
+
+
+def nanquantile(
+    input: Tensor,
+    q,
+    dim: int | None = None,
+    keepdim: bool = False,
+    *,
+    interpolation: str = "linear",
+) -> Tensor:
+    """``quantile`` of the values that are not NaN (NaN where a slice holds NaN only)."""
+    return _quantile(input, q, dim, keepdim, interpolation, True)
