@@ -142,12 +142,16 @@ from .ops import (
     max,
     maximum,
     mean,
+    median,
     min,
     minimum,
+    mode,
     movedim,
     mul,
     multinomial,
     mv,
+    nanmedian,
+    nanquantile,
     narrow,
     ne,
     neg,
@@ -159,6 +163,7 @@ from .ops import (
     poisson,
     pow,
     prod,
+    quantile,
     reciprocal,
     relu,
     remainder,
@@ -207,7 +212,6 @@ from .ops import (
     var_mean,
     where,
 )
-from .ops.reduce import median, mode, nanmedian, nanquantile, quantile
 from .printing import set_printoptions
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .serialization import load_object as load

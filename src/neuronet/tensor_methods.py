@@ -15,7 +15,7 @@ from typing import Any
 from . import dtypes, ops
 from .backend import device
 from .factories import new_empty, new_full, new_ones, new_tensor, new_zeros
-from .ops import inplace, reduce, sampling
+from .ops import inplace, sampling
 from .ops.inplace import setitem
 from .tensor import Tensor
 
@@ -40,10 +40,7 @@ _COMPARISONS = """
 _REDUCTIONS = """
     sum mean prod max min amax amin argmax argmin var std logsumexp norm all any
     count_nonzero sort argsort topk cumsum histogram histc bincount unique unique_consecutive
-    nonzero argwhere
-"""
-_ORDER_STATISTICS = """
-    median nanmedian mode quantile nanquantile
+    nonzero argwhere median nanmedian mode quantile nanquantile
 """
 # linear algebra
 _LINEAR_ALGEBRA = """
@@ -62,7 +59,6 @@ METHODS: dict[str, Callable] = {
     for name in group.split()
 }
 # order statistics, from their module
-METHODS.update({name: getattr(reduce, name) for name in _ORDER_STATISTICS.split()})
 METHODS.update(
     clip=ops.clamp,
     mm=ops.matmul,

@@ -117,9 +117,14 @@ from .reduce import (
     logsumexp,
     max,
     mean,
+    median,
     min,
+    mode,
+    nanmedian,
+    nanquantile,
     norm,
     prod,
+    quantile,
     std,
     std_mean,
     sum,
@@ -193,6 +198,6 @@ COMPOSITES = frozenset(
     mish mse_loss mv narrow outer relu6 repeat_interleave rot90 rpow selu smooth_l1_loss
     soft_margin_loss softmin sort split squeeze stack std std_mean take_along_dim trace unbind
     unflatten unsqueeze var_mean
-    index_add index_copy index_fill scatter
+    index_add index_copy index_fill scatter quantile nanquantile
     """.split()
 )
