@@ -133,7 +133,7 @@ def run_backward(
         if stale:
             check_saved(node)
         saved = node.saved
-        input_grads = backward(g, node.needs) if saved is None else backward(g, node.needs, *saved)
+        input_grads = backward(g, node.needs, *saved) if saved else backward(g, node.needs)
         if anomaly:
             check_gradients(node, input_grads)
         if not retain_graph:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from collections import namedtuple
 
+import numpy as np
+
 from ..backend import get_xp
 from ..tensor import Tensor, record
 from ._util import floating, normalize_dim, normalize_dims
@@ -22,6 +24,9 @@ from .unary import abs as _abs
 from .unary import sqrt
 
 MaxMin = namedtuple("MaxMin", ["values", "indices"])
+
+
+_ndarray = np.ndarray
 
 
 def expand_reduced(g, shape: tuple, axes, keepdim: bool):
@@ -38,7 +43,7 @@ def expand_reduced(g, shape: tuple, axes, keepdim: bool):
 
 def spread(g, shape: tuple, axes, keepdim: bool, xp):
     """``g`` (the gradient of a reduction) broadcast back over the input's ``shape``."""
-    if axes is None and not isinstance(g, Tensor) and g.size == 1:  # one value everywhere
+    if axes is None and xp is not TENSOR_API and g.size == 1:  # one value everywhere
         out = xp.empty(shape, dtype=g.dtype)
         out.fill(g.reshape(()))
         return out
@@ -73,7 +78,7 @@ def sum(  # noqa: A001
     shape = x.shape
 
     def backward(g, needs):
-        return (spread(g, shape, axes, keepdim, array_api(g)),)
+        return (spread(g, shape, axes, keepdim, np if type(g) is _ndarray else array_api(g)),)
 
     return record(out, (a,), backward, "SumBackward1" if axes else "SumBackward0", ())
 
@@ -98,7 +103,7 @@ def mean(
     shape = x.shape
 
     def backward(g, needs):
-        return (spread(g / n, shape, axes, keepdim, array_api(g)),)
+        return (spread(g / n, shape, axes, keepdim, np if type(g) is _ndarray else array_api(g)),)
 
     return record(out, (a,), backward, "MeanBackward1" if axes else "MeanBackward0", ())
 
