@@ -157,12 +157,7 @@ class Tensor:
                 if requires_grad
                 else _NON_LEAF_REQUIRES_GRAD
             )
-        if requires_grad and self._data.dtype.kind not in "fc":
-            raise RuntimeError(
-                "only Tensors of floating point and complex dtype can require gradients "
-                f"(got dtype {_dt.dtype_name(self._data.dtype)})"
-            )
-        self._requires_grad = bool(requires_grad)
+        self._set_requires_grad(requires_grad, "floating point and complex dtype")
 
     # ----------------------------------------------------------------- properties
     @property
@@ -281,13 +276,18 @@ class Tensor:
             if not requires_grad:
                 raise RuntimeError(_NON_LEAF_REQUIRES_GRAD)
             return self
+        self._set_requires_grad(requires_grad, "floating point dtype")
+        return self
+
+    def _set_requires_grad(self, requires_grad: bool, kinds: str) -> None:
+        """Set a leaf's flag; True only for floating dtypes (``kinds`` names them in PyTorch's
+        message, which the setter and ``requires_grad_`` word differently)."""
         if requires_grad and self._data.dtype.kind not in "fc":
             raise RuntimeError(
-                "only Tensors of floating point dtype can require gradients "
+                f"only Tensors of {kinds} can require gradients "
                 f"(got dtype {_dt.dtype_name(self._data.dtype)})"
             )
         self._requires_grad = bool(requires_grad)
-        return self
 
     def retain_grad(self) -> None:
         """Keep this interior tensor's gradient in ``.grad`` after backward."""
@@ -485,7 +485,7 @@ def root_gradient_tensor(t: Tensor, gradient, argname: str) -> Tensor:
     return Tensor._make(root_gradient(t, gradient, argname))
 
 
-def record(data, inputs: tuple, backward, name: str, saved: tuple | None = None) -> Tensor:
+def record(data, inputs: tuple, backward, name: str, saved: tuple) -> Tensor:
     """The output tensor of an op; records a graph node when an input requires grad.
 
     ``backward(grad, needs, *saved)`` returns one gradient per input (``None`` where
@@ -494,8 +494,8 @@ def record(data, inputs: tuple, backward, name: str, saved: tuple | None = None)
     indices, shapes). The engine passes them as they are; a backward pass that records its own
     graph (``create_graph=True``) passes the input tensors, the output as a tensor of this node
     and the constants as tensors in their place, with the gradient as a tensor, so one VJP
-    written with the functions of ``ops.array_api(grad)`` serves both. Without ``saved`` the
-    VJP is ``backward(grad, needs)`` and works on arrays only.
+    written with the functions of ``ops.array_api(grad)`` serves both. A VJP that reads
+    nothing but the gradient (and Python values of its closure) passes ``saved=()``.
     """
     out = _new_tensor(Tensor)
     if isinstance(data, _generic):  # (a NumPy scalar from a 0-d result: kept as an array)

@@ -107,6 +107,23 @@ def _zeros_or(g, like: Tensor, strict: bool, what: str) -> Tensor:
     return Tensor._make(like.xp.zeros_like(like._data))
 
 
+def _pulled_back(pairs, inputs, create_graph: bool, retain_graph: bool | None = None) -> tuple:
+    """The sum over ``pairs`` of (output, cotangent) of cotangent^T d output / d input, for each
+    of ``inputs``, by ``grad`` (None for an input the outputs do not reach); outputs that are
+    None or require no grad are left out, and all come back None when none is left."""
+    used = [(o, c) for o, c in pairs if o is not None and o.requires_grad]
+    if not used:
+        return (None,) * len(inputs)
+    return grad(
+        [o for o, _ in used],
+        list(inputs),
+        [c for _, c in used],
+        retain_graph=retain_graph,
+        create_graph=create_graph,
+        allow_unused=True,
+    )
+
+
 def _finish(values, create_graph: bool):
     return values if create_graph else tuple(v.detach() for v in values)
 
@@ -142,19 +159,7 @@ def vjp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
     with enable_grad():
         xs = _differentiable(xs, create_graph)
         tuple_out, outs = _as_tuple(func(*xs), "outputs of func")
-        seeds = _seeds(v, outs, "v")
-        used = [o for o in outs if o.requires_grad]
-        grads = (
-            grad(
-                used,
-                list(xs),
-                [s for s, o in zip(seeds, outs) if o.requires_grad],
-                create_graph=create_graph,
-                allow_unused=True,
-            )
-            if used
-            else (None,) * len(xs)
-        )
+        grads = _pulled_back(zip(outs, _seeds(v, outs, "v")), xs, create_graph)
     result = _finish(
         tuple(_zeros_or(g, x, strict, f"input {i}") for i, (g, x) in enumerate(zip(grads, xs))),
         create_graph,
@@ -175,29 +180,8 @@ def jvp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
         us = [
             Tensor._make(o.xp.zeros_like(o._data), requires_grad=o.dtype.kind in "fc") for o in outs
         ]
-        used = [i for i, o in enumerate(outs) if o.requires_grad]
-        if used:
-            vjps = grad(
-                [outs[i] for i in used],
-                list(xs),
-                [us[i] for i in used],
-                create_graph=True,
-                allow_unused=True,
-            )
-            pairs = [(g, w) for g, w in zip(vjps, vs) if g is not None and g.requires_grad]
-        else:
-            pairs = []
-        products = (
-            grad(
-                [g for g, _ in pairs],
-                us,
-                [w for _, w in pairs],
-                create_graph=create_graph,
-                allow_unused=True,
-            )
-            if pairs
-            else (None,) * len(us)
-        )
+        vjps = _pulled_back(zip(outs, us), xs, True)
+        products = _pulled_back(zip(vjps, vs), us, create_graph)
     result = _finish(
         tuple(
             _zeros_or(p, o, strict, f"the inputs (output {i})")
@@ -233,17 +217,7 @@ def jacobian(
             rows: list[list] = [[] for _ in xs]
             flat = out.reshape(-1)
             for k in range(flat.shape[0]):
-                grads = (
-                    grad(
-                        flat[k],
-                        list(xs),
-                        retain_graph=True,
-                        create_graph=create_graph,
-                        allow_unused=True,
-                    )  # fmt: skip
-                    if out.requires_grad
-                    else (None,) * len(xs)
-                )
+                grads = _pulled_back([(flat[k], None)], xs, create_graph, retain_graph=True)
                 for j, (g, x) in enumerate(zip(grads, xs)):
                     rows[j].append(_zeros_or(g, x, strict, f"input {j} (output {i})"))
             table.append(tuple(_stack_rows(rows[j], out.shape, x) for j, x in enumerate(xs)))
@@ -316,18 +290,7 @@ def _hessian_product(func, inputs, v, create_graph: bool, strict: bool):
             )
         vs = _seeds(v, xs, "v")
         grads = grad(out, list(xs), create_graph=True, allow_unused=True)
-        pairs = [(g, w) for g, w in zip(grads, vs) if g is not None and g.requires_grad]
-        products = (
-            grad(
-                [g for g, _ in pairs],
-                list(xs),
-                [w for _, w in pairs],
-                create_graph=create_graph,
-                allow_unused=True,
-            )
-            if pairs
-            else (None,) * len(xs)
-        )
+        products = _pulled_back(zip(grads, vs), xs, create_graph)
     result = _finish(
         tuple(_zeros_or(p, x, strict, f"input {i}") for i, (p, x) in enumerate(zip(products, xs))),
         create_graph,

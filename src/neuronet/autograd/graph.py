@@ -48,8 +48,8 @@ class Node:
     ``inputs`` (tensors), ``backward`` (the VJP), ``needs`` (which inputs require grad), ``seq``
     (the next number of ``versions.sequence``), ``retained`` (the output tensor, when it asked
     to keep its ``.grad``; else None), ``hooks`` (the output's gradient hooks, or None),
-    ``saved`` (the values the VJP reads, passed after ``needs``; None for a VJP that reads
-    only its closure) and ``out`` (the output array, when it is among ``saved``; else None).
+    ``saved`` (the values the VJP reads, passed after ``needs``; None once freed) and ``out``
+    (the output array, when it is among ``saved``; else None).
     A node made by an in-place op also has ``replaced``: the stand-in tensor for the value the
     op overwrote, through which nodes recorded before the write find that value's node
     (``producer``); no other node sets it.
@@ -191,25 +191,9 @@ def _is_array(value: Any) -> bool:
 
 
 def saved_arrays(node: Node) -> list:
-    """The arrays ``node``'s VJP reads: its ``saved`` values, or, for a VJP that keeps them in
-    its closure, the arrays held there (and in the closures of the functions held there)."""
-    if node.saved is not None:
-        return [s for s in node.saved if _is_array(s)]
-    found: list = []
-    stack: list = [node.backward]
-    seen: set = set()
-    while stack:
-        for cell in getattr(stack.pop(), "__closure__", None) or ():
-            try:
-                value = cell.cell_contents
-            except ValueError:  # (a cell not yet filled)
-                continue
-            if _is_array(value):
-                found.append(value)
-            elif getattr(value, "__closure__", None) and id(value) not in seen:
-                seen.add(id(value))
-                stack.append(value)
-    return found
+    """The arrays ``node``'s VJP reads: the arrays among its ``saved`` values (none once a
+    backward pass has freed them)."""
+    return [s for s in node.saved or () if _is_array(s)]
 
 
 _TENSOR_TYPES = {"f8": "Double", "f4": "Float", "f2": "Half", "i8": "Long", "i4": "Int",
@@ -255,10 +239,9 @@ def run_backward_recording(
     can be differentiated again (to any order).
 
     ``grads`` are tensors (they may require grad themselves). Each node's VJP is called on
-    tensors (``saved_tensors``); a VJP that reads only its closure's arrays cannot be recorded
-    and raises. Leaves' ``.grad`` become these recorded tensors (added out of place), and the
-    graph is kept (retain_graph), as in PyTorch. ``capture`` is as in ``run_backward`` (without
-    it, the dict returned is empty).
+    tensors (``saved_tensors``). Leaves' ``.grad`` become these recorded tensors (added out of
+    place), and the graph is kept (retain_graph), as in PyTorch. ``capture`` is as in
+    ``run_backward`` (without it, the dict returned is empty).
     """
     captured: dict | None = None
     capture_nodes: dict = {}
@@ -311,11 +294,6 @@ def run_backward_recording(
                 continue
             if node.backward is None:
                 raise _freed(node)
-            if node.saved is None:
-                raise RuntimeError(
-                    f"create_graph=True: the gradient of {node.name} cannot be differentiated "
-                    "(its backward works on arrays only)"
-                )
             if node.seq < newest_write[0]:
                 check_saved(node)
             input_grads = node.backward(g, node.needs, *saved_tensors(node))

@@ -131,12 +131,12 @@ _NO_COPY, _SWAP, _RERUN = 0, 1, 2
 
 def _old_values_read(nodes: list[Node], x) -> int:
     """Whether the VJPs of ``nodes`` read ``x``'s values: not at all, only as ``x`` itself among
-    their ``saved`` values (which a copy can replace), or otherwise (closures, views)."""
+    their ``saved`` values (which a copy can replace), or otherwise (as a view of it)."""
     root = _root(x)
     need = _NO_COPY
     for n in nodes:
         for s in saved_arrays(n):
-            if s is x and n.saved is not None:
+            if s is x:
                 need = _SWAP
             elif _root(s) is root:
                 return _RERUN
@@ -168,8 +168,7 @@ def _in_graph(t: Tensor, op: Callable[..., Tensor], args, kwargs) -> Tensor:
     elif need == _SWAP:
         kept = old._data = x.copy()
         for n in nodes:
-            if n.saved is not None:
-                n.saved = tuple(kept if s is x else s for s in n.saved)
+            n.saved = tuple(kept if s is x else s for s in n.saved or ())
     result = out._data
     if result is not x:
         x[...] = result
