@@ -7,6 +7,7 @@ ones draw from the library generator (``manual_seed``) or the ``generator=`` giv
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -66,8 +67,23 @@ def _xp_for(device):
     return np
 
 
+_CXX_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double"}
+
+
+def _check_fill(fill, dt: np.dtype) -> None:
+    """PyTorch's refusal of a finite fill value that the float dtype cannot hold."""
+    if dt.kind == "f" and isinstance(fill, numbers.Real) and not isinstance(fill, bool):
+        value = float(fill)
+        if math.isfinite(value) and abs(value) > float(np.finfo(dt).max):
+            raise RuntimeError(
+                f"value cannot be converted to type {_CXX_NAMES.get(dt.name, dt.name)} "
+                "without overflow"
+            )
+
+
 def _filled(fill, size, dtype, device, requires_grad) -> Tensor:
     dt = _dt.to_dtype(dtype) if dtype is not None else _dt.get_default_dtype()
+    _check_fill(fill, np.dtype(dt))
     xp = _xp_for(device)
     if xp is np:
         arr = np.full(_shape(size), fill, dtype=dt)

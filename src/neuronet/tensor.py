@@ -30,6 +30,7 @@ from .autograd.graph import (
 )
 from .autograd.versions import sequence as _graph_sequence
 from .backend import device_of, get_xp, to_device
+from .ieee import ieee
 from .size import Size
 from .utils.hooks import RemovableHandle
 
@@ -39,8 +40,10 @@ _public_dtype = _dt.public
 _size_of = tuple.__new__  # a Size from a shape already made of ints
 
 
+@ieee
 def as_array(data, dtype=None, copy: bool = True):
-    """An array from tensors, arrays or (nested) Python data, with PyTorch's default dtypes."""
+    """An array from tensors, arrays or (nested) Python data, with PyTorch's default dtypes.
+    A value beyond the dtype's range becomes inf as in PyTorch, silently (``neuronet.ieee``)."""
     if isinstance(data, Tensor):
         arr = data._data
     elif (

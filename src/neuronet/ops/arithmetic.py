@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from .. import dtypes
 from ..backend import get_xp
+from ..ieee import ieee
 from ..tensor import Tensor, record
 from ._util import binary, broadcast_error, constant, floating, no_bools, operands, unbroadcast
 from .array_api import TENSOR_API, array_api
@@ -133,6 +134,12 @@ def _mul_vjp(g, needs, x, y):
     )
 
 
+@ieee
+def _divide(x, y):
+    """x / y with IEEE results for a zero divisor (inf, -inf, nan), silently as in PyTorch."""
+    return x / y
+
+
 def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
     """input / other (true division); ``rounding_mode='trunc'|'floor'`` gives a result with no
     gradient; ``out`` receives the result when given. Rounded division of booleans, and of
@@ -157,17 +164,20 @@ def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
             f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}"
         )
     if _scalar_fast(a, other):
-        return record(a._data / other, (a,), lambda g, needs: (g / other,), "DivBackward0", ())
+        return record(
+            _divide(a._data, other), (a,), lambda g, needs: (_divide(g, other),), "DivBackward0", ()
+        )
     if x.dtype.kind in "iub":
         a, other = a.to(dtypes.get_default_dtype()), other.to(dtypes.get_default_dtype())
         x, y = a._data, other._data
     try:
-        out = x / y
+        out = _divide(x, y)
     except ValueError:
         raise broadcast_error("div", a, other) from None
 
     xs = x.shape
 
+    @ieee
     def backward(g, needs, y, out=None):  # (out is saved when b requires grad)
         ga = g / y
         return (
@@ -202,12 +212,19 @@ def pow(input, exponent) -> Tensor:  # noqa: A001 - PyTorch's name
         raise NotImplementedError("pow: not implemented for two bool tensors")
     a, exponent, x, y = binary(input, exponent, "pow")
     try:
-        out = x**y
+        out = _power(x, y)
     except ValueError:
         raise broadcast_error("pow", a, exponent) from None
     return record(out, (a, exponent), _pow_vjp, "PowBackward1", (x, y, out))
 
 
+@ieee
+def _power(x, y):
+    """x ** y with IEEE results (0 ** -1 is inf, overflow inf), silently as in PyTorch."""
+    return x**y
+
+
+@ieee
 def _pow_vjp(g, needs, x, y, out):
     ga = gb = None
     if needs[0]:
@@ -234,8 +251,9 @@ def _pow_scalar(a: Tensor, exponent) -> Tensor:
     if exponent == 2:
         out = x * x
     else:
-        out = x**exponent
+        out = _power(x, exponent)
 
+    @ieee
     def backward(g, needs, x):
         if exponent == 0:
             return (g * 0,)

@@ -10,7 +10,15 @@ import numpy as np
 from ..backend import device as _device
 from ..backend import device_of
 from ..backend import to_device as _move
+from ..ieee import ieee
 from ..tensor import Tensor, record
+
+
+@ieee
+def astype(arr, dtype):
+    """``arr`` converted to ``dtype`` as PyTorch converts: a float64 beyond float32's range
+    becomes inf, silently (IEEE rounding; see ``neuronet.ieee``)."""
+    return arr.astype(dtype)
 
 
 def cast(x: Tensor, dtype: np.dtype) -> Tensor:
@@ -22,9 +30,9 @@ def cast(x: Tensor, dtype: np.dtype) -> Tensor:
     def backward(g, needs):
         if isinstance(g, Tensor):  # (a recorded backward pass)
             return (cast(g, src),)
-        return (g.astype(src),)
+        return (astype(g, src),)
 
-    out = record(x._data.astype(dtype), (x,), backward, "ToCopyBackward0", ())
+    out = record(astype(x._data, dtype), (x,), backward, "ToCopyBackward0", ())
     if dtype.kind not in "fc" and out.requires_grad:
         out._requires_grad, out.grad_fn = False, None
     return out

@@ -1,8 +1,13 @@
-"""softmax and log_softmax along one dim, computed stably from the max-shifted input."""
+"""softmax and log_softmax along one dim, computed stably from the max-shifted input.
+
+As in PyTorch the shift is the plain maximum: a slice holding +inf, or only -inf, gives
+inf - inf = nan and so a slice of nan (``softmax([inf, 0.])`` is ``[nan, nan]``), computed
+under ``ieee`` so that such IEEE results come without NumPy warnings."""
 
 from __future__ import annotations
 
 from ..backend import get_xp
+from ..ieee import ieee
 from ..tensor import Tensor, record
 from ._util import normalize_dim
 from .array_api import array_api
@@ -16,9 +21,31 @@ def _dim_or_error(dim, name: str, ndim: int) -> int:
     return normalize_dim(dim, ndim)
 
 
-def _shifted(x, d: int | None, xp):
-    m = x.max(axis=d, keepdims=True)
-    return x - xp.where(xp.isfinite(m), m, 0)
+def _shifted(x, d: int | None):
+    return x - x.max(axis=d, keepdims=True)
+
+
+@ieee
+def _softmax(x, d: int | None, xp):
+    e = xp.exp(_shifted(x, d))
+    return e / e.sum(axis=d, keepdims=True)
+
+
+@ieee
+def _softmax_vjp(g, needs, y, d: int | None):
+    return (y * (g - array_api(g).sum(g * y, axis=d, keepdims=True)),)
+
+
+@ieee
+def _log_softmax(x, d: int | None, xp):
+    z = _shifted(x, d)
+    return z - xp.log(xp.exp(z).sum(axis=d, keepdims=True))
+
+
+@ieee
+def _log_softmax_vjp(g, needs, y, d: int | None):
+    xp = array_api(g)
+    return (g - xp.exp(y) * xp.sum(g, axis=d, keepdims=True),)
 
 
 def softmax(input: Tensor, dim: int | None = None, dtype=None, *, _stacklevel: int = 3) -> Tensor:
@@ -37,11 +64,10 @@ def softmax(input: Tensor, dim: int | None = None, dtype=None, *, _stacklevel: i
         )
     xp = get_xp(x)
     d = _dim_or_error(dim, "softmax", x.ndim) if x.ndim else None
-    e = xp.exp(_shifted(x, d, xp))
-    out = e / e.sum(axis=d, keepdims=True)
+    out = _softmax(x, d, xp)
 
     def backward(g, needs, y):
-        return (y * (g - array_api(g).sum(g * y, axis=d, keepdims=True)),)
+        return _softmax_vjp(g, needs, y, d)
 
     return record(out, (a,), backward, "SoftmaxBackward0", (out,))
 
@@ -64,11 +90,9 @@ def log_softmax(
         )
     xp = get_xp(x)
     d = _dim_or_error(dim, "log_softmax", x.ndim) if x.ndim else None
-    z = _shifted(x, d, xp)
-    out = z - xp.log(xp.exp(z).sum(axis=d, keepdims=True))
+    out = _log_softmax(x, d, xp)
 
     def backward(g, needs, y):
-        xp = array_api(g)
-        return (g - xp.exp(y) * xp.sum(g, axis=d, keepdims=True),)
+        return _log_softmax_vjp(g, needs, y, d)
 
     return record(out, (a,), backward, "LogSoftmaxBackward0", (out,))

@@ -17,6 +17,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..backend import get_xp
+from ..ieee import ieee
 from ..tensor import Tensor, record
 from ._util import floating, no_bools
 from .array_api import array_api
@@ -31,7 +32,9 @@ def _unary(
 ) -> Callable[[Tensor], Tensor]:
     """The op ``name``: ``forward(xp, x)``, with VJP ``backward(xp, g, x, y)``, of ``a`` made
     floating. ``saves`` is ``"x"`` or ``"y"``: the one value the VJP reads (the other is
-    passed as None), the input or the output, as PyTorch saves it."""
+    passed as None), the input or the output, as PyTorch saves it. Both run under ``ieee``:
+    exp's overflow, log(0), sqrt(-1) give inf/-inf/nan silently, as in PyTorch."""
+    forward, backward = ieee(forward), ieee(backward)
     if saves == "y":
 
         def vjp(g, needs, y):
