@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from ..tensor import Tensor
+from ...tensor import Tensor
 
 
 def _params(parameters) -> list:
@@ -25,7 +25,7 @@ def clip_grad_norm_(
     total = (sum over grads of ||g||_p^p)^(1/p) (max |g| for p = inf); each g is multiplied by
     min(1, max_norm / (total + 1e-6)). Returns the total norm before clipping.
     """
-    from ..factories import tensor  # noqa: PLC0415
+    from ...factories import tensor  # noqa: PLC0415
 
     grads = [p.grad for p in _params(parameters) if p.grad is not None]
     if not grads:
@@ -74,3 +74,6 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
         n = p.numel()
         p._data[...] = vec._data[offset : offset + n].reshape(p.shape)
         offset += n
+
+
+from . import rnn  # noqa: E402  (nn.utils.rnn: packed and padded sequence batches)
