@@ -32,6 +32,7 @@ from .activation import (
     get_activation,
 )
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
+from .crf import CRF
 from .dropout import Dropout
 from .linear import Flatten, Identity, Linear, Maxout, Unflatten
 from .loss import (
@@ -72,6 +73,7 @@ __all__ = [
     "BatchNorm1d",
     "BinaryStep",
     "CELU",
+    "CRF",
     "CircularPad1d",
     "CircularPad2d",
     "ConstantPad1d",
