@@ -23,6 +23,11 @@ _FUNCTIONAL_ONLY = {
     "margin_ranking_loss": "torch's takes reduction as an int",
     "dropout": "torch.dropout takes train=, not training=, and no inplace",
     "embedding": "torch.embedding takes (weight, indices): the other order",
+    "alpha_dropout": "torch.alpha_dropout takes train=, not training=, and no inplace",
+    "feature_alpha_dropout": "torch.feature_alpha_dropout takes train=, not training=",
+    "group_norm": "torch.group_norm takes cudnn_enabled",
+    "instance_norm": "torch.instance_norm takes (input, weight, bias, running_mean, ...) and "
+                     "cudnn_enabled",
 }
 
 

@@ -252,8 +252,8 @@ _LAZY = ("nn", "optim", "data", "training", "models", "cuda", "utils", "serializ
 # resolved on first use so that ``import neuronet`` does not import ``nn``.
 _FROM_FUNCTIONAL = frozenset(
     """
-    celu celu_ cosine_similarity hardshrink pairwise_distance prelu relu_ rrelu rrelu_ selu
-    selu_ threshold threshold_
+    celu celu_ cosine_similarity hardshrink pairwise_distance pixel_shuffle pixel_unshuffle
+    prelu relu_ rrelu rrelu_ selu selu_ threshold threshold_
     """.split()
 )
 

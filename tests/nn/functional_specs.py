@@ -4,6 +4,7 @@ Each spec is fn(F, m, *tensors) with F the functional module and m the top-level
 (neuronet or torch), so one table drives the gradient checks and the PyTorch comparisons.
 """
 from tests.core.op_specs import OpSpec
+from tests.nn.cnn_norm_specs import CNN_NORM_SPECS
 
 
 def _long(m, values):
@@ -168,4 +169,4 @@ LOSS_SPECS = [
         ((4, 3),)),
 ]
 
-ALL_SPECS = ACTIVATION_SPECS + LAYER_SPECS + LOSS_SPECS
+ALL_SPECS = ACTIVATION_SPECS + LAYER_SPECS + LOSS_SPECS + CNN_NORM_SPECS

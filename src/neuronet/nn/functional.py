@@ -45,8 +45,15 @@ from ..ops.loss import (
     smooth_l1_loss,
     soft_margin_loss,
 )
-from ..ops.normalization import batch_norm, layer_norm
+from ..ops.normalization import (
+    batch_norm,
+    group_norm,
+    instance_norm,
+    layer_norm,
+    local_response_norm,
+)
 from ..ops.padding import pad
+from ..ops.upsampling import interpolate, pixel_shuffle, pixel_unshuffle
 
 
 def relu(input, inplace: bool = False):
@@ -135,6 +142,48 @@ def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False,
     if inplace:
         return _apply_inplace(input, _dropout.dropout, p, training, generator)
     return _dropout.dropout(input, p, training, generator)
+
+
+def dropout1d(input, p: float = 0.5, training: bool = True, inplace: bool = False, generator=None):
+    """Channel dropout of (N, C, L) or unbatched (C, L) input: each channel zeroed with
+    probability p in training, the kept ones scaled by 1 / (1 - p)."""
+    if inplace:
+        return _apply_inplace(input, _dropout.dropout1d, p, training, generator)
+    return _dropout.dropout1d(input, p, training, generator)
+
+
+def dropout2d(input, p: float = 0.5, training: bool = True, inplace: bool = False, generator=None):
+    """Channel dropout of (N, C, H, W) input (3-D input read as (N, C, L), with PyTorch's
+    warning)."""
+    if inplace:
+        return _apply_inplace(input, _dropout.dropout2d, p, training, generator)
+    return _dropout.dropout2d(input, p, training, generator)
+
+
+def dropout3d(input, p: float = 0.5, training: bool = True, inplace: bool = False, generator=None):
+    """Channel dropout of (N, C, D, H, W) or unbatched (C, D, H, W) input."""
+    if inplace:
+        return _apply_inplace(input, _dropout.dropout3d, p, training, generator)
+    return _dropout.dropout3d(input, p, training, generator)
+
+
+def alpha_dropout(
+    input, p: float = 0.5, training: bool = False, inplace: bool = False, generator=None
+):
+    """Alpha dropout (``neuronet.ops.dropout``); the identity unless ``training`` (PyTorch's
+    default here is ``training=False``)."""
+    if inplace:
+        return _apply_inplace(input, _dropout.alpha_dropout, p, training, generator)
+    return _dropout.alpha_dropout(input, p, training, generator)
+
+
+def feature_alpha_dropout(
+    input, p: float = 0.5, training: bool = False, inplace: bool = False, generator=None
+):
+    """Alpha dropout of whole channels of (N, C, *) input; the identity unless ``training``."""
+    if inplace:
+        return _apply_inplace(input, _dropout.feature_alpha_dropout, p, training, generator)
+    return _dropout.feature_alpha_dropout(input, p, training, generator)
 
 
 def relu_(input):

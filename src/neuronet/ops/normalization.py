@@ -1,4 +1,5 @@
-"""Batch and layer normalisation as fused ops (one forward, one closed-form VJP)."""
+"""Batch, group, layer and instance normalisation as fused ops (one forward, one closed-form
+VJP), and local response normalisation (a composite)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,10 @@ import math
 
 from ..backend import get_xp, sum_rows
 from ..tensor import Tensor, record
+from .arithmetic import pow as _pow
 from .array_api import TENSOR_API, array_api
+from .padding import pad
+from .shape import movedim, narrow
 
 
 def _sum(a, axes, keepdims: bool = False):
@@ -17,6 +21,10 @@ def _sum(a, axes, keepdims: bool = False):
     if axes == (0,) and a.ndim == 2:
         s = sum_rows(get_xp(a), a)
         return s.reshape(1, -1) if keepdims else s
+    if a.ndim > 2 and axes == (0, *range(2, a.ndim)):
+        # (N, C, *) over all but C: the contiguous trailing dims first, then the rows.
+        s = sum_rows(get_xp(a), a.reshape(a.shape[0], a.shape[1], -1).sum(axis=2))
+        return s.reshape((1, -1) + (1,) * (a.ndim - 2)) if keepdims else s
     return a.sum(axis=axes, keepdims=keepdims)
 
 
@@ -83,7 +91,9 @@ def batch_norm(
     eps: float = 1e-5,
     num_batches_tracked: int | None = None,
 ) -> Tensor:
-    """Normalise each channel (dim 1) of (N, C) or (N, C, L) input, then scale and shift.
+    """Normalise each channel (dim 1) of (N, C, *) input (statistics over every dim but the
+    channel: (N,) for BatchNorm1d's (N, C), (N, L), (N, H, W), (N, D, H, W)), then scale and
+    shift by ``weight`` and ``bias`` per channel.
 
     Training (or no running statistics): batch mean and *biased* variance; the running
     statistics, if given, are updated in place as r = (1 - momentum) r + momentum * batch, with
@@ -94,7 +104,8 @@ def batch_norm(
     xp = get_xp(x)
     if x.ndim < 2:
         raise ValueError(
-            f"batch_norm: expected input of shape (N, C) or (N, C, L), got {tuple(x.shape)}"
+            f"batch_norm: expected input of shape (N, C, *) with at least 2 dims, got "
+            f"{tuple(x.shape)}"
         )
     c = x.shape[1]
     axes = (0,) + tuple(range(2, x.ndim))
@@ -191,3 +202,126 @@ def layer_norm(
 
     saved = (x, w, xhat, invstd)
     return record(out, (input, *inputs), backward, "NativeLayerNormBackward0", saved)
+
+
+def group_norm(
+    input: Tensor,
+    num_groups: int,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Split the C channels of (N, C, *) input into ``num_groups`` groups of consecutive
+    channels; normalise each sample's group over its channels and spatial positions (mean and
+    *biased* variance of C / num_groups * prod(*) values), then scale and shift by ``weight``
+    and ``bias`` per channel. The same in training and evaluation (no running statistics)."""
+    x = input._data
+    xp = get_xp(x)
+    if x.ndim < 2:
+        raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {x.ndim}")
+    n, c = x.shape[0], x.shape[1]
+    if not isinstance(num_groups, int) or num_groups <= 0 or c % num_groups:
+        raise RuntimeError(
+            f"group_norm: expected num_groups to be a positive int dividing the number of "
+            f"channels, got num_groups={num_groups!r} for input of shape {tuple(x.shape)}"
+        )
+    per_group = c // num_groups
+    spatial = math.prod(x.shape[2:])
+    if n * per_group * spatial == 1:
+        raise ValueError(
+            f"Expected more than 1 value per channel when training, got input size "
+            f"{[n * per_group, num_groups, *x.shape[2:]]}"
+        )
+    grouped = (n, num_groups, per_group, spatial)
+    axes, m = (2, 3), per_group * spatial
+    inputs, w, b = _params(weight, bias)
+    _, _, invstd, xhat = _normalize(x.reshape(grouped), axes, eps, xp)
+    view = (1, num_groups, per_group, 1)
+    out = xhat * w.reshape(view) if w is not None else xhat
+    if b is not None:
+        out = out + b.reshape(view)
+    out = out.reshape(x.shape).astype(x.dtype, copy=False)
+
+    def backward(g, needs, x, w, xhat, invstd):
+        xp = array_api(g)
+        xhat, invstd = _statistics(x.reshape(grouped), axes, eps, xhat, invstd, xp)
+        wv = w.reshape(view) if w is not None else None
+        grads = _affine_vjp(g.reshape(grouped), xhat, invstd, wv, axes, m, needs, (c,), (0, 3))
+        gx = grads[0].reshape(x.shape) if grads[0] is not None else None
+        return (gx, *grads[1:])
+
+    saved = (x, w, xhat, invstd)
+    return record(out, (input, *inputs), backward, "NativeGroupNormBackward0", saved)
+
+
+def instance_norm(
+    input: Tensor,
+    running_mean: Tensor | None = None,
+    running_var: Tensor | None = None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    use_input_stats: bool = True,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise each channel of each sample of (N, C, *) input over its spatial positions.
+
+    ``use_input_stats=True``: that sample's mean and *biased* variance (``group_norm`` with one
+    group per channel); the running statistics, if given, move in place by
+    r = (1 - momentum) r + momentum * s with s the batch average of the per-sample means and of
+    the per-sample *unbiased* variances. ``use_input_stats=False``: the running statistics
+    (``batch_norm`` in evaluation). Composite of ``group_norm`` / ``batch_norm``.
+    """
+    x = input._data
+    if x.ndim < 3:
+        raise ValueError(
+            f"instance_norm: expected input of shape (N, C, *) with at least one spatial dim, "
+            f"got {tuple(x.shape)}"
+        )
+    if not use_input_stats:
+        if running_mean is None or running_var is None:
+            raise RuntimeError(
+                "Expected running_mean and running_var to be defined when use_input_stats is false"
+            )
+        return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
+    spatial = math.prod(x.shape[2:])
+    if spatial == 1:
+        raise ValueError(
+            f"Expected more than 1 spatial element when training, got input size {list(x.shape)}"
+        )
+    if (running_mean is None) != (running_var is None):
+        raise ValueError(
+            "instance_norm: running_mean and running_var must either both be None or neither"
+        )
+    if running_mean is not None and running_var is not None:
+        flat = x.reshape(x.shape[0], x.shape[1], spatial)
+        mean = flat.mean(axis=2)
+        d = flat - mean[..., None]
+        var = (d * d).sum(axis=2) / (spatial - 1)
+        for r, s in ((running_mean._data, mean), (running_var._data, var)):
+            r *= 1 - momentum
+            r += momentum * s.mean(axis=0).astype(r.dtype, copy=False)
+    return group_norm(input, x.shape[1], weight, bias, eps)
+
+
+def local_response_norm(
+    input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0
+) -> Tensor:
+    """Normalise (N, C, *) input across nearby channels:
+    y_c = x_c / (k + alpha / size * sum of x_j^2 for j in [c - size//2, c + (size-1)//2])^beta,
+    channels outside [0, C) counting as zeros. Composite: squares, zero padding, a window sum
+    over ``size`` shifted slices, power and division."""
+    if input.ndim < 3:
+        raise ValueError(
+            f"Expected 3D or higher dimensionality input (got {input.ndim} dimensions)"
+        )
+    if not isinstance(size, int) or size <= 0:
+        raise ValueError(f"local_response_norm: size must be a positive int, got {size!r}")
+    if input.numel() == 0:
+        return input
+    c = input.shape[1]
+    squares = movedim(pad(movedim(input * input, 1, -1), (size // 2, (size - 1) // 2)), -1, 1)
+    total = narrow(squares, 1, 0, c)
+    for start in range(1, size):
+        total = total + narrow(squares, 1, start, c)
+    return input / _pow((total / size) * alpha + k, beta)

@@ -33,7 +33,14 @@ from .activation import (
 )
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .crf import CRF
-from .dropout import Dropout
+from .dropout import (
+    AlphaDropout,
+    Dropout,
+    Dropout1d,
+    Dropout2d,
+    Dropout3d,
+    FeatureAlphaDropout,
+)
 from .linear import Flatten, Identity, Linear, Maxout, Unflatten
 from .loss import (
     BCELoss,
@@ -50,7 +57,17 @@ from .loss import (
     SmoothL1Loss,
     SoftMarginLoss,
 )
-from .normalization import BatchNorm1d, LayerNorm
+from .normalization import (
+    BatchNorm1d,
+    BatchNorm2d,
+    BatchNorm3d,
+    GroupNorm,
+    InstanceNorm1d,
+    InstanceNorm2d,
+    InstanceNorm3d,
+    LayerNorm,
+    LocalResponseNorm,
+)
 from .padding import (
     CircularPad1d,
     CircularPad2d,
@@ -65,12 +82,22 @@ from .padding import (
 )
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .sparse import Embedding
+from .upsampling import (
+    PixelShuffle,
+    PixelUnshuffle,
+    Upsample,
+    UpsamplingBilinear2d,
+    UpsamplingNearest2d,
+)
 
 __all__ = [
     "ACTIVATIONS",
+    "AlphaDropout",
     "BCELoss",
     "BCEWithLogitsLoss",
     "BatchNorm1d",
+    "BatchNorm2d",
+    "BatchNorm3d",
     "BinaryStep",
     "CELU",
     "CRF",
@@ -80,12 +107,17 @@ __all__ = [
     "ConstantPad2d",
     "CrossEntropyLoss",
     "Dropout",
+    "Dropout1d",
+    "Dropout2d",
+    "Dropout3d",
     "ELU",
     "Embedding",
+    "FeatureAlphaDropout",
     "Flatten",
     "GRU",
     "GRUCell",
     "GELU",
+    "GroupNorm",
     "Hardshrink",
     "Hardsigmoid",
     "Hardswish",
@@ -93,6 +125,9 @@ __all__ = [
     "HingeEmbeddingLoss",
     "HuberLoss",
     "Identity",
+    "InstanceNorm1d",
+    "InstanceNorm2d",
+    "InstanceNorm3d",
     "KLDivLoss",
     "L1Loss",
     "LSTM",
@@ -100,6 +135,7 @@ __all__ = [
     "LayerNorm",
     "LeakyReLU",
     "Linear",
+    "LocalResponseNorm",
     "LogSigmoid",
     "LogSoftmax",
     "MSELoss",
@@ -117,6 +153,8 @@ __all__ = [
     "RNNBase",
     "RNNCell",
     "RNNCellBase",
+    "PixelShuffle",
+    "PixelUnshuffle",
     "RReLU",
     "ReLU",
     "ReLU6",
@@ -139,6 +177,9 @@ __all__ = [
     "Tanhshrink",
     "Threshold",
     "Unflatten",
+    "Upsample",
+    "UpsamplingBilinear2d",
+    "UpsamplingNearest2d",
     "ZeroPad1d",
     "ZeroPad2d",
     "get_activation",
