@@ -26,6 +26,18 @@ def test_sigmoid(dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("value", [-50.0, -0.5, 0.0, 0.5, 50.0])
+def test_sigmoid_of_a_0d_tensor(dtype, value):
+    x = nt.tensor(value, dtype=dtype, requires_grad=True)
+    y = nt.sigmoid(x)
+    y.backward()
+    s = 1 / (1 + np.exp(-value))
+    assert y.shape == () and y.dtype == dtype
+    np.testing.assert_allclose(y.item(), s, rtol=1e-6)
+    np.testing.assert_allclose(x.grad.item(), s * (1 - s), rtol=1e-5, atol=1e-30)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_tanh(dtype):
     x, y = _forward_backward(nt.tanh, EXTREME, dtype)
     assert y.detach().numpy()[0] == -1.0 and y.detach().numpy()[-1] == 1.0

@@ -36,6 +36,8 @@ def _sigmoid_reference(x):
         return sigmoid(x)
     xp = get_xp(x)
     m = xp.minimum(x, 0)
+    if not m.ndim:  # (a 0-d input gives a NumPy scalar, which cannot take out=)
+        m = xp.asarray(m)
     out = xp.exp(m)
     den = xp.subtract(m, x, out=m)
     xp.exp(den, out=den)

@@ -211,7 +211,7 @@ def open_grid(shape: tuple, d: int, idx, xp) -> tuple:
 
 
 def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
-    """out[i][j][k] = input[index[i][j][k]][j][k] (dim 0), and so on; ``index`` may be smaller
+    """``out[i][j][k] = input[index[i][j][k]][j][k]`` (dim 0), and so on; ``index`` may be smaller
     than ``input`` in the other dims."""
     x = input._data
     xp = get_xp(x)
