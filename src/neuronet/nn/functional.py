@@ -27,6 +27,7 @@ from ..ops.activation import (
     softsign,
     tanhshrink,
 )
+from ..ops.attention import scaled_dot_product_attention
 from ..ops.embedding import embedding
 from ..ops.inplace import apply_inplace as _apply_inplace
 from ..ops.linalg import linear

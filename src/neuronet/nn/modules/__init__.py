@@ -31,6 +31,7 @@ from .activation import (
     Threshold,
     get_activation,
 )
+from .attention import MultiheadAttention
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .crf import CRF
 from .dropout import (
@@ -82,6 +83,13 @@ from .padding import (
 )
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .sparse import Embedding
+from .transformer import (
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
 from .upsampling import (
     PixelShuffle,
     PixelUnshuffle,
@@ -91,6 +99,12 @@ from .upsampling import (
 )
 
 __all__ = [
+    "MultiheadAttention",
+    "Transformer",
+    "TransformerDecoder",
+    "TransformerDecoderLayer",
+    "TransformerEncoder",
+    "TransformerEncoderLayer",
     "ACTIVATIONS",
     "AlphaDropout",
     "BCELoss",
