@@ -131,6 +131,17 @@ def scatter_add(xp, target, index, values) -> None:
         cupyx.scatter_add(target, index, values)
 
 
+def scatter_extreme(xp, how: str, target, index, values) -> None:
+    """``target[index] = how(target[index], values)`` with ``how`` 'max' or 'min', repeated
+    indices all taking part (in place)."""
+    if xp is np:
+        (np.maximum if how == "max" else np.minimum).at(target, index, values)
+    else:
+        import cupyx  # noqa: PLC0415
+
+        (cupyx.scatter_max if how == "max" else cupyx.scatter_min)(target, index, values)
+
+
 _OFFSETS: dict = {}  # width -> the column offsets of many rows (NumPy only)
 _MAX_CACHED_OFFSETS = 1 << 20  # entries; longer ones are made for the call
 _ONES: dict = {}  # (length, dtype) -> a read-only vector of ones (NumPy only)

@@ -5,7 +5,7 @@ Each spec is fn(F, m, *tensors) with F the functional module and m the top-level
 """
 from tests.core.op_specs import OpSpec
 from tests.nn.cnn_norm_specs import CNN_NORM_SPECS
-from tests.nn.attention_specs import ATTENTION_SPECS
+from tests.nn.attention_specs import SPECS as ATTENTION_SPECS
 
 
 def _long(m, values):

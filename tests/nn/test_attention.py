@@ -12,20 +12,6 @@ from neuronet.autograd import gradcheck, gradgradcheck
 from neuronet.ops.attention import attention_weights
 
 
-@pytest.fixture
-def f64():
-    nt.set_default_dtype(nt.float64)
-    yield
-    nt.set_default_dtype(nt.float32)
-
-
-@pytest.fixture
-def torch64(torch):
-    torch.set_default_dtype(torch.float64)
-    yield torch
-    torch.set_default_dtype(torch.float32)
-
-
 def _qkv(rng, L=3, S=4, E=5, dtype=np.float64):
     return [nt.tensor(rng.standard_normal(s).astype(dtype), requires_grad=True)
             for s in ((2, L, E), (2, S, E), (2, S, E))]

@@ -6,15 +6,6 @@ import neuronet as nt
 from neuronet.autograd import gradcheck
 
 
-@pytest.fixture
-def torch64(torch):
-    torch.set_default_dtype(torch.float64)
-    nt.set_default_dtype(nt.float64)
-    yield torch
-    torch.set_default_dtype(torch.float32)
-    nt.set_default_dtype(nt.float32)
-
-
 def _compare(theirs, ours, arrays, call, torch, rng):
     """Load PyTorch's state_dict into ours; the same outputs and gradients for the inputs and
     every parameter."""

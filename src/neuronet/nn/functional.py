@@ -28,9 +28,9 @@ from ..ops.activation import (
     tanhshrink,
 )
 from ..ops.attention import scaled_dot_product_attention
-from ..ops.embedding import embedding
+from ..ops.embedding import embedding, embedding_bag
 from ..ops.inplace import apply_inplace as _apply_inplace
-from ..ops.linalg import linear
+from ..ops.linalg import bilinear, linear
 from ..ops.loss import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -52,6 +52,7 @@ from ..ops.normalization import (
     instance_norm,
     layer_norm,
     local_response_norm,
+    rms_norm,
 )
 from ..ops.padding import pad
 from ..ops.upsampling import interpolate, pixel_shuffle, pixel_unshuffle

@@ -193,7 +193,7 @@ from .unary import (
 # Public ops whose forward is written with other ops (and whose gradient is theirs).
 COMPOSITES = frozenset(
     """
-    allclose bmm cdist celu chunk clamp_max clamp_min dot equal expand flatten floor_divide
+    allclose bilinear bmm cdist celu chunk clamp_max clamp_min dot equal expand flatten floor_divide
     hinge_embedding_loss huber_loss kl_div l1_loss lerp margin_ranking_loss masked_fill
     mish mse_loss mv narrow outer relu6 repeat_interleave rot90 rpow selu smooth_l1_loss
     soft_margin_loss softmin sort split squeeze stack std std_mean take_along_dim trace unbind

@@ -370,3 +370,25 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str | None = Non
     if p == 0:  # the count of differing coordinates, with PyTorch's zero gradient
         return _sum(where(diff != 0, 1.0, diff * 0.0), -1)
     return _norm(diff, p, -1)
+
+
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """y[..., k] = sum_ij input1[..., i] * weight[k, i, j] * input2[..., j] + bias[k]
+    (``nn.functional.bilinear``): a composite of ``einsum``, whose VJP gives the gradients.
+    input1 (..., in1) and input2 (..., in2) share their leading dims; weight (out, in1, in2)."""
+    x1, x2, w = input1._data, input2._data, weight._data
+    if w.ndim != 3:
+        raise RuntimeError(f"bilinear(): weight must be 3-D (out, in1, in2), got {w.ndim}-D")
+    if x1.ndim != x2.ndim or x1.shape[:-1] != x2.shape[:-1]:
+        raise RuntimeError(
+            f"bilinear(): input batch dimensions do not match: got {list(x1.shape[:-1])} and "
+            f"{list(x2.shape[:-1])}"
+        )
+    for name, x, n in (("input1", x1, w.shape[1]), ("input2", x2, w.shape[2])):
+        if x.shape[-1] != n:
+            raise RuntimeError(
+                f"bilinear(): {name} size does not match weight size: got {x.shape[-1]} but "
+                f"expected {n}"
+            )
+    out = einsum("...i,kij,...j->...k", input1, weight, input2)
+    return out + bias if bias is not None else out

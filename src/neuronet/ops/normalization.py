@@ -67,6 +67,26 @@ def _affine_vjp(g, xhat, invstd, w, axes, m, needs, param_shape, param_axes=None
     return tuple(grads)
 
 
+def as_shape(normalized_shape) -> tuple:
+    """``normalized_shape`` (an int or a sequence of ints) as a tuple."""
+    if isinstance(normalized_shape, int):
+        return (normalized_shape,)
+    return tuple(normalized_shape)
+
+
+def normalized_axes(x, normalized_shape, name: str, error: type[Exception]) -> tuple:
+    """``normalized_shape`` as a tuple and the axes of ``x`` it covers (its last dims), or
+    ``error`` saying that they do not match."""
+    shape = as_shape(normalized_shape)
+    k = len(shape)
+    if tuple(x.shape[x.ndim - k :]) != shape:
+        raise error(
+            f"{name}: normalized_shape {shape} does not match the last dims of the input shape "
+            f"{tuple(x.shape)}"
+        )
+    return shape, tuple(range(x.ndim - k, x.ndim))
+
+
 def _params(weight, bias):
     inputs, w, b = [], None, None
     if weight is not None:
@@ -180,14 +200,8 @@ def layer_norm(
     the element-wise affine ``weight`` and ``bias`` of shape ``normalized_shape``."""
     x = input._data
     xp = get_xp(x)
-    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    shape, axes = normalized_axes(x, normalized_shape, "layer_norm", ValueError)
     k = len(shape)
-    if tuple(x.shape[x.ndim - k :]) != shape:
-        raise ValueError(
-            f"layer_norm: normalized_shape {shape} does not match the last dims of "
-            f"the input shape {tuple(x.shape)}"
-        )
-    axes = tuple(range(x.ndim - k, x.ndim))
     m = math.prod(shape)
     inputs, w, b = _params(weight, bias)
     _, _, invstd, xhat = _normalize(x, axes, eps, xp)
@@ -325,3 +339,56 @@ def local_response_norm(
     for start in range(1, size):
         total = total + narrow(squares, 1, start, c)
     return input / _pow((total / size) * alpha + k, beta)
+
+
+def rms_norm(
+    input: Tensor,
+    normalized_shape,
+    weight: Tensor | None = None,
+    eps: float | None = None,
+) -> Tensor:
+    """x / sqrt(mean(x^2) + eps) * weight, the mean over the last ``len(normalized_shape)``
+    dims; ``eps`` defaults to the machine epsilon of the input's dtype (``finfo.eps``).
+
+    VJP, with r = 1 / sqrt(mean(x^2) + eps), x_hat = x * r and gh = g * weight:
+    dx = r * (gh - x_hat * mean(gh * x_hat)), dweight = sum of g * x_hat over the other dims.
+    """
+    x = input._data
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"rms_norm: expected a floating point input, got dtype {x.dtype}")
+    xp = get_xp(x)
+    shape, axes = normalized_axes(x, normalized_shape, "rms_norm", RuntimeError)
+    k = len(shape)
+    if weight is not None and tuple(weight.shape) != shape:
+        raise RuntimeError(
+            f"rms_norm: weight must have shape normalized_shape {list(shape)}, got "
+            f"{list(weight.shape)}"
+        )
+    eps = float(xp.finfo(x.dtype).eps) if eps is None else eps
+    lead = tuple(range(x.ndim - k))
+    m = math.prod(shape)
+    inputs, w, _ = _params(weight, None)
+
+    def scale(x, xp):
+        return 1 / xp.sqrt(xp.sum(x * x, axis=axes, keepdims=True) / m + eps)
+
+    r = scale(x, xp)
+    out = x * r
+    if w is not None:
+        out *= w
+
+    def backward(g, needs, x, w, r):
+        xp = array_api(g)
+        if xp is TENSOR_API:  # (r recomputed from the input tensor, so it is differentiated)
+            r = scale(x, xp)
+        xhat = x * r
+        gh = g * w if w is not None else g
+        gx = None
+        if needs[0]:
+            gx = r * (gh - xhat * (xp.sum(gh * xhat, axis=axes, keepdims=True) / m))
+        if len(needs) == 1:
+            return (gx,)
+        gw = g * xhat
+        return gx, (xp.sum(gw, axis=lead) if lead else gw) if needs[1] else None
+
+    return record(out, (input, *inputs), backward, "RmsNormBackward0", (x, w, r))

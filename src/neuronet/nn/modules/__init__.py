@@ -42,7 +42,7 @@ from .dropout import (
     Dropout3d,
     FeatureAlphaDropout,
 )
-from .linear import Flatten, Identity, Linear, Maxout, Unflatten
+from .linear import Bilinear, Flatten, Identity, Linear, Maxout, Unflatten
 from .loss import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -68,6 +68,7 @@ from .normalization import (
     InstanceNorm3d,
     LayerNorm,
     LocalResponseNorm,
+    RMSNorm,
 )
 from .padding import (
     CircularPad1d,
@@ -82,7 +83,7 @@ from .padding import (
     ZeroPad2d,
 )
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
-from .sparse import Embedding
+from .sparse import Embedding, EmbeddingBag
 from .transformer import (
     Transformer,
     TransformerDecoder,
@@ -99,6 +100,9 @@ from .upsampling import (
 )
 
 __all__ = [
+    "EmbeddingBag",
+    "Bilinear",
+    "RMSNorm",
     "MultiheadAttention",
     "Transformer",
     "TransformerDecoder",

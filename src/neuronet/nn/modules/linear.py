@@ -1,4 +1,4 @@
-"""Linear maps: Linear, Maxout, Identity, Flatten, Unflatten."""
+"""Linear maps: Linear, Bilinear, Maxout, Identity, Flatten, Unflatten."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import math
 from ... import ops
 from ...factories import empty
 from ...ops import activation as act
+from ...ops.linalg import bilinear
 from .. import init
 from ..module import Module
 from ..parameter import Parameter
@@ -111,3 +112,44 @@ class Unflatten(Module):
 class NonDynamicallyQuantizableLinear(Linear):
     """A Linear under PyTorch's name for ``MultiheadAttention.out_proj`` (its repr and type
     name match PyTorch's; it computes exactly as ``Linear``)."""
+
+
+class Bilinear(Module):
+    """y = x1^T W_k x2 + b_k for each output k, with W of shape (out_features, in1_features,
+    in2_features). Initialisation (PyTorch's): W and b ~ U(-1/sqrt(in1_features),
+    1/sqrt(in1_features))."""
+
+    def __init__(
+        self,
+        in1_features: int,
+        in2_features: int,
+        out_features: int,
+        bias: bool = True,
+        device=None,
+        dtype=None,
+    ) -> None:
+        super().__init__()
+        self.in1_features, self.in2_features = in1_features, in2_features
+        self.out_features = out_features
+        kw = {"dtype": dtype, "device": device}
+        self.weight = Parameter(empty(out_features, in1_features, in2_features, **kw))
+        if bias:
+            self.bias = Parameter(empty(out_features, **kw))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        bound = 1 / math.sqrt(self.weight.shape[1]) if self.weight.shape[1] > 0 else 0
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1, input2):
+        return bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (
+            f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+            f"out_features={self.out_features}, bias={self.bias is not None}"
+        )

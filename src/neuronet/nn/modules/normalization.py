@@ -1,5 +1,5 @@
 """Normalisation layers: BatchNorm1d/2d/3d (one implementation), InstanceNorm1d/2d/3d,
-GroupNorm, LayerNorm and LocalResponseNorm."""
+GroupNorm, LayerNorm, RMSNorm and LocalResponseNorm."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ import warnings
 
 from ...factories import ones, tensor, zeros
 from ...ops.normalization import (
+    as_shape,
     batch_norm,
     group_norm,
     instance_norm,
     layer_norm,
     local_response_norm,
+    rms_norm,
 )
 from ..module import Module
 from ..parameter import Parameter
@@ -285,9 +287,7 @@ class LayerNorm(Module):
         dtype=None,
     ) -> None:
         super().__init__()
-        shape = (
-            (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-        )
+        shape = as_shape(normalized_shape)
         self.normalized_shape, self.eps = shape, eps
         self.elementwise_affine = elementwise_affine
         if elementwise_affine:
@@ -302,6 +302,36 @@ class LayerNorm(Module):
 
     def forward(self, x):
         return layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+        )
+
+
+class RMSNorm(Module):
+    """x / sqrt(mean(x^2) + eps) * weight over the last dims given by ``normalized_shape``
+    (weight 1 at start); ``eps=None`` takes the machine epsilon of the input's dtype."""
+
+    def __init__(
+        self,
+        normalized_shape,
+        eps: float | None = None,
+        elementwise_affine: bool = True,
+        device=None,
+        dtype=None,
+    ) -> None:
+        super().__init__()
+        shape = as_shape(normalized_shape)
+        self.normalized_shape, self.eps = shape, eps
+        self.elementwise_affine = elementwise_affine
+        if elementwise_affine:
+            self.weight = Parameter(ones(shape, dtype=dtype, device=device))
+        else:
+            self.register_parameter("weight", None)
+
+    def forward(self, x):
+        return rms_norm(x, self.normalized_shape, self.weight, self.eps)
 
     def extra_repr(self) -> str:
         return (
