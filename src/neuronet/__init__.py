@@ -246,7 +246,7 @@ arcsin, arccos, arctan, arctan2 = asin, acos, atan, atan2
 default_generator = importlib.import_module(".random", __name__).default_generator
 
 
-_LAZY = ("nn", "optim", "data", "training", "models", "cuda", "utils", "serialization")
+_LAZY = ("nn", "optim", "data", "training", "models", "cuda", "utils", "serialization", "onnx")
 
 # PyTorch's top-level forms of functions that live in nn.functional (the same objects),
 # resolved on first use so that ``import neuronet`` does not import ``nn``.

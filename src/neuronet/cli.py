@@ -1,4 +1,4 @@
-"""The ``neuronet`` command: train, evaluate, predict, data fetch, run.
+"""The ``neuronet`` command: train, evaluate, predict, export, data fetch, run.
 
 User errors (a bad option, a missing or corrupted file, unavailable data) end with one line,
 ``neuronet: error: ...``, and exit code 2; a diverged run exits with 1. No tracebacks.
@@ -113,6 +113,20 @@ def _parser() -> argparse.ArgumentParser:
     pr.add_argument("file", nargs="?")
     pr.add_argument("--text", help="NER runs: the sentence to tag")
 
+    x = sub.add_parser(
+        "export",
+        help="write a run's model as ONNX (for onnxruntime and other runtimes) or its weights "
+        "as safetensors",
+        description="Write the model of RUN (its best checkpoint) as an ONNX file with a "
+        "dynamic batch axis (needs the onnx extra), or its state_dict as safetensors.",
+    )
+    x.add_argument("run", help="a run folder, e.g. runs/mnist-20260101-120000")
+    x.add_argument("--format", choices=["onnx", "safetensors"], default="onnx")
+    x.add_argument(
+        "-o", "--output", help="the file to write (default: RUN/model.onnx or model.safetensors)"
+    )
+    x.add_argument("--opset", type=int, default=None, help="ONNX opset version (default: 18)")
+
     d = sub.add_parser("data", help="data sets")
     dsub = d.add_subparsers(dest="data_command", required=True)
     f = dsub.add_parser("fetch", help="download and verify a data set into the cache")
@@ -191,10 +205,36 @@ def _run(args: argparse.Namespace) -> int:
         return run_script(args.script, args.args, report=args.report)
     cfg = load_run_config(args.run)
     task = get_task(cfg.task)
+    if args.command == "export":
+        return _export(task, cfg, args)
     if args.command == "evaluate":
         task.evaluate(cfg, Path(args.run), args.checkpoint, print)
     else:
         task.predict(cfg, Path(args.run), args.file, args.text, print)
+    return 0
+
+
+def _export(task, cfg, args: argparse.Namespace) -> int:
+    """``neuronet export``: the run's model as ONNX (batch axis dynamic) or its weights."""
+    from .training.config import ConfigError  # noqa: PLC0415
+
+    model, example = task.exportable(cfg, Path(args.run))
+    out = Path(args.output or Path(args.run) / f"model.{args.format}")
+    if args.format == "safetensors":
+        from .serialization import save_file  # noqa: PLC0415
+
+        save_file(dict(model.state_dict()), out, {"format": "pt", "task": cfg.task})
+        print(f"wrote {out}: {len(model.state_dict())} tensors (the model's state_dict)")
+        return 0
+    from .onnx import OnnxExporterError, export  # noqa: PLC0415
+
+    batch = {"input": {0: "batch"}, "output": {0: "batch"}}
+    try:
+        export(model, (example,), out, dynamic_axes=batch, opset_version=args.opset)
+    except (OnnxExporterError, ValueError) as err:
+        raise ConfigError(f"export: {err}") from None
+    width = ", ".join(["batch", *map(str, example.shape[1:])])
+    print(f"wrote {out}: input 'input' ({width}) {example.dtype}, output 'output'")
     return 0
 
 

@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar
 
 from ..nn import Module
+from ..tensor import Tensor
 from ..training.callbacks import Callback
-from ..training.config import TrainConfig
+from ..training.config import ConfigError, TrainConfig
 from ..training.trainer import Trainer
 
 Report = Callable[[str], None]
@@ -108,3 +109,9 @@ class Task(ABC, Generic[ConfigT]):
         """``neuronet predict``: ``report`` one line per prediction of the run in ``folder``
         for the inputs in ``file`` or ``text`` (a ``ConfigError`` when the task's input is
         missing)."""
+
+    def exportable(self, cfg: ConfigT, folder: Path) -> tuple[Module, Tensor]:
+        """``neuronet export``: the model of the run in ``folder`` with its best weights, in
+        eval mode, and an input of batch size 1 to trace it with (a ``ConfigError`` for a
+        task whose models cannot be exported)."""
+        raise ConfigError(f"export: runs of the task {self.name} cannot be exported")

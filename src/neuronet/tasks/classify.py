@@ -188,6 +188,10 @@ class Classify(Task[ClassifyConfig]):
         report("confusion matrix (rows: true class, columns: predicted):")
         report(format_confusion(result["confusion"], result["classes"]))
 
+    def exportable(self, cfg: ClassifyConfig, folder: Path) -> tuple[MLP, Tensor]:
+        """The MLP of the best checkpoint and one image as 784 float32 pixels."""
+        return load_model(cfg, folder), Tensor._make(np.zeros((1, 784), np.float32))
+
     def predict(
         self, cfg: ClassifyConfig, folder: Path, file: str | None, text: str | None, report: Report
     ) -> None:

@@ -129,6 +129,8 @@ class NerTask(Task[NerConfig]):
     )
     #: What one training example is, for the headline ('windows', 'pairs').
     unit: str
+    #: The model's input columns per word of a window: 2 (word id, casing) or 1 (word id).
+    columns_per_word: int
 
     @abstractmethod
     def network(self, cfg: NerConfig, vocab_size: int, embeddings: np.ndarray | None) -> Module:
@@ -204,6 +206,13 @@ class NerTask(Task[NerConfig]):
             folder / "checkpoints" / "best.safetensors", self.trainable(model), restore_rng=False
         )
         return vocab, model
+
+    def exportable(self, cfg: NerConfig, folder: Path) -> tuple[Module, Tensor]:
+        """The model of the best checkpoint, and one window of zero ids."""
+        model = self.load(cfg, folder)[1]
+        model.eval()
+        width = self.columns_per_word * (2 * cfg.window + 1)
+        return model, Tensor._make(np.zeros((1, width), np.int64))
 
     def predict(
         self, cfg: NerConfig, folder: Path, file: str | None, text: str | None, report: Report

@@ -108,6 +108,7 @@ class NerScorer(NerTask):
         batch_size=64,
         epochs=5,
     )
+    columns_per_word = 1
     unit = "pairs"
 
     def network(

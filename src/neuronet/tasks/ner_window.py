@@ -67,6 +67,7 @@ class NerWindow(NerTask):
         batch_size=256,
         epochs=6,
     )
+    columns_per_word = 2
     unit = "windows"
 
     def network(self, cfg: NerConfig, vocab_size: int, embeddings: np.ndarray | None) -> Module:
