@@ -311,6 +311,7 @@ class Tensor:
             self.grad_fn.hooks = (self.grad_fn.hooks or []) + [hook]
         else:
             self._hooks = (self._hooks or []) + [hook]
+            _graph.hooked_leaves[id(self)] = self
         return hook
 
     def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]):
@@ -331,7 +332,8 @@ class Tensor:
         if hooks is None:
             hooks = self._post_accumulate_grad_hooks = OrderedDict()
         if self._hooks is None:
-            self._hooks = []  # (the engine then hands this leaf its gradient at the end)
+            self._hooks = []  # (the engine then hands this leaf its whole gradient at once)
+        _graph.hooked_leaves[id(self)] = self
         handle = RemovableHandle(hooks)
         hooks[handle.id] = hook
         return handle

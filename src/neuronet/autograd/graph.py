@@ -9,7 +9,11 @@ one with the highest sequence number next. A node is made after all of its input
 consumer of a node runs before it: when a node runs, its gradient (the notes' delta) is complete,
 and it is computed once and reused by everything below. The walk is iterative, so depth is
 limited by memory, never by Python's recursion limit, and it needs no separate pass to count
-consumers (PyTorch's engine orders its ready queue by sequence number the same way).
+consumers (PyTorch's engine orders its ready queue by sequence number the same way). Only
+while some leaf has gradient or post-accumulate-grad hooks (``hooked_leaves``) does a pass first
+count the gradients each such leaf will receive, so that its hooks run as soon as its gradient is
+complete, during the pass, as PyTorch's ``AccumulateGrad`` runs them (data-parallel training
+starts each gradient bucket's allreduce from these hooks while the rest of the pass goes on).
 
 Gradients are arrays, or row gradients (``rows.RowsGrad``, from embedding lookups): only
 ``_LeafGrads`` handles those, adding them into leaves and making them dense for nodes.
@@ -18,6 +22,7 @@ Gradients are arrays, or row gradients (``rows.RowsGrad``, from embedding lookup
 from __future__ import annotations
 
 import heapq
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any, overload
 
@@ -97,11 +102,14 @@ def run_backward(
     captured: dict | None = None
     capture_nodes: dict = {}
     run = visit = None  # all nodes, without capture
+    expected = None
     if capture is not None:
         captured = {id(t): None for t in capture}
         capture_nodes = {t.grad_fn: id(t) for t in capture if t.grad_fn is not None}
         run, visit = _on_paths_to(tensors, capture_nodes, captured)
-    leaves = _LeafGrads(captured)
+    elif hooked_leaves:
+        expected = _hooked_leaf_edges(tensors)
+    leaves = _LeafGrads(captured, expected)
     pending: dict = {}  # node -> the sum of the gradients its consumers have sent so far
     heap: list = []
     node = g = None
@@ -176,6 +184,39 @@ def run_backward(
         node, g = nxt, nxt_g
     leaves.flush()
     return captured
+
+
+#: The leaves (held weakly) that registered a gradient hook or a post-accumulate-grad hook.
+hooked_leaves: weakref.WeakValueDictionary = weakref.WeakValueDictionary()  # id -> leaf
+
+
+def _hooked_leaf_edges(roots: Sequence) -> dict:
+    """``id(leaf) -> the number of gradients it can receive in a pass from roots``, for each
+    hooked leaf (``_hooks`` not None) below ``roots``: one per root that is the leaf, one per
+    edge from a node below the roots to it. A count that is never reached (a VJP that returns
+    None for an input) only delays the leaf's hooks to the end of the pass."""
+    counts: dict = {}
+    seen: set = set()
+    stack = []
+    for t in roots:
+        if t.grad_fn is not None:
+            stack.append(t.grad_fn)
+        elif t._hooks is not None and t._requires_grad:
+            counts[id(t)] = counts.get(id(t), 0) + 1
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        for t in node.inputs:
+            if t.grad_fn is None:
+                if t._hooks is not None and t._requires_grad:
+                    counts[id(t)] = counts.get(id(t), 0) + 1
+            else:
+                fn = producer(t, node.seq)
+                if fn is not None and fn not in seen:
+                    stack.append(fn)
+    return counts
 
 
 def _freed(node: Node) -> RuntimeError:
@@ -443,12 +484,15 @@ class _LeafGrads:
     and added in one scatter at the end (``flush``), and a node gets one dense (``for_node``).
     A leaf with hooks (``_hooks`` not None: gradient hooks, or an empty list for a leaf with
     only post-accumulate hooks), or one whose gradient is captured (``autograd.grad``), gets its
-    whole gradient at the end: the hooks run once, on the sum of every path's contribution, as
-    PyTorch runs them, and then its post-accumulate hooks.
+    whole gradient once it is complete: the hooks run once, on the sum of every path's
+    contribution, as PyTorch runs them, and then its post-accumulate hooks. Complete means: as
+    many gradients as ``expected[id(leaf)]`` (``_hooked_leaf_edges``) have come, else the end
+    of the pass.
     """
 
-    def __init__(self, captured: dict | None) -> None:
+    def __init__(self, captured: dict | None, expected: dict | None = None) -> None:
         self.captured = captured
+        self.expected = expected
         self.stored: set = set()  # ids of arrays handed to some .grad in this pass
         self.rows: dict = {}  # id(leaf) -> (leaf, [RowsGrad, ...])
         self.summed: dict = {}  # id(leaf) -> [leaf, its gradient so far]: hooked or captured
@@ -471,9 +515,15 @@ class _LeafGrads:
             g = g.dense()
         entry = self.summed.get(key)
         if entry is None:
-            self.summed[key] = [t, g]
+            entry = self.summed[key] = [t, g]
         else:
             entry[1] = entry[1] + g
+        if self.expected is not None and key in self.expected:
+            left = self.expected[key] - 1
+            self.expected[key] = left
+            if left == 0:  # the leaf's gradient is complete: its hooks run now
+                del self.summed[key]
+                self.finish(t, entry[1])
 
     @staticmethod
     def for_node(g: RowsGrad):
@@ -506,21 +556,26 @@ class _LeafGrads:
             self.stored.add(id(g))
         t.grad = make_tensor(g)
 
+    def finish(self, t, g) -> None:
+        """Hand hooked or captured leaf ``t`` its whole gradient ``g``: through its gradient
+        hooks, then to the caller or into ``.grad`` followed by its post-accumulate hooks."""
+        for hook in t._hooks or ():
+            new = hook(make_tensor(g))
+            if new is not None:
+                g = new._data
+        if self.captured is not None:
+            self.capture(id(t), g)
+        else:
+            self.accumulate(t, g)
+            run_post_accumulate_grad_hooks(t)
+
     def flush(self) -> None:
         """Hand each leaf what was kept for the end: its summed gradient through its hooks (to
         ``.grad`` or the caller), and its row gradients, added by one scatter into a new dense
         ``.grad`` or into a copy of the existing one. What the scatter wrote is remembered
         beside that ``.grad`` (``rows.remember_rows``) while it is zero everywhere else."""
         for t, g in self.summed.values():
-            for hook in t._hooks or ():
-                new = hook(make_tensor(g))
-                if new is not None:
-                    g = new._data
-            if self.captured is not None:
-                self.capture(id(t), g)
-            else:
-                self.accumulate(t, g)
-                run_post_accumulate_grad_hooks(t)
+            self.finish(t, g)
         for t, parts in self.rows.values():
             first, others = parts[0], parts[1:]
             grad = t.grad

@@ -13,6 +13,7 @@ from .dataset import (
     TensorDataset,
     random_split,
 )
+from .distributed import DistributedSampler
 from .formats import DataFormatError, read_idx, read_label_csv
 from .sampler import (
     BatchSampler,
@@ -31,6 +32,7 @@ __all__ = [
     "DataFormatError",
     "DataLoader",
     "DataUnavailableError",
+    "DistributedSampler",
     "Dataset",
     "IterableDataset",
     "RandomSampler",
