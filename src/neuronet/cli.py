@@ -3,7 +3,8 @@
 User errors (a bad option, a missing or corrupted file, unavailable data) end with one line,
 ``neuronet: error: ...``, and exit code 2; a diverged run exits with 1. No tracebacks.
 ``neuronet run SCRIPT`` exits with the script's status (see :mod:`neuronet.run`: 3 when the
-script needs a PyTorch name neuronet lacks).
+script needs a PyTorch name neuronet lacks). ``neuronet train --nproc N`` starts N processes
+through ``mpiexec`` (a rank's error is one line naming the rank).
 """
 
 from __future__ import annotations
@@ -50,6 +51,12 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--config", help="a TOML file of settings (command-line options win)")
     t.add_argument("--resume", action="store_true", help="continue the run named by --name")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
+    t.add_argument(
+        "--nproc",
+        type=int,
+        help="train with N processes on this machine, started through mpiexec (the mpi extra); "
+        "the global batch is split across them",
+    )
     datasets = "; ".join(
         f"{name}: {', '.join(task.config().datasets())}" for name, task in TASKS.items()
     )
@@ -142,7 +149,7 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-_NOT_SETTINGS = {"command", "config", "resume", "quiet", "tensorboard"}
+_NOT_SETTINGS = {"command", "config", "resume", "quiet", "tensorboard", "nproc"}
 
 
 def _config(args: argparse.Namespace):
@@ -185,6 +192,39 @@ def _fetch(name: str) -> int:
         ds = cls(train=train)
         print(f"{name} {'train' if train else 'test'}: {len(ds)} images in {ds.root}")
     return 0
+
+
+def _launch(args: argparse.Namespace, argv: list[str]) -> int:
+    """``train --nproc N``: the same command as N MPI processes (``mpiexec -n N``)."""
+    from .distributed.launch import launch  # noqa: PLC0415
+    from .training.config import ConfigError  # noqa: PLC0415
+    from .training.distributed import check_batch_split  # noqa: PLC0415
+
+    if args.nproc < 1:
+        raise ConfigError(f"--nproc: expected a positive number of processes, got {args.nproc}")
+    # a bad setting ends here, once, before any process starts
+    check_batch_split(_config(args).batch_size, args.nproc)
+    rest, skip = [], False
+    for arg in argv:
+        if skip or arg == "--nproc" or arg.startswith("--nproc="):
+            skip = arg == "--nproc"
+            continue
+        rest.append(arg)
+    try:
+        return launch(args.nproc, [sys.executable, "-m", "neuronet", *rest])
+    except RuntimeError as err:
+        raise ConfigError(f"--nproc: {err}") from None
+
+
+def _fail(err: BaseException, code: int) -> int:
+    """Print the one error line and return ``code``; as one rank of several, name the rank
+    and stop them all."""
+    from .distributed import collectives as dist  # noqa: PLC0415
+
+    if dist.is_initialized() and dist.get_world_size() > 1:
+        dist.abort(f"neuronet: error: rank {dist.get_rank()}: {err}", code)
+    print(f"neuronet: error: {err}", file=sys.stderr)
+    return code
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -247,6 +287,8 @@ def main(argv: list[str] | None = None) -> int:
 
     args = _parser().parse_args(argv)
     try:
+        if args.command == "train" and args.nproc not in (None, 1):
+            return _launch(args, sys.argv[1:] if argv is None else argv)
         return _run(args)
     except (
         ConfigError,
@@ -255,11 +297,9 @@ def main(argv: list[str] | None = None) -> int:
         DataFormatError,
         FileNotFoundError,
     ) as err:
-        print(f"neuronet: error: {err}", file=sys.stderr)
-        return 2
+        return _fail(err, 2)
     except TrainingDiverged as err:
-        print(f"neuronet: error: {err}", file=sys.stderr)
-        return 1
+        return _fail(err, 1)
     except BrokenPipeError:  # output piped into a reader that stopped early (e.g. head)
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115
         return 0

@@ -4,6 +4,9 @@ the ``Trainer`` loop and the summary; the task (``get_task(cfg.task)``) does the
 A run folder ``<run_dir>/<name>/`` holds config.json, checkpoints/{last,best}.safetensors,
 history.csv/json, loss.png/accuracy.png, the task's own files and summary.json (which lists all
 of them), and with ``tensorboard`` its TensorBoard event files (by default in ``tensorboard/``).
+
+Started as several MPI ranks, every rank trains its part of each global batch of ``batch_size``
+samples and rank 0 alone prints and writes the folder (see ``training.distributed``).
 """
 
 from __future__ import annotations
@@ -12,7 +15,9 @@ import json
 import time
 from pathlib import Path
 
+from ..nn.parallel import DistributedDataParallel
 from ..serialization import atomic_write_text
+from ..training import distributed
 from ..training.builders import build_optimizer, build_scheduler, check_device
 from ..training.callbacks import ProgressBar
 from ..training.config import ConfigError, TrainConfig
@@ -36,6 +41,10 @@ def run_folder(cfg: TrainConfig, prefix: str, resume: bool) -> Path:
         )
     cfg.name = name
     return folder
+
+
+def _silent(line: str) -> None:
+    """The report of ranks other than 0: they print nothing."""
 
 
 def tensorboard_logger(tensorboard: str | bool | None, folder: Path, cfg: TrainConfig):
@@ -69,17 +78,35 @@ def train_run(
     task = get_task(cfg.task)
     cfg.validate()
     check_device(cfg.device)
+    rank, world = distributed.start()
+    main = rank == 0
+    if world > 1:
+        distributed.check_batch_split(cfg.batch_size, world)
+        cfg.name = distributed.rank0_value(
+            cfg.name or f"{task.name_prefix(cfg)}-{time.strftime('%Y%m%d-%H%M%S')}"
+        )
+    if not main:
+        report, progress, tensorboard = _silent, False, None
     folder = run_folder(cfg, task.name_prefix(cfg), resume)
+    if world > 1:
+        distributed.rank0_value(0)  # (every rank has checked the folder before rank 0 writes)
     logger = tensorboard_logger(tensorboard, folder, cfg)
-    folder.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(folder / "config.json", json.dumps(cfg.to_dict(), indent=1))
+    if main:
+        folder.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(folder / "config.json", json.dumps(cfg.to_dict(), indent=1))
     started = time.perf_counter()
     setup = task.prepare(cfg)
-    task_files = task.save_files(setup, folder)
-    optimizer = build_optimizer(cfg, setup.trainable.parameters())
+    task_files = task.save_files(setup, folder) if main else {}
+    trainable = setup.trainable
+    if world > 1:
+        setup.train_loader = distributed.ShardedBatches(setup.train_loader, rank, world, True)
+        if setup.val_loader is not None:
+            setup.val_loader = distributed.ShardedBatches(setup.val_loader, rank, world, False)
+        trainable = DistributedDataParallel(trainable)
+    optimizer = build_optimizer(cfg, trainable.parameters())
     scheduler, interval = build_scheduler(cfg, optimizer, len(setup.train_loader))
     trainer = Trainer(
-        setup.trainable,
+        trainable,
         setup.loss_fn,
         optimizer,
         scheduler,
@@ -102,6 +129,8 @@ def train_run(
         on_epoch=lambda logs: report(task.row(logs)),
     )
     figures = task.finish(cfg, setup, trainer, folder, report)
+    if not main:
+        return {"run": str(folder), "task": cfg.task, "figures": figures}
     history = json.loads((folder / "history.json").read_text())
     summary = {
         "run": str(folder),

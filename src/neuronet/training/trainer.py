@@ -4,7 +4,9 @@
 epoch (``ReduceLROnPlateau`` on a validation metric), clips gradients, calls callbacks, and
 after every epoch writes the history and an atomic ``last`` checkpoint (and ``best`` when the
 monitored metric improves). ``fit(resume=True)`` continues from ``last`` so that the result is
-bit-identical to a run that was never interrupted.
+bit-identical to a run that was never interrupted. As one of several MPI ranks (a model
+wrapped in ``DistributedDataParallel``, see ``training.distributed``), the epoch's sums are
+added over the ranks and only rank 0 writes.
 """
 
 from __future__ import annotations
@@ -21,12 +23,20 @@ from ..nn.utils import clip_grad_norm_
 from ..optim.lr_scheduler import ReduceLROnPlateau
 from .callbacks import Callback
 from .checkpoint import load_checkpoint, save_checkpoint
+from .distributed import is_main_process, reduce_sums, unwrapped
 from .history import plot_history, write_history
 from .metrics import RunningMean
 
 
 class TrainingDiverged(RuntimeError):
     """The loss became NaN or infinite; the last good checkpoint is kept."""
+
+
+def _over_ranks(loss_mean: RunningMean, correct: int, seen: int) -> tuple[float, float]:
+    """The mean loss and the accuracy over every rank's batches (this process's alone outside
+    a group of several)."""
+    total, count, right, n = reduce_sums([loss_mean.total, loss_mean.count, correct, seen])
+    return (total / count if count else float("nan")), right / max(n, 1)
 
 
 class Trainer:
@@ -69,11 +79,11 @@ class Trainer:
         return self.run_dir / "checkpoints" if self.run_dir else None
 
     def _save(self, name: str, epoch: int) -> None:
-        if self.checkpoint_dir is None:
+        if self.checkpoint_dir is None or not is_main_process():
             return
         save_checkpoint(
             self.checkpoint_dir / f"{name}.safetensors",
-            self.model,
+            unwrapped(self.model),
             self.optimizer,
             self.scheduler,
             {"epoch": epoch, "history": self.history, "best": self.best},
@@ -83,7 +93,7 @@ class Trainer:
         path = self.checkpoint_dir / "last.safetensors" if self.checkpoint_dir else None
         if path is None or not path.is_file():
             return 1
-        extra = load_checkpoint(path, self.model, self.optimizer, self.scheduler)
+        extra = load_checkpoint(path, unwrapped(self.model), self.optimizer, self.scheduler)
         self.history, self.best = extra["history"], extra["best"]
         return int(extra["epoch"]) + 1
 
@@ -117,9 +127,10 @@ class Trainer:
             seen += n
             for cb in self.callbacks:
                 cb.on_batch_end(self, batch, value, n)
-        logs = {"loss": loss_mean.value}
+        loss, accuracy = _over_ranks(loss_mean, correct, seen)
+        logs = {"loss": loss}
         if classifies:
-            logs["accuracy"] = correct / seen
+            logs["accuracy"] = accuracy
         return logs
 
     @no_grad()
@@ -134,7 +145,8 @@ class Trainer:
             if out.ndim == 2:
                 correct += int((out._data.argmax(axis=1) == y._data).sum())
             seen += y.shape[0]
-        return {"loss": loss_mean.value, "accuracy": correct / max(seen, 1)}
+        loss, accuracy = _over_ranks(loss_mean, correct, seen)
+        return {"loss": loss, "accuracy": accuracy}
 
     def _place(self, t):
         return t if self.device is None else t.to(self.device)
@@ -195,7 +207,7 @@ class Trainer:
                 self.best = logs[self.monitor]
             for cb in self.callbacks:
                 cb.on_epoch_end(self, epoch, logs)
-            if self.run_dir is not None:
+            if self.run_dir is not None and is_main_process():
                 self._save("last", epoch)
                 if improved:
                     self._save("best", epoch)
@@ -204,7 +216,7 @@ class Trainer:
                 on_epoch(logs)
             if self.stop_training:
                 break
-        if self.run_dir is not None:
+        if self.run_dir is not None and is_main_process():
             plot_history(self.history, self.run_dir)
         for cb in self.callbacks:
             cb.on_train_end(self)
