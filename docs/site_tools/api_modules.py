@@ -16,6 +16,12 @@ API_MODULES = [
         "neuronet.nn.utils",
         "Gradient clipping and parameter vectors.",
     ),
+    (
+        "neuronet.nn.parallel",
+        "torch.nn.parallel",
+        "neuronet.nn.parallel",
+        "DistributedDataParallel: data-parallel training over MPI.",
+    ),
     ("neuronet.optim", "torch.optim", "neuronet.optim", "Optimizers."),
     (
         "neuronet.optim.lr_scheduler",
@@ -46,6 +52,12 @@ API_MODULES = [
         None,
         "neuronet.utils.viz",
         "A picture of the recorded graph (torchviz's make_dot).",
+    ),
+    (
+        "neuronet.distributed",
+        "torch.distributed",
+        "neuronet.distributed",
+        "The process group and its collectives over MPI (the mpi extra).",
     ),
     ("neuronet.models", None, "neuronet.models", "Ready models."),
     (

@@ -151,3 +151,21 @@ def test_a_failing_rank_stops_the_job():
             assert errors[0].endswith("killed by signal 9 (SIGKILL)")
         assert "----" not in stderr  # the launcher's framed reports are folded into the line
     assert time.monotonic() - began < 40
+
+
+def _gpu_visible():
+    import neuronet.cuda
+    return neuronet.cuda.is_available()
+
+
+@pytest.mark.skipif(not _gpu_visible(), reason="no CUDA GPU visible to CuPy (the GPU path of "
+                    "neuronet.distributed runs on a machine with one)")
+def test_gpu_collectives_and_ddp(tmp_path):
+    proc = subprocess.run([mpiexec_path(), "-n", "2", sys.executable,
+                           str(HERE / "mpi_gpu_checks.py"), str(tmp_path)], env=mpi_env(),
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    r = json.loads((tmp_path / "gpu.json").read_text())
+    assert r["sum"] == [3.0, 6.0] and r["broadcast"] == [1.0, 1.0, 1.0]
+    assert r["all_gather"] == [[0.0, 0.0], [1.0, 1.0]]
+    assert r["ddp_max_error"] < 1e-12 and r["grad_on_gpu"]

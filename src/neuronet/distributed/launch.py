@@ -118,12 +118,23 @@ def launch(nproc: int, command: Sequence[str], mpiexec_args: Sequence[str] = ())
     args = [exe, "-n", str(nproc)]
     if nproc > _cpus() and (Path(exe).parent / "ompi_info").exists():
         args.append("--oversubscribe")  # (Open MPI refuses more processes than cores otherwise)
-    proc = subprocess.Popen(
-        [*args, *mpiexec_args, *command], env=env, stderr=subprocess.PIPE, text=True
-    )
+    proc = subprocess.Popen([*args, *mpiexec_args, *command], env=env, stderr=subprocess.PIPE)
     reports = _Reports()
     assert proc.stderr is not None
-    for text in proc.stderr:
-        reports.line(text)
+    pending = ""
+    for chunk in iter(lambda: os.read(proc.stderr.fileno(), 65536), b""):  # type: ignore[union-attr]
+        pending += chunk.decode(errors="replace")
+        # lines as they come, and a progress bar's updates (ended by \r) too
+        while (end := _line_end(pending)) >= 0:
+            reports.line(pending[: end + 1])
+            pending = pending[end + 1 :]
+    if pending:
+        reports.line(pending)
     reports.close()
     return proc.wait()
+
+
+def _line_end(text: str) -> int:
+    """The index of the first line end (\n or \r) in ``text``, or -1."""
+    ends = [i for i in (text.find("\n"), text.find("\r")) if i >= 0]
+    return min(ends) if ends else -1
