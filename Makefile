@@ -31,6 +31,8 @@ train: $(STAMP)
 	$(PY) -m neuronet train
 
 bench: $(STAMP)
+	# JAX (the whole step jitted) is a peer where it installs; the bench reports n/a where not.
+	$(PY) -c "import jax" 2>/dev/null || $(PY) -m pip install -q 'jax[cpu]' || echo "JAX not installable here: its column will read n/a"
 	# OPENBLAS_CORETYPE/L2_SIZE (set on some machines here for old OpenBLAS builds) slow a current
 	# NumPy down; unset them for the measurement only.
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) benchmarks/run.py

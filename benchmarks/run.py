@@ -1,8 +1,10 @@
-"""``make bench``: neuronet against PyTorch CPU and hand-written NumPy, side by side.
+"""``make bench``: neuronet against PyTorch CPU, JAX and hand-written NumPy, side by side.
 
-Each workload runs in its own process, which builds all three implementations and times them
-interleaved (a round of neuronet steps, then PyTorch, then NumPy, repeated), so they share the
-same machine state. Reported: the median time per training step, min and max, and the ratios.
+Each workload runs in its own process, which builds every implementation and times them
+interleaved (a round of neuronet steps, then PyTorch, then JAX, then NumPy, repeated), so they
+share the same machine state. JAX runs the whole step under one ``jax.jit``
+(``jax_workloads.py``); PyTorch and JAX are peers where installed, and reported as n/a where
+not. Reported: the median time per training step, min and max, and the ratios.
 Then: import times, the peak resident memory of a process running 200 W2 steps, one MNIST
 epoch, batch-1 inference latency and the per-op overhead. Results go to results/latest.json and
 the table in benchmarks/README.md. No timing is asserted anywhere: these are measurements.
@@ -70,6 +72,10 @@ def one_workload(name: str, rounds: int) -> dict:
         torch.set_num_threads(int(THREADS))
         torch.manual_seed(0)
         steps["pytorch"] = build_framework(torch)
+    from jax_workloads import JAX_WORKLOADS  # noqa: PLC0415
+
+    if name in JAX_WORKLOADS:
+        steps["jax"] = JAX_WORKLOADS[name]()
     per_round = 20
     times = time_steps(steps, rounds, per_round)
     return {impl: {"median_us": statistics.median(t) * 1e6, "min_us": min(t) * 1e6,
