@@ -87,6 +87,8 @@ SPECS = [
     OpSpec("neg", lambda m, a: -a, ((2, 3),)),
     OpSpec("pow_scalar", lambda m, a: a ** 3, ((2, 3),)),
     OpSpec("pow_square", lambda m, a: a ** 2, ((2, 3),)),
+    OpSpec("pow_float_cube", lambda m, a: a ** 3.0, ((2, 3),)),
+    OpSpec("pow_fourth", lambda m, a: m.pow(a, 4.0), ((2, 3),)),
     OpSpec("pow_frac", lambda m, a: a ** 1.5, ((2, 3),), "positive"),
     OpSpec("pow_tensor", lambda m, a, b: a ** b, ((3, 1), (1, 4)), "positive"),
     OpSpec("rpow", lambda m, a: 2.0 ** a, ((3,),)),

@@ -82,3 +82,13 @@ def test_norm_and_std_of_huge_values(dtype):
     x, y = _forward_backward(lambda t: t.std(), [1e4, -1e4, 0.0], dtype)
     np.testing.assert_allclose(y.item(), 1e4, rtol=1e-6)
     assert np.all(np.isfinite(x.grad.numpy()))
+
+
+@pytest.mark.parametrize("exponent", [3, 3.0, 4.0])
+def test_integer_powers_overflow_to_inf_silently(exponent):
+    x = nt.tensor([1e20, -1e20, 2.0], dtype=nt.float32, requires_grad=True)
+    y = x**exponent
+    y.backward(nt.ones_like(y))
+    sign = -1.0 if exponent == 3 else 1.0
+    assert y.detach().numpy().tolist() == [np.inf, sign * np.inf, 2.0**exponent]
+    assert x.grad.numpy()[2] == exponent * 2.0 ** (exponent - 1)

@@ -250,6 +250,8 @@ def _pow_scalar(a: Tensor, exponent) -> Tensor:
         x = a._data
     if exponent == 2:
         out = x * x
+    elif exponent in _BY_PRODUCTS and x.dtype.kind in "fc":
+        out = _power_by_products(x, exponent)
     else:
         out = _power(x, exponent)
 
@@ -259,9 +261,28 @@ def _pow_scalar(a: Tensor, exponent) -> Tensor:
             return (g * 0,)
         if exponent == 2:
             return (g * 2 * x,)
+        if exponent in _BY_PRODUCTS and array_api(x) is not TENSOR_API and x.dtype.kind in "fc":
+            return (g * exponent * _power_by_products(x, exponent - 1),)
         return (g * exponent * x ** (exponent - 1),)
 
     return record(out, (a,), backward, "PowBackward0", (x,))
+
+
+_BY_PRODUCTS = (3, 4)  # (the exponents 3 and 4 also match 3.0 and 4.0)
+
+
+@ieee
+def _power_by_products(x, n):
+    """x ** n for n = 2, 3 or 4 (int or integer-valued float) by multiplications: the general
+    float power costs many times more, and real scripts write ``x ** 3.0`` (GELU's tanh form)."""
+    square = x * x
+    if n == 2:
+        return square
+    if n == 3:
+        square *= x
+        return square
+    square *= square
+    return square
 
 
 def rpow(a: Tensor, base) -> Tensor:
