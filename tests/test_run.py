@@ -91,9 +91,9 @@ def test_missing_api_ends_with_one_line_and_its_exit_code():
 
 
 @pytest.mark.parametrize(("code", "api"), [
-    ("from torch.nn import Linear, Conv2d", "torch.nn.Conv2d"),
+    ("from torch.nn import Linear, LazyLinear", "torch.nn.LazyLinear"),
     ("import torch.fft", "torch.fft"),
-    ("import torch.nn as nn\nlayer = nn.Conv2d(1, 1, 3)", "torch.nn.Conv2d"),
+    ("import torch.nn as nn\nlayer = nn.LazyLinear(1)", "torch.nn.LazyLinear"),
     ("from torch import nn, fft", "torch.fft"),
 ])
 def test_each_way_of_reaching_a_missing_api(tmp_path, code, api):
@@ -108,7 +108,7 @@ def test_a_script_that_handles_missing_apis_goes_on(tmp_path):
     script = tmp_path / "probes.py"
     script.write_text(textwrap.dedent("""\
         import torch
-        print(hasattr(torch, "stft"), getattr(torch.nn, "Conv2d", None))
+        print(hasattr(torch, "stft"), getattr(torch.nn, "LazyLinear", None))
         try:
             import torch.fft
         except ImportError as err:
@@ -237,13 +237,13 @@ def test_hook_maps_torch_names_to_neuronet_modules():
     assert isinstance(functional, TorchModule) and functional is nn.functional
     assert functional.relu is neuronet.nn.functional.relu
     with pytest.raises(AttributeError) as missing:
-        nn.Conv2d
+        nn.LazyLinear
     assert isinstance(missing.value, TorchAPIUnavailable)
-    assert missing.value.api == "torch.nn.Conv2d"
+    assert missing.value.api == "torch.nn.LazyLinear"
     with pytest.raises(ImportError) as absent:
         hook.find_spec("torch.fft")
     assert absent.value.name == "torch.fft"
     assert hook.used == {"torch.nn": True, "torch.nn.Linear": True, "torch.nn.functional": True,
-                         "torch.nn.functional.relu": True, "torch.nn.Conv2d": False,
+                         "torch.nn.functional.relu": True, "torch.nn.LazyLinear": False,
                          "torch.fft": False}
     assert hook.last_missing == "torch.fft"

@@ -28,6 +28,7 @@ _FUNCTIONAL_ONLY = {
     "group_norm": "torch.group_norm takes cudnn_enabled",
     "instance_norm": "torch.instance_norm takes (input, weight, bias, running_mean, ...) and "
                      "cudnn_enabled",
+    "adaptive_max_pool1d": "torch.adaptive_max_pool1d always returns (values, indices)",
 }
 
 

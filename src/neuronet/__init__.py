@@ -254,6 +254,8 @@ _FROM_FUNCTIONAL = frozenset(
     """
     celu celu_ cosine_similarity hardshrink pairwise_distance pixel_shuffle pixel_unshuffle
     prelu relu_ rrelu rrelu_ selu selu_ threshold threshold_
+    adaptive_avg_pool1d avg_pool1d conv1d conv2d conv_transpose1d conv_transpose2d max_pool1d
+    max_pool2d
     """.split()
 )
 

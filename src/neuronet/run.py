@@ -11,7 +11,7 @@ The script runs as ``python SCRIPT ARGS`` would run it (as ``__main__``, with
 - 1 when the script raises: its traceback is printed as Python prints it (from the script's
   frame on, through ``sys.excepthook``); 130 for Ctrl-C;
 - :data:`EXIT_UNAVAILABLE` (3) when the script stops on a PyTorch name neuronet lacks (a missing
-  attribute of a torch module, a missing ``torch`` submodule, ``from torch.nn import Conv2d``):
+  attribute of a torch module, a missing ``torch`` submodule, ``from torch.nn import LazyLinear``):
   then stderr gets exactly one line, ``neuronet run: torch.fft is not available in neuronet
   0.1.0``, and no traceback. A script that catches the error itself (``hasattr``,
   ``except ImportError``) goes on;
@@ -76,8 +76,8 @@ def _unavailable(exc: BaseException, hook: TorchImportHook) -> str | None:
         return exc.api
     missing = hook.last_missing
     if type(exc) is ImportError and missing is not None:
-        # ``from torch.nn import Conv2d``: Python replaces the proxy's AttributeError with its
-        # own "cannot import name 'Conv2d' from 'torch.nn'"
+        # ``from torch.nn import LazyLinear``: Python replaces the proxy's AttributeError with its
+        # own "cannot import name 'LazyLinear' from 'torch.nn'"
         module, _, attr = missing.rpartition(".")
         if exc.name == module and f"{attr!r}" in str(exc):
             return missing

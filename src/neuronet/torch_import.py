@@ -66,7 +66,7 @@ class TorchAPIUnavailable(Exception):
 
 
 class TorchAttributeUnavailable(TorchAPIUnavailable, AttributeError):
-    """A missing attribute of a mapped module (``torch.fft``, ``torch.nn.Conv2d``)."""
+    """A missing attribute of a mapped module (``torch.fft``, ``torch.nn.LazyLinear``)."""
 
     def __init__(self, api: str) -> None:
         self.api = api

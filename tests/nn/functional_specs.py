@@ -6,6 +6,7 @@ Each spec is fn(F, m, *tensors) with F the functional module and m the top-level
 from tests.core.op_specs import OpSpec
 from tests.nn.cnn_norm_specs import CNN_NORM_SPECS
 from tests.nn.attention_specs import SPECS as ATTENTION_SPECS
+from tests.nn.conv_specs import CONV_SPECS
 
 
 def _long(m, values):
@@ -170,4 +171,5 @@ LOSS_SPECS = [
         ((4, 3),)),
 ]
 
-ALL_SPECS = ACTIVATION_SPECS + LAYER_SPECS + LOSS_SPECS + CNN_NORM_SPECS + ATTENTION_SPECS
+ALL_SPECS = (ACTIVATION_SPECS + LAYER_SPECS + LOSS_SPECS + CNN_NORM_SPECS + ATTENTION_SPECS
+             + CONV_SPECS)

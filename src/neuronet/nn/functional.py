@@ -28,6 +28,14 @@ from ..ops.activation import (
     tanhshrink,
 )
 from ..ops.attention import scaled_dot_product_attention
+from ..ops.convolution import (
+    conv1d,
+    conv2d,
+    conv_transpose1d,
+    conv_transpose2d,
+    fold,
+    unfold,
+)
 from ..ops.embedding import embedding, embedding_bag
 from ..ops.inplace import apply_inplace as _apply_inplace
 from ..ops.linalg import bilinear, linear
@@ -55,6 +63,20 @@ from ..ops.normalization import (
     rms_norm,
 )
 from ..ops.padding import pad
+from ..ops.pooling import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    lp_pool1d,
+    lp_pool2d,
+    max_pool1d,
+    max_pool2d,
+    max_unpool1d,
+    max_unpool2d,
+)
 from ..ops.upsampling import interpolate, pixel_shuffle, pixel_unshuffle
 
 

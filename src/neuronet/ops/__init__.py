@@ -14,13 +14,16 @@
   setitem, the scatters, ...), ``padding`` (``nn.functional.pad``), ``ordering`` (sort, topk,
   cumsum)
 - ``embedding``: the row lookup, whose gradient is a row gradient (``autograd.rows``)
+- ``convolution``: conv1d/2d and their transposes (im2col and one BLAS product per layer),
+  ``unfold`` / ``fold``; ``pooling``: max, average, LP and adaptive pooling, ``max_unpool``
 - ``sampling``: multinomial, bernoulli, poisson, normal and the random in-place fills
 - ``inplace``: the ``_`` methods and augmented assignments; ``conversion``: cast, device, clone
 
 This package exports the tensor ops (``neuronet.ops.add``, ...); the activations, losses,
-dropout and embedding are reached through ``neuronet.nn.functional``, the in-place ops as
-``Tensor`` methods. ``COMPOSITES`` names the ops (of either set) built from other ops: their
-gradients come from those ops' VJPs. Every other differentiable op owns its VJP.
+dropout, embedding, convolutions and pooling are reached through ``neuronet.nn.functional``,
+the in-place ops as ``Tensor`` methods. ``COMPOSITES`` names the ops (of either set) built
+from other ops: their gradients come from those ops' VJPs. Every other differentiable op owns
+its VJP.
 """
 
 from ._util import normalize_dim, normalize_dims, unbroadcast
@@ -199,5 +202,7 @@ COMPOSITES = frozenset(
     soft_margin_loss softmin sort split squeeze stack std std_mean take_along_dim trace unbind
     unflatten unsqueeze var_mean
     index_add index_copy index_fill scatter quantile nanquantile
+    lp_pool1d lp_pool2d adaptive_avg_pool1d adaptive_avg_pool2d adaptive_max_pool1d
+    adaptive_max_pool2d
     """.split()
 )
