@@ -1,5 +1,6 @@
 """The ready models and the layers they are built from, exported and run by onnxruntime and
 onnx's reference evaluator at two batch sizes: the outputs equal neuronet's within 1e-5."""
+
 import numpy as np
 import pytest
 
@@ -48,13 +49,15 @@ def test_mlp_on_images_flattens_them():
 
 
 def test_window_classifier():
-    model = WindowClassifier(30, embedding_dim=6, window=5, hidden=16, classes=5, casing_dim=3,
-                             casings=4)
+    model = WindowClassifier(
+        30, embedding_dim=6, window=5, hidden=16, classes=5, casing_dim=3, casings=4
+    )
     rng = np.random.default_rng(3)
 
     def windows(n):
-        return np.concatenate([rng.integers(0, 30, (n, 5)), rng.integers(0, 4, (n, 5))],
-                              axis=1).astype(np.int64)
+        return np.concatenate(
+            [rng.integers(0, 30, (n, 5)), rng.integers(0, 4, (n, 5))], axis=1
+        ).astype(np.int64)
 
     data = check_export(model, windows)
     kinds = [n.op_type for n in onnx.load_from_string(data).graph.node]
@@ -71,7 +74,10 @@ def test_window_scorer(activation):
 
 def test_layer_norm_softmax_and_embedding_sequence():
     model = nn.Sequential(
-        nn.Embedding(11, 6), nn.LayerNorm(6), nn.Linear(6, 4), nn.GELU(approximate="tanh"),
+        nn.Embedding(11, 6),
+        nn.LayerNorm(6),
+        nn.Linear(6, 4),
+        nn.GELU(approximate="tanh"),
         nn.LogSoftmax(dim=-1),
     )
     check_export(model, _ids(7, 11))

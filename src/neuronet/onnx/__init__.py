@@ -117,14 +117,15 @@ def _resized(args: tuple, names: list[str], axes: dict[str, dict[int, str]]) -> 
 
 
 def _flat_outputs(result) -> list[Tensor]:
-    items = list(result) if isinstance(result, (tuple, list)) else [result]
-    for i, r in enumerate(items):
-        if not isinstance(r, Tensor):
-            raise OnnxExporterError(
-                f"the model's output {i} is a {type(r).__name__}; export takes models that "
-                "return a tensor or a tuple of tensors"
-            )
-    return items
+    """The model's outputs: a tensor, or the tensors of (nested) tuples and lists in order."""
+    if isinstance(result, (tuple, list)):
+        return [t for r in result for t in _flat_outputs(r)]
+    if not isinstance(result, Tensor):
+        raise OnnxExporterError(
+            f"the model returns a {type(result).__name__}; export takes models that return a "
+            "tensor or (nested) tuples of tensors"
+        )
+    return [result]
 
 
 def _value_info(onnx, name: str, array, dims: dict[int, str]):

@@ -343,6 +343,12 @@ def _layer_norm(ctx: OpContext) -> str:
 # -- shapes ------------------------------------------------------------------------------------
 
 
+@maps("TrilBackward0", "TriuBackward0")
+def _triangle(ctx: OpContext) -> str:
+    k = ctx.const(np.asarray(int(ctx.local("diagonal")), np.int64))
+    return ctx.node("Trilu", ctx.input(0), k, upper=int(ctx.name == "TriuBackward0"))
+
+
 @maps("ViewBackward0")
 def _view(ctx: OpContext) -> str:
     return ctx.reshape(ctx.input(0))
@@ -420,31 +426,17 @@ def _flip(ctx: OpContext) -> str:
     )
 
 
-def _bounds(ctx: OpContext, part: slice, size: int, other_part, other_size) -> tuple | None:
-    """(start, end, step) of a slice along a dim of ``size`` for ONNX's Slice, or None when it
-    takes the whole dim; a bound that moves with a dynamic size is counted from the end."""
-    start, stop, step = part.indices(size)
-    whole = other_part is None or other_part.indices(other_size)[:2] == (0, other_size)
-    if step == 1 and start == 0 and stop == size and whole:
-        return None
-    if step < 0 and stop == -1:
-        stop = INT64_MIN
-    if other_part is not None:
-        o_start, o_stop, _ = other_part.indices(other_size)
-        if step < 0 and o_stop == -1:
-            o_stop = INT64_MIN
-        if o_start != start:
-            if o_start - other_size != start - size:
-                raise ctx.unsupported("a slice bound follows a dynamic axis")
-            start -= size
-        if o_stop != stop:
-            if stop == size and o_stop == other_size:
-                stop = INT64_MAX
-            elif o_stop - other_size == stop - size:
-                stop -= size
-            else:
-                raise ctx.unsupported("a slice bound follows a dynamic axis")
-    return start, stop, step
+def _bound(b: int, n: int, ob: int, on: int, step: int) -> tuple[int, int]:
+    """A slice bound ``b`` of a dim of size ``n`` (``ob``, ``on``: the same in the second
+    trace) for ONNX's Slice: INT64_MAX at the end and INT64_MIN before the start (a negative
+    step) in both traces, negative where it is the same distance from the end in both."""
+    if step < 0 and b == -1 and ob == -1:
+        return INT64_MIN, INT64_MIN
+    if b == n and ob == on:
+        return INT64_MAX, INT64_MAX
+    if b != ob and b - n == ob - on:
+        return b - n, ob - on
+    return b, ob
 
 
 def _basic_parts(key, ndim: int) -> list:
@@ -465,36 +457,50 @@ def _basic_parts(key, ndim: int) -> list:
 @maps("SliceBackward0")
 def _slice(ctx: OpContext) -> str:
     """Basic indexing: one Slice for the slices, a Gather per integer (from the last), one
-    Unsqueeze for the None entries."""
+    Unsqueeze for the None entries. Bounds that follow the dynamic axes are read from the
+    inputs' shapes."""
     shape = ctx.in_shape(0)
     parts = _basic_parts(ctx.local("key"), len(shape))
     other_parts, other_shape = parts, shape
     if ctx.other is not None:
         other_shape = tuple(ctx.other.inputs[0]._data.shape)
         other_parts = _basic_parts(ctx.other.locals["key"], len(other_shape))
-    starts, ends, axes, steps, picks, news = [], [], [], [], [], []
+    starts: list = [[], []]
+    ends: list = [[], []]
+    axes, steps, picks, news = [], [], [], []
     axis = position = 0
     for p, q in zip(parts, other_parts):
         if p is None:
             news.append(position)
             position += 1
-        elif isinstance(p, slice):
-            b = _bounds(ctx, p, shape[axis], q if ctx.other else None, other_shape[axis])
-            if b is not None:
-                starts.append(b[0])
-                ends.append(b[1])
-                steps.append(b[2])
+            continue
+        n, on = shape[axis], other_shape[axis]
+        if isinstance(p, slice):
+            start, stop, step = p.indices(n)
+            o_start, o_stop, _ = q.indices(on)
+            if step != 1 or (start, stop, o_start, o_stop) != (0, n, 0, on):
+                for bounds, pair in (
+                    (starts, _bound(start, n, o_start, on, step)),
+                    (ends, _bound(stop, n, o_stop, on, step)),
+                ):
+                    bounds[0].append(pair[0])
+                    bounds[1].append(pair[1])
                 axes.append(axis)
-            axis += 1
+                steps.append(step)
             position += 1
         else:
-            if ctx.other is not None and q != p:
-                raise ctx.unsupported("an integer index follows a dynamic axis")
-            picks.append((axis, int(p)))
-            axis += 1
+            index, o_index = int(p) % n, int(q) % on
+            if index != o_index:
+                if index - n != o_index - on:
+                    raise ctx.unsupported("an integer index follows a dynamic axis")
+                index -= n
+            picks.append((axis, index))
+        axis += 1
     x = ctx.input(0)
     if axes:
-        x = ctx.node("Slice", x, ctx.ints(starts), ctx.ints(ends), ctx.ints(axes), ctx.ints(steps))
+        begin = ctx.shape_value(tuple(starts[0]), tuple(starts[1]))
+        end = ctx.shape_value(tuple(ends[0]), tuple(ends[1]))
+        x = ctx.node("Slice", x, begin, end, ctx.ints(axes), ctx.ints(steps))
     for axis, index in reversed(picks):
         x = ctx.node("Gather", x, ctx.const(np.asarray(index, np.int64)), axis=axis)
     if news:
@@ -653,3 +659,162 @@ def _compare(ctx: OpContext) -> str:
     if ctx.out_dtype.kind == "b":  # (the bitwise ops of bools are the logical ones)
         op_type = _LOGICAL.get(op_type, op_type)
     return ctx.node(op_type, *ctx.inputs)
+
+
+# -- normalisations beyond batch and layer norm ----------------------------------------------
+
+
+@maps("NativeGroupNormBackward0")
+def _group_norm(ctx: OpContext) -> str:
+    """Each sample's groups of channels normalised over (channels of the group, positions):
+    Reshape to (N, groups, -1), normalise over the last axis, Reshape back, scale and shift
+    per channel."""
+    x = ctx.input(0)
+    groups, eps = int(ctx.local("num_groups")), float(ctx.local("eps"))
+    grouped = ctx.node("Reshape", x, ctx.ints([0, groups, -1]))
+    out = ctx.node("Reshape", _normalized(ctx, grouped, [2], eps), ctx.node("Shape", x))
+    view = ctx.ints([ctx.in_shape(0)[1]] + [1] * (len(ctx.in_shape(0)) - 2))
+    for i in range(1, len(ctx.op.inputs)):
+        op_type = "Mul" if i == 1 else "Add"
+        out = ctx.node(op_type, out, ctx.node("Reshape", ctx.input(i), view))
+    return out
+
+
+@maps("RmsNormBackward0")
+def _rms_norm(ctx: OpContext) -> str:
+    """x / sqrt(mean(x^2) + eps) * weight, the mean over the normalised dims."""
+    x = ctx.input(0)
+    axes = [int(a) for a in ctx.local("axes")]
+    mean = ctx.reduce("ReduceMean", ctx.node("Mul", x, x), axes, keepdims=True)
+    rms = ctx.node("Sqrt", ctx.node("Add", mean, ctx.const(float(ctx.local("eps")))))
+    out = ctx.node("Div", x, rms)
+    return ctx.node("Mul", out, ctx.input(1)) if len(ctx.op.inputs) > 1 else out
+
+
+def _upsample(ctx: OpContext) -> str:
+    """Interpolation as neuronet computes it, axis by axis: the input positions each output
+    position reads (Gather), times their weights (linear modes), summed."""
+    out = ctx.input(0)
+    dims = int(ctx.local("dim"))
+    for axis, (index, weight) in zip(range(-dims, 0), ctx.local("maps")):
+        parts = []
+        for i, w in zip(index, weight):
+            part = ctx.node("Gather", out, ctx.const(np.asarray(i, np.int64)), axis=axis)
+            if w is not None:
+                shape = (-1,) + (1,) * (-axis - 1)
+                part = ctx.node("Mul", part, ctx.const(np.asarray(w).reshape(shape)))
+            parts.append(part)
+        out = parts[0] if len(parts) == 1 else ctx.node("Add", *parts)
+    return out
+
+
+for _mode in (
+    "UpsampleNearest",
+    "UpsampleNearestExact",
+    "UpsampleLinear",
+    "UpsampleBilinear",
+    "UpsampleTrilinear",
+):
+    for _dims in (1, 2, 3):
+        MAPPINGS[f"{_mode}{_dims}DBackward0"] = _upsample
+
+
+# -- attention --------------------------------------------------------------------------------
+
+
+@maps("AttentionWeightsBackward0")
+def _attention_weights(ctx: OpContext) -> str:
+    """softmax(q k^T * scale + bias, -1) with -inf where ``keep`` is False; a row with no
+    key left is zeros (``empty='zero'``) or NaN (``empty='nan'``), as neuronet gives it."""
+    q, k = ctx.input(0), ctx.input(1)
+    rank = len(ctx.in_shape(1))
+    perm = list(range(rank - 2)) + [rank - 1, rank - 2]
+    s = ctx.node("MatMul", q, ctx.node("Transpose", k, perm=perm))
+    scale = float(ctx.local("scale"))
+    if scale != 1:
+        s = ctx.node("Mul", s, ctx.const(scale))
+    if len(ctx.op.inputs) == 3:
+        s = ctx.node("Add", s, ctx.input(2))
+    if ctx.local("keep") is not None:
+        keep = ctx.local_value("keep")
+        s = ctx.node("Where", keep, s, ctx.const(-np.inf))
+    p = ctx.node("Softmax", s, axis=-1)
+    if ctx.local("masked") and ctx.local("empty") == "zero":
+        p = ctx.node("Where", ctx.node("IsNaN", p), ctx.const(0.0), p)
+    return p
+
+
+# -- recurrent layers -------------------------------------------------------------------------
+
+#: PyTorch's gate blocks in ONNX's order: LSTM i f g o -> i o f c, GRU r z n -> z r h.
+_GATE_ORDER = {"LSTM": [0, 3, 1, 2], "GRU": [1, 0, 2], "RNN_TANH": [0], "RNN_RELU": [0]}
+
+
+@maps("LstmBackward0", "GruBackward0", "RnnBackward0")
+def _recurrent(ctx: OpContext) -> str:
+    """One direction of one layer: ONNX's LSTM, GRU (linear_before_reset, PyTorch's form) or
+    RNN over the padded sequence, the weights' gate blocks reordered by a Gather. The op's
+    output (every step's hidden state, then the final h and c, flattened one after the
+    other) is rebuilt by a Concat."""
+    mode = ctx.local("mode")
+    sizes = tuple(ctx.local("batch_sizes"))
+    if len(set(sizes)) > 1:
+        raise ctx.unsupported("packed sequences of different lengths (pad them to one length)")
+    if ctx.local("w_hr") is not None:
+        raise ctx.unsupported("LSTM with proj_size")
+    named = dict(zip(ctx.local("names"), range(len(ctx.op.inputs))))
+    rows, batch = int(ctx.local("rows")), int(ctx.local("batch"))
+    hidden = int(ctx.local("hidden"))
+    steps = rows // batch if batch else 0
+    other = None
+    if ctx.other is not None:
+        o_rows, o_batch = int(ctx.other.locals["rows"]), int(ctx.other.locals["batch"])
+        other = (o_rows // o_batch, o_batch, ctx.in_shape(0)[1])
+    x = ctx.input(0)
+    x = ctx.node("Reshape", x, ctx.shape_value((steps, batch, ctx.in_shape(0)[1]), other))
+    gates = ctx.ints([g * hidden + j for g in _GATE_ORDER[mode] for j in range(hidden)])
+
+    def weight(name: str) -> str:
+        return ctx.node("Gather", ctx.input(named[name]), gates, axis=0)
+
+    w = ctx.node("Unsqueeze", weight("w_ih"), ctx.ints([0]))
+    r = ctx.node("Unsqueeze", weight("w_hh"), ctx.ints([0]))
+    if "b_ih" in named:
+        b = ctx.node(
+            "Unsqueeze", ctx.node("Concat", weight("b_ih"), weight("b_hh"), axis=0), ctx.ints([0])
+        )
+    else:
+        b = ""
+    h0 = ctx.node("Unsqueeze", ctx.input(named["hx"]), ctx.ints([0]))
+    inputs = [x, w, r, b, "", h0]
+    attrs = {"hidden_size": hidden, "direction": "reverse" if ctx.local("reverse") else "forward"}
+    if mode == "LSTM":
+        inputs.append(ctx.node("Unsqueeze", ctx.input(named["cx"]), ctx.ints([0])))
+        outs = ctx.node("LSTM", *inputs, outputs=3, **attrs)
+    elif mode == "GRU":
+        outs = ctx.node("GRU", *inputs, outputs=2, linear_before_reset=1, **attrs)
+    elif mode == "RNN_TANH":
+        outs = ctx.node("RNN", *inputs, outputs=2, activations=["Tanh"], **attrs)
+    else:  # (ONNX's reference evaluator runs RNN with tanh only: relu steps written out)
+        outs = _relu_steps(ctx, x, named, steps, bool(ctx.local("reverse")))
+    flat = [ctx.node("Reshape", y, ctx.ints([-1])) for y in outs]
+    return ctx.node("Concat", *flat, axis=0)
+
+
+def _relu_steps(ctx: OpContext, x: str, named: dict, steps: int, reverse: bool) -> list[str]:
+    """An Elman RNN with relu, step by step: h = relu(x_t W_ih^T + b_ih + h W_hh^T + b_hh);
+    returns (every step's h in time order, the final h)."""
+    z = ctx.node("MatMul", x, ctx.node("Transpose", ctx.input(named["w_ih"]), perm=[1, 0]))
+    if "b_ih" in named:
+        z = ctx.node("Add", z, ctx.node("Add", ctx.input(named["b_ih"]), ctx.input(named["b_hh"])))
+    w_hh = ctx.node("Transpose", ctx.input(named["w_hh"]), perm=[1, 0])
+    h = ctx.input(named["hx"])
+    states: list[str] = []
+    for t in reversed(range(steps)) if reverse else range(steps):
+        z_t = ctx.node("Gather", z, ctx.const(np.asarray(t, np.int64)), axis=0)
+        h = ctx.node("Relu", ctx.node("Add", z_t, ctx.node("MatMul", h, w_hh)))
+        states.append(h)
+    if reverse:
+        states.reverse()
+    every = [ctx.node("Unsqueeze", s, ctx.ints([0])) for s in states]
+    return [ctx.node("Concat", *every, axis=0) if len(every) > 1 else every[0], h]

@@ -1,0 +1,90 @@
+"""The layers of the recurrent, attention and normalisation families, exported and run by
+onnxruntime and the reference evaluator at two batch sizes."""
+
+import numpy as np
+import pytest
+
+import neuronet
+from neuronet import nn
+from tests.onnx.helpers import check_export, onnx
+
+
+def _floats(*shape):
+    rng = np.random.default_rng(sum(shape))
+    return lambda n: rng.standard_normal((n, *shape)).astype(np.float32)
+
+
+class First(nn.Module):
+    """The first output of a layer that returns a tuple, and its final state summed in."""
+
+    def __init__(self, layer):
+        super().__init__()
+        self.layer = layer
+
+    def forward(self, x):
+        out, state = self.layer(x)
+        h = state[0] if isinstance(state, tuple) else state
+        total = h.sum(0).sum(-1)  # (N,)
+        return out + (total[:, None, None] if self.layer.batch_first else total[None, :, None])
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU", "RNN"])
+def test_recurrent_layers_bidirectional_two_layers(kind):
+    model = First(getattr(nn, kind)(5, 4, num_layers=2, bidirectional=True, batch_first=True))
+    data = check_export(model, _floats(6, 5))
+    assert kind in {n.op_type for n in onnx.load_from_string(data).graph.node}
+
+
+def test_rnn_relu_time_major_without_bias():
+    check_export(
+        First(nn.RNN(5, 3, nonlinearity="relu", bias=False)),
+        lambda n: np.random.default_rng(n).standard_normal((4, n, 5)).astype(np.float32),
+        dynamic_axes={"input": {1: "batch"}, "output": {1: "batch"}},
+    )
+
+
+def test_lstm_outputs_as_a_tuple():
+    layer = nn.LSTM(3, 2, batch_first=True)
+    data = check_export(layer, _floats(4, 3), dynamic_axes={"input": {0: "batch"}})
+    assert len(onnx.load_from_string(data).graph.output) == 3
+
+
+def test_multihead_attention_with_a_causal_mask():
+    class SelfAttention(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.attn = nn.MultiheadAttention(8, 2, batch_first=True)
+
+        def forward(self, x):
+            mask = nn.Transformer.generate_square_subsequent_mask(x.shape[1])
+            return self.attn(x, x, x, attn_mask=mask, need_weights=False)[0]
+
+    check_export(SelfAttention(), _floats(5, 8))
+
+
+def test_transformer_encoder_layer_and_sdpa():
+    layer = nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, batch_first=True)
+    check_export(layer, _floats(5, 8))
+
+    class Sdpa(nn.Module):
+        def forward(self, x):
+            q = x.reshape(x.shape[0], 5, 2, 4).transpose(1, 2)
+            return nn.functional.scaled_dot_product_attention(q, q, q, is_causal=True)
+
+    check_export(Sdpa(), _floats(5, 8))
+
+
+def test_group_norm_rms_norm_batch_norm_2d_and_upsampling():
+    bn = nn.BatchNorm2d(4)
+    bn.train()
+    with neuronet.no_grad():
+        for _ in range(3):
+            bn(neuronet.randn(6, 4, 3, 3) * 2 + 1)
+    model = nn.Sequential(
+        nn.GroupNorm(2, 4),
+        bn,
+        nn.Upsample(scale_factor=2, mode="bilinear"),
+        nn.Upsample(size=(5, 7), mode="nearest"),
+        nn.RMSNorm(7),
+    )
+    check_export(model, _floats(4, 3, 3))
