@@ -74,12 +74,17 @@ def test_transformer_encoder_layer_and_sdpa():
     check_export(Sdpa(), _floats(5, 8))
 
 
-def test_group_norm_rms_norm_batch_norm_2d_and_upsampling():
-    bn = nn.BatchNorm2d(4)
-    bn.train()
+def _batch_norm_2d(channels):
+    """A BatchNorm2d whose running statistics moved away from 0 and 1 in training."""
+    bn = nn.BatchNorm2d(channels)
     with neuronet.no_grad():
         for _ in range(3):
-            bn(neuronet.randn(6, 4, 3, 3) * 2 + 1)
+            bn(neuronet.randn(6, channels, 3, 3) * 2 + 1)
+    return bn
+
+
+def test_group_norm_rms_norm_batch_norm_2d_and_upsampling():
+    bn = _batch_norm_2d(4)
     model = nn.Sequential(
         nn.GroupNorm(2, 4),
         bn,
@@ -88,3 +93,32 @@ def test_group_norm_rms_norm_batch_norm_2d_and_upsampling():
         nn.RMSNorm(7),
     )
     check_export(model, _floats(4, 3, 3))
+
+
+def test_convolutions_and_pooling():
+    bn = _batch_norm_2d(6)
+    model = nn.Sequential(
+        nn.Conv2d(3, 6, 3, padding=1),
+        bn,
+        nn.ReLU(),
+        nn.MaxPool2d(2, ceil_mode=True),
+        nn.Conv2d(6, 4, (3, 2), stride=(2, 1), dilation=(1, 2), groups=2, padding=(1, 0)),
+        nn.ConvTranspose2d(4, 5, 3, stride=2, padding=1, output_padding=1),
+        nn.AvgPool2d(3, stride=2, padding=1, count_include_pad=False, ceil_mode=True),
+        nn.AdaptiveAvgPool2d((2, 1)),
+        nn.Flatten(),
+        nn.Linear(10, 3),
+    )
+    data = check_export(model, _floats(3, 9, 9))
+    kinds = {n.op_type for n in onnx.load_from_string(data).graph.node}
+    assert {"Conv", "ConvTranspose", "MaxPool", "AveragePool", "BatchNormalization"} <= kinds
+
+
+def test_conv1d_and_pool1d():
+    model = nn.Sequential(
+        nn.Conv1d(2, 4, 3, padding="same"),
+        nn.MaxPool1d(2),
+        nn.AvgPool1d(2, padding=1),
+        nn.ConvTranspose1d(4, 2, 2, stride=2),
+    )
+    check_export(model, _floats(2, 11))

@@ -818,3 +818,80 @@ def _relu_steps(ctx: OpContext, x: str, named: dict, steps: int, reverse: bool) 
         states.reverse()
     every = [ctx.node("Unsqueeze", s, ctx.ints([0])) for s in states]
     return [ctx.node("Concat", *every, axis=0) if len(every) > 1 else every[0], h]
+
+
+# -- convolution and pooling ------------------------------------------------------------------
+
+
+@maps("ConvolutionBackward0")
+def _convolution(ctx: OpContext) -> str:
+    """conv2d (conv1d arrives as a height-1 conv2d): Conv; conv_transpose2d: ConvTranspose,
+    the weight in PyTorch's layout in both."""
+    stride = [int(s) for s in ctx.local("stride")]
+    dilation = [int(d) for d in ctx.local("dilation")]
+    groups = int(ctx.local("groups"))
+    if ctx.fn == "_conv_transpose2d":
+        padding = [int(p) for p in ctx.local("padding")]
+        return ctx.node(
+            "ConvTranspose",
+            *ctx.inputs,
+            strides=stride,
+            dilations=dilation,
+            group=groups,
+            pads=padding + padding,
+            output_padding=[int(p) for p in ctx.local("out_pad")],
+        )
+    pads = ctx.local("pads")
+    onnx_pads = [int(lo) for lo, _ in pads] + [int(hi) for _, hi in pads]
+    return ctx.node(
+        "Conv", *ctx.inputs, strides=stride, dilations=dilation, group=groups, pads=onnx_pads
+    )
+
+
+def _pool_pads(ctx: OpContext, dilation: tuple) -> list[int]:
+    """ONNX's pads for a pooling window: PyTorch's padding before, and after whatever makes
+    ONNX's floor-mode size equal the op's output size (PyTorch's padding, or the reach of
+    the last window in ceil mode)."""
+    shape = ctx.in_shape(0)[2:]
+    kernel, stride, padding = ctx.local("kernel"), ctx.local("stride"), ctx.local("padding")
+    ends = []
+    for n, k, s, p, d, o in zip(shape, kernel, stride, padding, dilation, ctx.local("out")):
+        span = d * (k - 1) + 1
+        reach = (o - 1) * s + span
+        for end in (p, max(reach - n - p, 0)):
+            if (n + p + end - span) // s + 1 == o:
+                break
+        else:
+            raise ctx.unsupported(f"a pooling window layout ONNX cannot express ({tuple(shape)})")
+        ends.append(end)
+    return [int(p) for p in padding] + ends
+
+
+@maps("MaxPool2DWithIndicesBackward0")
+def _max_pool(ctx: OpContext) -> str:
+    dilation = tuple(int(d) for d in ctx.local("dilation"))
+    return ctx.node(
+        "MaxPool",
+        ctx.input(0),
+        kernel_shape=[int(k) for k in ctx.local("kernel")],
+        strides=[int(s) for s in ctx.local("stride")],
+        dilations=list(dilation),
+        pads=_pool_pads(ctx, dilation),
+    )
+
+
+@maps("AvgPool2DBackward0")
+def _avg_pool(ctx: OpContext) -> str:
+    """The window sums (AveragePool counting the zero padding, times the window's area)
+    divided by neuronet's divisors (the padding rule and divisor_override as PyTorch's)."""
+    kernel = [int(k) for k in ctx.local("kernel")]
+    mean = ctx.node(
+        "AveragePool",
+        ctx.input(0),
+        kernel_shape=kernel,
+        strides=[int(s) for s in ctx.local("stride")],
+        pads=_pool_pads(ctx, (1, 1)),
+        count_include_pad=1,
+    )
+    sums = ctx.node("Mul", mean, ctx.const(float(kernel[0] * kernel[1])))
+    return ctx.node("Div", sums, ctx.saved_value(0, "divisor"))
