@@ -1,6 +1,7 @@
 """Pages made while the site builds (run by the ``gen-files`` plugin, see ``mkdocs.yml``).
 
-- ``tutorials/*.md``: each ``docs/tutorials/*.py`` run by ``tutorial.render``, with its figures.
+- ``tutorials/*.md`` and ``guides/*.md``: each ``*.py`` there run by ``tutorial.render``, with
+  its figures (Markdown guides beside them are pages as they are).
 - ``api/*.md``: one page per public namespace of neuronet: a table of its public names with
   PyTorch's name beside each where PyTorch has the same object (checked against the installed
   PyTorch when there is one), then each class and function documented from its docstring.
@@ -22,15 +23,16 @@ from tutorial import render  # noqa: E402
 
 DOCS = Path(__file__).parent.parent
 
-for tutorial in sorted((DOCS / "tutorials").glob("*.py")):
+for folder in ("tutorials", "guides"):  # every Python page there is run into its Markdown page
+    for tutorial in sorted((DOCS / folder).glob("*.py")):
 
-    def write_image(name: str, data: bytes) -> None:
-        with mkdocs_gen_files.open(f"tutorials/{name}", "wb") as f:
-            f.write(data)
+        def write_image(name: str, data: bytes, folder: str = folder) -> None:
+            with mkdocs_gen_files.open(f"{folder}/{name}", "wb") as f:
+                f.write(data)
 
-    page = render(tutorial, write_image)
-    with mkdocs_gen_files.open(f"tutorials/{tutorial.stem}.md", "w") as f:
-        f.write(page)
+        page = render(tutorial, write_image)
+        with mkdocs_gen_files.open(f"{folder}/{tutorial.stem}.md", "w") as f:
+            f.write(page)
 
 try:
     import torch  # noqa: F401

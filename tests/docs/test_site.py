@@ -19,7 +19,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-TUTORIALS = sorted((ROOT / "docs" / "tutorials").glob("*.py"))
+TUTORIALS = sorted((ROOT / "docs" / "tutorials").glob("*.py")) + sorted(
+    (ROOT / "docs" / "guides").glob("*.py")
+)
 
 needs_mkdocs = pytest.mark.skipif(
     importlib.util.find_spec("mkdocs") is None or importlib.util.find_spec("mkdocstrings") is None,
@@ -53,7 +55,7 @@ def site(tmp_path_factory) -> Path:
 def test_every_tutorial_ran_into_a_page_with_its_output(site):
     assert TUTORIALS, "no tutorials found"
     for tutorial in TUTORIALS:
-        page = site / "tutorials" / tutorial.stem / "index.html"
+        page = site / tutorial.parent.name / tutorial.stem / "index.html"
         assert page.exists(), f"{tutorial.name} made no page"
         text = page.read_text(encoding="utf-8")
         # printed output is shown in plain blocks (code in language-python ones), figures as images
