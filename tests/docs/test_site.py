@@ -147,3 +147,14 @@ def test_a_real_browser_renders_the_page(site, path, tmp_path):
             continue
         target = (page.parent / src.split("#")[0]).resolve()
         assert target.exists(), f"{path}: broken image {src}"
+
+
+def test_every_api_namespace_has_its_page_in_the_navigation():
+    sys.path.insert(0, str(ROOT / "docs" / "site_tools"))
+    try:
+        from api_modules import API_MODULES
+    finally:
+        sys.path.pop(0)
+    nav = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    missing = [m for m, *_ in API_MODULES if f"api/{m}.md" not in nav]
+    assert not missing, f"mkdocs.yml's nav lacks the API pages of {missing}"
