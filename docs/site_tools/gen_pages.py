@@ -115,7 +115,10 @@ documented: dict[int, str] = {}  # id(object) -> the page and anchor that docume
 for module_name, torch_path, title, summary in API_MODULES:
     try:
         module = importlib.import_module(module_name)
-    except ImportError:  # an optional part whose extra is not installed
+    except ImportError as missing:  # an optional part whose extra is not installed
+        with mkdocs_gen_files.open(f"api/{module_name}.md", "w") as f:
+            f.write(f"# {title}\n\n{summary}\n\n`{module_name}` could not be imported when "
+                    f"this site was built ({missing}): install its extra to document it.\n")
         continue
     names = public_names(module)
     entries: list[str] = []
