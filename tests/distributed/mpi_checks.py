@@ -144,7 +144,9 @@ def _():
         p.register_post_accumulate_grad_hook(spy)
     x, y = global_batch()
     nn.functional.cross_entropy(ddp(nt.tensor(shard(x))), nt.tensor(shard(y))).backward()
-    return {"started_before_first_layer_grad": max(n for n, has in seen if not has)}
+    first_start, last_start, done = ddp.sync_times
+    return {"started_before_first_layer_grad": max(n for n, has in seen if not has),
+            "sync_times_ordered": first_start < last_start <= done}
 
 
 @check("no_sync")

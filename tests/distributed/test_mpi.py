@@ -81,6 +81,7 @@ def test_allreduce_starts_during_backward(ranks):
     # buckets of the last layers were started before the first layer's gradient existed
     for r in ranks:
         assert r["ddp_overlap"]["started_before_first_layer_grad"] >= 2
+        assert r["ddp_overlap"]["sync_times_ordered"] is True
 
 
 def test_no_sync_accumulates_locally_then_averages(ranks):

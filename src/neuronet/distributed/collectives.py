@@ -5,12 +5,13 @@ names: ``init_process_group`` (or ``init``), ``get_rank``, ``get_world_size``, `
 Every collective is MPI's non-blocking one (``Iallreduce``, ``Ibcast``, ``Iallgather``,
 ``Ibarrier``) on the tensor's own buffer (no copy for a contiguous NumPy array). With
 ``async_op=True`` it returns a ``Work`` at once; otherwise it waits for it. Waiting polls the
-request (``Test``), sleeping a little between polls so that a rank sharing a core with another
-leaves it the CPU, and gives up after the group's ``timeout``: a ``DistTimeoutError`` naming the
-rank and the collective, instead of a hang. Once the group is made, an exception that nothing
-catches on a rank prints its traceback and one line naming the rank and the cause, then aborts
-every rank (``MPI_Abort``), so the other ranks stop rather than wait forever; a rank that dies
-is noticed by the MPI launcher, which stops the others.
+request (``Test``) without pause for the first 50 ms, as MPI's own waits do (a transfer moves
+along only while both sides poll), then with 1 ms sleeps, so that a rank kept waiting long
+leaves its core to others; it gives up after the group's ``timeout``: a ``DistTimeoutError``
+naming the rank and the collective, instead of a hang. Once the group is made, an exception
+that nothing catches on a rank prints its traceback and one line naming the rank and the cause,
+then aborts every rank (``MPI_Abort``), so the other ranks stop rather than wait forever; a rank
+that dies is noticed by the MPI launcher, which stops the others.
 
 CuPy arrays go to MPI as they are when the MPI build is CUDA-aware (set
 ``NEURONET_MPI_CUDA_AWARE=1``), else through a host copy (the result is copied back).
@@ -275,6 +276,10 @@ def _abort_on_uncaught_exceptions() -> None:
 
 
 # ----------------------------------------------------------------------------- waiting
+#: How long a wait polls without sleeping, in seconds.
+_SPINNING = 0.05
+
+
 def wait_request(request: Any, what: str, timeout: float | None = None) -> None:
     """Poll MPI ``request`` until it completes; a ``DistTimeoutError`` after ``timeout``
     seconds (the group's by default)."""
@@ -282,17 +287,17 @@ def wait_request(request: Any, what: str, timeout: float | None = None) -> None:
         return
     group = _default()
     limit = group.timeout if timeout is None else timeout
-    deadline = time.monotonic() + limit
-    polls, delay = 0, 0.0
+    began = time.monotonic()
+    deadline = began + limit
+    patient = began + _SPINNING
     while not request.Test():
-        polls += 1
-        if polls > 200:  # past the first microseconds: sleep between polls, up to 1 ms
-            if time.monotonic() > deadline:
-                raise DistTimeoutError(
-                    f"rank {group.rank}: {what}: no answer from the other ranks within {limit:g} s"
-                )
-            delay = min(delay * 2 or 1e-5, 1e-3)
-            time.sleep(delay)
+        now = time.monotonic()
+        if now > deadline:
+            raise DistTimeoutError(
+                f"rank {group.rank}: {what}: no answer from the other ranks within {limit:g} s"
+            )
+        if now > patient:
+            time.sleep(1e-3)
 
 
 class Work:

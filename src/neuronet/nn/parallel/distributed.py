@@ -21,18 +21,21 @@ Inside ``no_sync()`` the hooks do nothing, so gradients accumulate locally; the 
 after it averages the accumulated ``.grad``.
 
 With ``broadcast_buffers=True`` (the default) rank 0's buffers (batch-norm statistics) are
-broadcast to the others before each forward whose backward will average (grad mode on, outside
-``no_sync()``), as PyTorch does; a forward under ``no_grad()`` (evaluation) communicates
-nothing, so the ranks may evaluate different numbers of batches.
+broadcast to the others (all their bytes in one message) before each forward whose backward
+will average (grad mode on, outside ``no_sync()``), as PyTorch does; a forward under
+``no_grad()`` (evaluation) communicates nothing, so the ranks may evaluate different numbers of
+batches. ``sync_times`` holds the last averaging's times (see ``_finish``).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from ...autograd.grad_mode import is_grad_enabled
+from ...autograd.versions import bump
 from ...backend import get_xp
 from ...distributed import collectives as dist
 from ...tensor import Tensor
@@ -134,6 +137,8 @@ class DistributedDataParallel(Module):
             for slot, p in enumerate(bucket.params):
                 self._where[id(p)] = (bucket, slot)
         self._next = 0  # the first bucket whose allreduce has not started in this backward
+        self._started_at = 0.0
+        self.sync_times: tuple[float, float, float] | None = None
         self._handles = [p.register_post_accumulate_grad_hook(self._grad_ready) for p in
                          self._params]  # fmt: skip
 
@@ -183,10 +188,24 @@ class DistributedDataParallel(Module):
                 "gradient in each backward pass outside no_sync())"
             )
         if self.broadcast_buffers and self.world_size > 1 and self._syncs():
-            works = [dist.broadcast(b, 0, async_op=True) for b in self.module.buffers()]
-            for work in works:
-                work.wait()
+            self._broadcast_buffers()
         return self.module(*inputs, **kwargs)
+
+    def _broadcast_buffers(self) -> None:
+        """Rank 0's buffers on every rank, in one broadcast of all their bytes."""
+        buffers = [b for b in self.module.buffers() if b._data.size]
+        if not buffers:
+            return
+        xp = get_xp(buffers[0]._data)
+        raw = [xp.ascontiguousarray(b._data).reshape(-1).view(xp.uint8) for b in buffers]
+        flat = xp.concatenate(raw)
+        dist.broadcast(Tensor._make(flat), 0)
+        start = 0
+        for b, r in zip(buffers, raw):
+            data = b._data
+            data[...] = flat[start : start + r.size].view(data.dtype).reshape(data.shape)
+            bump(data)
+            start += r.size
 
     def _syncs(self) -> bool:
         """Whether this forward is one whose backward averages (grad mode on, outside
@@ -222,6 +241,8 @@ class DistributedDataParallel(Module):
         bucket.pending -= 1
         buckets = self._buckets
         while self._next < len(buckets) and buckets[self._next].pending == 0:
+            if self._next == 0:
+                self._started_at = time.perf_counter()
             b = buckets[self._next]
             b.work = dist.all_reduce(Tensor._make(b.flat), dist.ReduceOp.SUM, async_op=True)
             self._next += 1
@@ -233,6 +254,7 @@ class DistributedDataParallel(Module):
 
     def _finish(self) -> None:
         """Wait for every bucket and put the averaged gradients into ``.grad``."""
+        last_started = time.perf_counter()
         for b in self._buckets:
             b.work.wait()
             b.flat /= self.world_size
@@ -242,6 +264,9 @@ class DistributedDataParallel(Module):
             b.work, b.pending = None, len(b.params)
             b.ready.clear()
         self._next = 0
+        #: (first bucket started, last bucket started, all averaged), perf_counter seconds: the
+        #: share of the allreduce window before the last start ran during backward.
+        self.sync_times = (self._started_at, last_started, time.perf_counter())
 
     def extra_repr(self) -> str:
         return f"world_size={self.world_size}, buckets={len(self._buckets)}"
