@@ -11,6 +11,7 @@ W2  784-512-256-10 ReLU MLP, cross-entropy, Adagrad lr 0.01, batch 128.
 W3  784-256-256-10, Linear -> BatchNorm1d -> ReLU -> Dropout(0.2) per hidden layer,
     cross-entropy, SGD lr 0.01 momentum 0.9, batch 256.
 W4  16 x Linear(64, 64) with tanh between, MSE, SGD lr 0.01, batch 32.
+W6  a 2-layer LSTM word language model (w6_lstm_lm.py; no hand-written NumPy version).
 W7  a 4-layer causal Transformer language model (w7_transformer_lm.py): embedding 64, 4 heads,
     context 32, batch 32, AdamW; neuronet and PyTorch only.
 """
@@ -19,6 +20,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from w6_lstm_lm import w6_framework
 from w7_transformer_lm import w7_framework
 
 VOCAB, DIM, WINDOW, HIDDEN = 10_000, 4, 5, 8
@@ -294,5 +296,6 @@ WORKLOADS = {
     "W2": (w2_framework, w2_numpy),
     "W3": (w3_framework, w3_numpy),
     "W4": (w4_framework, w4_numpy),
+    "W6": (w6_framework, None),
     "W7": (w7_framework, None),
 }

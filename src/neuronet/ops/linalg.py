@@ -7,6 +7,8 @@ from and zero elsewhere."""
 
 from __future__ import annotations
 
+import math
+
 from ..backend import get_xp, sum_rows, xp_and_dot
 from ..tensor import Tensor, record
 from ._util import normalize_dim, operands, unbroadcast
@@ -92,6 +94,11 @@ def _linear_operands(x: Tensor, weight: Tensor) -> tuple:
     return x, weight
 
 
+def _rows(a):
+    """``a`` as a 2-D array of its last dim's rows."""
+    return a.reshape(math.prod(a.shape[:-1]), a.shape[-1])
+
+
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """x @ weight.T + bias as one fused op (``weight`` is (out, in), as in PyTorch).
 
@@ -104,7 +111,8 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         x, weight = _linear_operands(x, weight)
         X, W = x._data, weight._data
     xp, dot = xp_and_dot(X)
-    out = dot(X, W.T) if X.ndim == 2 else X @ W.T  # dot: less call overhead for 2-D
+    # one 2-D product also for more leading dims: NumPy's stacked matmul skips BLAS there
+    out = dot(X, W.T) if X.ndim == 2 else dot(_rows(X), W.T).reshape(*X.shape[:-1], W.shape[0])
     inputs: tuple[Tensor, ...]
     if bias is not None:
         out += bias._data
@@ -115,12 +123,13 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     def backward(g, needs, X, W):
         if isinstance(g, Tensor):  # (a recorded backward pass: the same products, as ops)
             return _linear_vjp_tensors(g, needs, X, W)
-        g2 = g.reshape(-1, g.shape[-1]) if g.ndim != 2 else g
-        gx = (dot(g, W) if g.ndim == 2 else g @ W) if needs[0] else None
+        g2 = _rows(g) if g.ndim != 2 else g
+        gx = None
+        if needs[0]:
+            gx = dot(g2, W) if g.ndim == 2 else dot(g2, W).reshape(*g.shape[:-1], W.shape[1])
         gw = None
         if needs[1]:
-            X2 = X.reshape(-1, X.shape[-1]) if X.ndim != 2 else X
-            gw = dot(g2.T, X2)
+            gw = dot(g2.T, _rows(X) if X.ndim != 2 else X)
         if len(needs) == 3:
             gb = sum_rows(xp, g2) if needs[2] else None
             return gx, gw, gb

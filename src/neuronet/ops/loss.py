@@ -134,13 +134,17 @@ def cross_entropy(
     c = x2.shape[1]
     m = x2.max(axis=1, keepdims=True)
     z = x2 - m
-    e = xp.exp(z)
-    se = e.sum(axis=1, keepdims=True)
-    logp = z - xp.log(se)
     w = weight._data if weight is not None else None
-    per_row, w_rows, rows, safe = _indexed_nll(logp, labels, w, ignore_index, xp)
+    # -w[y] logp[y] = -w[y] z[y] + w[y] log(sum exp z), read before z becomes exp(z)
+    per_row, w_rows, rows, safe = _indexed_nll(z, labels, w, ignore_index, xp)
     eps = label_smoothing
+    zs = z.copy() if eps else None
+    e = xp.exp(z, out=z)
+    se = e.sum(axis=1, keepdims=True)
+    lse = xp.log(se)
+    per_row += w_rows * lse.reshape(-1)
     if eps:
+        logp = zs - lse
         keep = labels != ignore_index
         smooth = -(logp * w).sum(axis=1) if w is not None else -logp.sum(axis=1)
         smooth = xp.where(keep, smooth, 0)
@@ -153,7 +157,7 @@ def cross_entropy(
         denom = _mean_divisor(w_rows.sum(), xp, x.dtype) if reduction == "mean" else None
         out = total / denom if denom is not None else total
     inputs = (input,) if weight is None else (input, weight)
-    shape, dtype, logp_shape = x.shape, logp.dtype, logp.shape
+    shape, dtype, logp_shape = x.shape, e.dtype, e.shape
 
     def backward(g, needs, labels, rows, safe, w_rows, w, x, e, se):
         xp = array_api(g)
@@ -164,6 +168,11 @@ def cross_entropy(
             v._data if isinstance(v, Tensor) else v for v in (labels, rows, safe, w_rows, w)
         )
         axp = get_xp(w_rows)
+        if not eps and xp is not TENSOR_API and needs[0]:  # s w[y] (softmax - onehot(y))
+            ws = w_rows.reshape((-1, 1)) * s_rows
+            gx2 = e * (ws / se)
+            gx2[rows, safe] -= ws.reshape(-1)
+            return (_class_first(gx2, shape, xp),) + ((None,) if len(needs) == 2 else ())
         coef = axp.zeros(logp_shape, dtype=dtype)
         coef[rows, safe] = (1 - eps) * w_rows
         if eps:
