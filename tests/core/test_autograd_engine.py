@@ -273,7 +273,7 @@ def test_custom_function_and_gradcheck():
 def test_gradcheck_names_input_element_and_both_values():
     x = nt.tensor([0.5, -1.5], dtype=nt.float64, requires_grad=True)
     with pytest.raises(GradcheckError, match=r"input 0 .*element \(0,\): analytical 0\.5, "
-                                             r"numerical 0\.75"):
+                                             r"numerical 0\.7(5|49999)"):
         gradcheck(_WrongCube.apply, (x,))
     assert gradcheck(_WrongCube.apply, (x,), raise_exception=False) is False
 
