@@ -165,7 +165,10 @@ def _read(f: FileLike, caller: str) -> tuple[bytes, str]:
         path = Path(f)
         if not path.is_file():
             raise CheckpointError(f"{path}: no such file")
-        return path.read_bytes(), str(path)
+        try:
+            return path.read_bytes(), str(path)
+        except OSError as err:
+            raise CheckpointError(f"{path}: cannot be read ({err.strerror})") from None
     if isinstance(f, io.TextIOBase) or not callable(getattr(f, "read", None)):
         raise TypeError(
             f"{caller}: f must be a path or a file opened in binary mode ('rb'), "
@@ -191,7 +194,7 @@ def _parse_entry(where: str, name: str, info) -> tuple[np.dtype, tuple[int, ...]
             f"and 'data_offsets', got {info!r}"
         )
     code, shape, offsets = info["dtype"], info["shape"], info["data_offsets"]
-    if code not in _CODES:
+    if not isinstance(code, str) or code not in _CODES:
         raise CheckpointError(
             f"{where}: tensor '{name}' has dtype {code!r}, which neuronet does not know "
             f"(known: {', '.join(sorted(_CODES))})"
@@ -223,12 +226,7 @@ def _parse(raw: bytes, where: str) -> tuple[dict[str, np.ndarray], dict[str, str
             f"{where}: header length {n} exceeds the file size ({len(raw)} bytes): not a "
             "safetensors file, or the file is truncated or corrupted"
         )
-    try:
-        header = json.loads(raw[8 : 8 + n], parse_constant=_no_constant)
-    except (UnicodeDecodeError, ValueError, RecursionError) as err:
-        raise CheckpointError(f"{where}: the header is not valid JSON ({err})") from None
-    if not isinstance(header, dict):
-        raise CheckpointError(f"{where}: the header is not a JSON object")
+    header = _header(bytes(raw[8 : 8 + n]), where)
     metadata = header.pop("__metadata__", None) or {}
     if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
         raise CheckpointError(f"{where}: '__metadata__' must map strings to strings")
@@ -269,6 +267,40 @@ def _parse(raw: bytes, where: str) -> tuple[dict[str, np.ndarray], dict[str, str
         for name, (dtype, shape, begin, end) in entries.items()
     }
     return out, dict(metadata)
+
+
+def _header(blob: bytes, where: str) -> dict:
+    """The JSON object of a header as the format has it: UTF-8 text that begins with '{',
+    one JSON object without duplicate keys, then only spaces (0x20) as padding."""
+    try:
+        text = blob.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise CheckpointError(
+            f"{where}: the header is not UTF-8 text (byte {err.start} is {blob[err.start]:#x})"
+        ) from None
+    if not text.startswith("{"):
+        raise CheckpointError(f"{where}: the header is not a JSON object (it must begin with '{{')")
+    decoder = json.JSONDecoder(parse_constant=_no_constant, object_pairs_hook=_unique_keys)
+    try:
+        header, end = decoder.raw_decode(text)
+    except RecursionError:
+        raise CheckpointError(f"{where}: the header nests too deeply to be a header") from None
+    except ValueError as err:
+        raise CheckpointError(f"{where}: the header is not valid JSON ({err})") from None
+    if text[end:].strip(" "):
+        raise CheckpointError(
+            f"{where}: the header has {len(text) - end} bytes after its JSON object that are "
+            "not space padding"
+        )
+    return header
+
+
+def _unique_keys(pairs: list) -> dict:
+    keys = [k for k, _ in pairs]
+    if len(set(keys)) != len(keys):
+        duplicates = sorted({k for k in keys if keys.count(k) > 1})
+        raise ValueError(f"duplicate keys {duplicates[:5]}")
+    return dict(pairs)
 
 
 def _no_constant(name: str):

@@ -21,6 +21,7 @@ import numpy as np
 from ..autograd.grad_mode import no_grad
 from ..nn.utils import clip_grad_norm_
 from ..optim.lr_scheduler import ReduceLROnPlateau
+from ..serialization import CheckpointError
 from .callbacks import Callback
 from .checkpoint import load_checkpoint, save_checkpoint
 from .distributed import is_main_process, reduce_sums, unwrapped
@@ -94,8 +95,15 @@ class Trainer:
         if path is None or not path.is_file():
             return 1
         extra = load_checkpoint(path, unwrapped(self.model), self.optimizer, self.scheduler)
-        self.history, self.best = extra["history"], extra["best"]
-        return int(extra["epoch"]) + 1
+        epoch, history, best = (extra.get(k) for k in ("epoch", "history", "best"))
+        if not isinstance(epoch, int) or isinstance(epoch, bool) or epoch < 0:
+            raise CheckpointError(f"{path}: the checkpoint's epoch is {epoch!r}, not a count")
+        if not isinstance(history, list) or not all(isinstance(h, dict) for h in history):
+            raise CheckpointError(f"{path}: the checkpoint's history is not a list of epochs")
+        if best is not None and not (isinstance(best, (int, float)) and not isinstance(best, bool)):
+            raise CheckpointError(f"{path}: the checkpoint's best value is {best!r:.60}")
+        self.history, self.best = history, best
+        return epoch + 1
 
     # ----------------------------------------------------------------- loops
     def _train_epoch(self, loader, epoch: int) -> dict:
