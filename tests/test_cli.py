@@ -75,10 +75,10 @@ def test_config_file_and_overrides(data_env, capsys):
     (["--optimizer", "adamx"], "optimizer: expected one of adagrad, adam, adamw, rmsprop, sgd; "
                                "got 'adamx'"),
     (["--activation", "swish"], "activation: expected one of"),
-    (["--lr", "-1"], "lr: expected a positive number, got -1.0"),
+    (["--lr", "-1"], "lr: expected a positive finite number, got -1.0"),
     (["--dropout", "1.5"], "dropout: expected a probability in [0, 1), got 1.5"),
     (["--dataset", "cifar"], "dataset: expected one of fashion-mnist, mnist; got 'cifar'"),
-    (["--resume"], "--resume: no checkpoint to continue"),
+    (["--resume"], "--resume: no run to continue"),
     (["--device", "tpu"], "device: expected 'cpu', 'cuda' or 'cuda:N', got 'tpu'"),
 ])
 def test_bad_options_give_one_clear_line(data_env, capsys, args, message):

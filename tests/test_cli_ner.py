@@ -56,6 +56,11 @@ def test_ner_errors(ner_env, capsys):
     capsys.readouterr()
     assert main(["predict", str(ner_env / "runs" / "ner-window")]) == 2
     assert "pass --text" in capsys.readouterr().err
+    # --resume takes the task and the settings from the run (no --task, --hidden again)
+    assert main(["train", "--quiet", "--run-dir", str(ner_env / "runs"), "--name", "ner-window",
+                 "--resume", "--epochs", "2"]) == 0
+    saved = json.loads((ner_env / "runs" / "ner-window" / "config.json").read_text())
+    assert (saved["task"], saved["hidden"], saved["epochs"]) == ("ner-window", [8], 2)
 
 
 def test_data_fetch_text_sets(ner_env, capsys):

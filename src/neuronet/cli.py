@@ -1,7 +1,9 @@
 """The ``neuronet`` command: train, evaluate, predict, export, data fetch, run.
 
 User errors (a bad option, a missing or corrupted file, unavailable data) end with one line,
-``neuronet: error: ...``, and exit code 2; a diverged run exits with 1. No tracebacks.
+``neuronet: error: ...``, and exit code 2; a diverged run exits with 1, and so does a fault of
+the machine (a full disk, a read-only folder, standard output that cannot be written, memory
+exhausted), with one line naming the path and the cause. No tracebacks.
 ``neuronet run SCRIPT`` exits with the script's status (see :mod:`neuronet.run`: 3 when the
 script needs a PyTorch name neuronet lacks). ``neuronet train --nproc N`` starts N processes
 through ``mpiexec`` (a rank's error is one line naming the rank).
@@ -10,8 +12,10 @@ through ``mpiexec`` (a rank's error is one line naming the rank).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -39,11 +43,18 @@ def _task_options() -> list[tuple[str, Callable[[str], Any], str]]:
     ]
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error as one line (``neuronet: error: ...``, exit code 2)."""
+
+    def error(self, message: str):
+        self.exit(2, f"neuronet: error: {message} (see: {self.prog} --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
     from . import __version__  # noqa: PLC0415
     from .tasks import DEFAULT_TASK, TASKS  # noqa: PLC0415
 
-    p = argparse.ArgumentParser(prog="neuronet", description="Train and use neural networks.")
+    p = _Parser(prog="neuronet", description="Train and use neural networks.")
     p.add_argument("--version", action="version", version=f"neuronet {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -153,20 +164,71 @@ _NOT_SETTINGS = {"command", "config", "resume", "quiet", "tensorboard", "nproc"}
 
 
 def _config(args: argparse.Namespace):
-    """The run's config: the task's defaults, then the TOML file, then the options given."""
-    from .tasks.config import config_from_toml, make_config  # noqa: PLC0415
+    """(config, names of the settings given): the task's defaults, then the TOML file, then
+    the options given. An option that only other tasks have is refused."""
+    from .tasks.config import config_from_toml, make_config, own_settings  # noqa: PLC0415
+    from .training.config import read_toml  # noqa: PLC0415
 
     options = {
         key: value
         for key, value in vars(args).items()
         if key not in _NOT_SETTINGS and value is not None
     }
+    if args.resume and "task" not in options:
+        task = _task_of_run(Path(options.get("run_dir", "runs")) / options.get("name", ""))
+        options = {"task": task, **options} if task else options
     cfg = (
         config_from_toml(args.config, options)
         if args.config
         else make_config(options, "command line")
     )
-    return cfg.validate()
+    own_settings(cfg.task, options, "command line")
+    given = set(options) | (set(read_toml(args.config)) if args.config else set())
+    return cfg.validate(), given
+
+
+def _task_of_run(folder: Path) -> str | None:
+    """The task named in the config.json of run ``folder`` (None when there is none to read:
+    resuming then says what is wrong)."""
+    try:
+        task = json.loads((folder / "config.json").read_text(encoding="utf-8")).get("task")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return task if isinstance(task, str) else None
+
+
+class _StdoutError(Exception):
+    """Standard output cannot be written (``/dev/full``, a closed pipe)."""
+
+
+def _say(line: str) -> None:
+    """Print ``line`` to standard output; a ``_StdoutError`` when that fails."""
+    try:
+        print(line)
+    except BrokenPipeError:
+        raise
+    except OSError as err:
+        raise _StdoutError(err.strerror or str(err)) from None
+
+
+def _flush() -> None:
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as err:
+        raise _StdoutError(err.strerror or str(err)) from None
+
+
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null, so nothing fails again when Python exits."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+    finally:
+        os.close(devnull)
 
 
 def _fetch(name: str) -> int:
@@ -176,13 +238,13 @@ def _fetch(name: str) -> int:
     if name == "conll2003":
         for split in ("train", "valid", "test"):
             sentences = CoNLL2003(split)
-            print(
+            _say(
                 f"conll2003 {split}: {len(sentences)} sentences, {sum(map(len, sentences))} tokens"
             )
         return 0
     if name == "glove":
         vectors = GloVe(50)
-        print(f"glove 6B: {len(vectors)} words x {vectors.dim} dimensions")
+        _say(f"glove 6B: {len(vectors)} words x {vectors.dim} dimensions")
         return 0
     try:
         cls = dataset_class(name)
@@ -190,7 +252,7 @@ def _fetch(name: str) -> int:
         raise ConfigError(f"data fetch: {err}; also conll2003 and glove") from None
     for train in (True, False):
         ds = cls(train=train)
-        print(f"{name} {'train' if train else 'test'}: {len(ds)} images in {ds.root}")
+        _say(f"{name} {'train' if train else 'test'}: {len(ds)} images in {ds.root}")
     return 0
 
 
@@ -203,7 +265,7 @@ def _launch(args: argparse.Namespace, argv: list[str]) -> int:
     if args.nproc < 1:
         raise ConfigError(f"--nproc: expected a positive number of processes, got {args.nproc}")
     # a bad setting ends here, once, before any process starts
-    check_batch_split(_config(args).batch_size, args.nproc)
+    check_batch_split(_config(args)[0].batch_size, args.nproc)
     rest, skip = [], False
     for arg in argv:
         if skip or arg == "--nproc" or arg.startswith("--nproc="):
@@ -216,7 +278,7 @@ def _launch(args: argparse.Namespace, argv: list[str]) -> int:
         raise ConfigError(f"--nproc: {err}") from None
 
 
-def _fail(err: BaseException, code: int) -> int:
+def _fail(err: BaseException | str, code: int) -> int:
     """Print the one error line and return ``code``; as one rank of several, name the rank
     and stop them all."""
     from .distributed import collectives as dist  # noqa: PLC0415
@@ -233,11 +295,18 @@ def _run(args: argparse.Namespace) -> int:
     from .tasks.run import train_run  # noqa: PLC0415
 
     if args.command == "train":
-        cfg = _config(args)
+        cfg, given = _config(args)
         tensorboard = args.tensorboard
         if tensorboard is None and args.config:
             tensorboard = run_options_from_toml(args.config).get("tensorboard")
-        train_run(cfg, resume=args.resume, progress=not args.quiet, tensorboard=tensorboard)
+        train_run(
+            cfg,
+            resume=args.resume,
+            progress=not args.quiet,
+            report=_say,
+            tensorboard=tensorboard,
+            given=given,
+        )
         return 0
     if args.command == "data":
         return _fetch(args.name)
@@ -248,9 +317,9 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "export":
         return _export(task, cfg, args)
     if args.command == "evaluate":
-        task.evaluate(cfg, Path(args.run), args.checkpoint, print)
+        task.evaluate(cfg, Path(args.run), args.checkpoint, _say)
     else:
-        task.predict(cfg, Path(args.run), args.file, args.text, print)
+        task.predict(cfg, Path(args.run), args.file, args.text, _say)
     return 0
 
 
@@ -264,7 +333,7 @@ def _export(task, cfg, args: argparse.Namespace) -> int:
         from .serialization import save_file  # noqa: PLC0415
 
         save_file(dict(model.state_dict()), out, {"format": "pt", "task": cfg.task})
-        print(f"wrote {out}: {len(model.state_dict())} tensors (the model's state_dict)")
+        _say(f"wrote {out}: {len(model.state_dict())} tensors (the model's state_dict)")
         return 0
     from .onnx import OnnxExporterError, export  # noqa: PLC0415
 
@@ -274,22 +343,36 @@ def _export(task, cfg, args: argparse.Namespace) -> int:
     except (OnnxExporterError, ValueError) as err:
         raise ConfigError(f"export: {err}") from None
     width = ", ".join(["batch", *map(str, example.shape[1:])])
-    print(f"wrote {out}: input 'input' ({width}) {example.dtype}, output 'output'")
+    _say(f"wrote {out}: input 'input' ({width}) {example.dtype}, output 'output'")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command ``argv`` (default: ``sys.argv[1:]``); returns the exit status."""
+    args = _parser().parse_args(argv)
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        return _main(args, argv)
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """A warning as one line on standard error: ``neuronet: warning: ...``."""
+    print(f"neuronet: warning: {message}", file=sys.stderr)
+
+
+def _main(args: argparse.Namespace, argv: list[str] | None) -> int:
     from .data.cache import DataUnavailableError  # noqa: PLC0415
     from .data.formats import DataFormatError  # noqa: PLC0415
     from .serialization import CheckpointError  # noqa: PLC0415
     from .training.config import ConfigError  # noqa: PLC0415
     from .training.trainer import TrainingDiverged  # noqa: PLC0415
 
-    args = _parser().parse_args(argv)
     try:
         if args.command == "train" and args.nproc not in (None, 1):
             return _launch(args, sys.argv[1:] if argv is None else argv)
-        return _run(args)
+        code = _run(args)
+        _flush()
+        return code
     except (
         ConfigError,
         CheckpointError,
@@ -301,8 +384,20 @@ def main(argv: list[str] | None = None) -> int:
     except TrainingDiverged as err:
         return _fail(err, 1)
     except BrokenPipeError:  # output piped into a reader that stopped early (e.g. head)
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        _silence_stdout()
         return 0
+    except _StdoutError as err:
+        _silence_stdout()
+        return _fail(f"standard output: {err}", 1)
+    except OSError as err:  # the machine: a full disk, a read-only or immutable folder
+        where = f"{err.filename}: " if err.filename else ""
+        return _fail(f"{where}{err.strerror or err}", 1)
+    except MemoryError as err:
+        detail = f" ({err})" if str(err) else ""
+        return _fail(
+            f"not enough memory{detail}: lower --hidden or --batch-size, or raise the memory limit",
+            1,
+        )
     except KeyboardInterrupt:
         print("neuronet: interrupted; the last checkpoint is intact", file=sys.stderr)
         return 130

@@ -73,26 +73,45 @@ class CheckpointError(ValueError):
 
 
 # ----------------------------------------------------------------------------- atomic writes
-def atomic_write(path: str | os.PathLike, write: Callable[[Any], None], mode: str = "wb") -> None:
-    """Call ``write(file)`` on a temporary file beside ``path``, then rename it to ``path``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+def _new_file_mode(path: Path) -> int:
+    """The permissions ``open(path, 'w')`` would give: the file's own when it exists, else
+    0o666 less the umask (a temporary file starts as 0o600)."""
     try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        mask = os.umask(0o022)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
+def atomic_write(path: str | os.PathLike, write: Callable[[Any], None], mode: str = "wb") -> None:
+    """Call ``write(file)`` on a temporary file ``.<name>.<random>.tmp`` beside ``path``, then
+    rename it to ``path``; the file gets the permissions a plain write would give it. An
+    ``OSError`` of the file system (a full disk, a read-only folder) names ``path``."""
+    path = Path(path)
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, mode) as f:
+            if hasattr(os, "fchmod"):
+                os.fchmod(f.fileno(), _new_file_mode(path))
             write(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
+    except BaseException as err:
+        if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(err, OSError) and err.errno is not None:
+            raise OSError(err.errno, err.strerror, str(path)) from None
         raise
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:
-    """Write ``text`` to ``path`` atomically (see ``atomic_write``)."""
-    atomic_write(path, lambda f: f.write(text), mode="w")
+    """Write ``text`` to ``path`` atomically as UTF-8 (see ``atomic_write``)."""
+    data = text.encode("utf-8")
+    atomic_write(path, lambda f: f.write(data))
 
 
 # ----------------------------------------------------------------------------- safetensors

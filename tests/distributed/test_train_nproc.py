@@ -70,7 +70,7 @@ def test_two_ranks_reach_the_one_process_run(tmp_path):
     (["--nproc", "2", "--batch-size", "33"],
      "neuronet: error: batch_size: the global batch (33) must split evenly over the 2 processes"),
     (["--nproc", "0"], "neuronet: error: --nproc: expected a positive number of processes, got 0"),
-    (["--nproc", "2", "--lr", "-1"], "neuronet: error: lr: expected a positive number, got -1.0"),
+    (["--nproc", "2", "--lr", "-1"], "neuronet: error: lr: expected a positive finite number, got -1.0"),
 ])
 def test_bad_settings_end_before_any_process_starts(tmp_path, capsys, extra, message):
     assert main(["train", "--run-dir", str(tmp_path), *extra]) == 2

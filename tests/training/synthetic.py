@@ -1,9 +1,9 @@
 """A small deterministic training job on generated data (used in-process and as a script).
 
-    python -m tests.training.synthetic RUN_DIR EPOCHS [--resume] [--marker FILE]
+    python -m tests.training.synthetic RUN_DIR EPOCHS [--resume [--lr LR]] [--marker FILE]
 
 With --marker, the process writes FILE in the middle of epoch 3 and then waits, so a test
-can kill it there.
+can kill it there; --lr with --resume continues at learning rate LR.
 """
 import argparse
 import sys
@@ -54,11 +54,12 @@ def main(argv):
     p.add_argument("epochs", type=int)
     p.add_argument("--resume", action="store_true")
     p.add_argument("--marker")
+    p.add_argument("--lr", type=float)
     args = p.parse_args(argv)
     trainer, train, val = make_job(args.run_dir)
     if args.marker:
         trainer.callbacks.append(_Marker(args.marker))
-    trainer.fit(train, val, args.epochs, resume=args.resume)
+    trainer.fit(train, val, args.epochs, resume=args.resume, lr=args.lr)
     np.savez(Path(args.run_dir) / "final.npz", **weights(trainer))
 
 

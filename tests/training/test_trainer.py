@@ -52,17 +52,24 @@ def _script(*args):
     return [sys.executable, "-m", "tests.training.synthetic", *map(str, args)]
 
 
-def test_sigkill_mid_epoch_then_resume_is_bit_identical(tmp_path):
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    subprocess.run(_script(tmp_path / "straight", 5), cwd=ROOT, env=env, check=True, timeout=120)
-    marker = tmp_path / "marker"
-    proc = subprocess.Popen(_script(tmp_path / "killed", 5, "--marker", marker), cwd=ROOT, env=env)
+ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
+
+
+def _kill_in_epoch_3(run_dir, epochs, marker):
+    """Run the synthetic job in a process and SIGKILL it in the middle of epoch 3."""
+    proc = subprocess.Popen(_script(run_dir, epochs, "--marker", marker), cwd=ROOT, env=ENV)
     deadline = time.time() + 60
     while not marker.exists() and time.time() < deadline and proc.poll() is None:
         time.sleep(0.05)
     assert marker.exists(), "the training process never reached the middle of epoch 3"
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
+
+
+def test_sigkill_mid_epoch_then_resume_is_bit_identical(tmp_path):
+    env = ENV
+    subprocess.run(_script(tmp_path / "straight", 5), cwd=ROOT, env=env, check=True, timeout=120)
+    _kill_in_epoch_3(tmp_path / "killed", 5, tmp_path / "marker")
     extra = load_checkpoint(tmp_path / "killed" / "checkpoints" / "last.safetensors",
                             make_job(None)[0].model)
     assert extra["epoch"] == 2  # the checkpoint of the last finished epoch survived the kill
@@ -73,6 +80,20 @@ def test_sigkill_mid_epoch_then_resume_is_bit_identical(tmp_path):
     assert sorted(a.files) == sorted(b.files)
     for k in a.files:
         np.testing.assert_array_equal(a[k], b[k])
+
+
+def test_sigkill_then_resume_with_a_new_lr_equals_resuming_with_it_unkilled(tmp_path):
+    straight, train, val = make_job(tmp_path / "straight")
+    straight.fit(train, val, epochs=2)
+    straight, train, val = make_job(tmp_path / "straight")
+    straight.fit(train, val, epochs=4, resume=True, lr=0.01)
+    assert [h["lr"] for h in straight.history][2] == 0.01
+    _kill_in_epoch_3(tmp_path / "killed", 4, tmp_path / "marker")
+    subprocess.run(_script(tmp_path / "killed", 4, "--resume", "--lr", 0.01), cwd=ROOT, env=ENV,
+                   check=True, timeout=120)
+    b = np.load(tmp_path / "killed" / "final.npz")
+    for k, v in weights(straight).items():
+        np.testing.assert_array_equal(b[k], v)
 
 
 def test_nan_loss_stops_with_a_clear_error_and_keeps_the_last_checkpoint(tmp_path):

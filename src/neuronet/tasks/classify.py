@@ -3,6 +3,7 @@ cross-entropy, validated on held-out training images and scored on the test set.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +13,7 @@ import numpy as np
 from ..autograd.grad_mode import no_grad
 from ..data import DataLoader, TensorDataset
 from ..data.datasets import DATASETS, dataset_class
-from ..data.formats import DataFormatError, read_idx, read_label_csv
+from ..data.formats import DataFormatError, read_idx
 from ..models import MLP
 from ..nn.functional import cross_entropy
 from ..random import manual_seed, numpy_generator
@@ -31,6 +32,27 @@ class ClassifyConfig(TrainConfig):
 
     def datasets(self) -> Sequence[str]:
         return list(DATASETS)
+
+    def validate(self) -> ClassifyConfig:
+        """``TrainConfig``'s checks; and the plateau schedule and early stopping watch the
+        validation accuracy, so they need validation samples."""
+        super().validate()
+        if self.val_size == 0:
+            needs = [
+                name
+                for name, on in (
+                    ("the plateau scheduler", self.scheduler == "plateau"),
+                    ("early stopping", self.early_stopping > 0),
+                )
+                if on
+            ]
+            if needs:
+                raise ConfigError(
+                    f"val_size: 0 leaves no validation data, which {' and '.join(needs)} "
+                    f"watch{'es' if len(needs) == 1 else ''}: give --val-size N, or another "
+                    "--scheduler"
+                )
+        return self
 
 
 def load_arrays(cfg: TrainConfig, train: bool) -> tuple[np.ndarray, np.ndarray, list]:
@@ -95,38 +117,71 @@ def load_model(cfg: TrainConfig, folder: str | Path, which: str = "best") -> MLP
     return model
 
 
+def _read_npy(path: Path) -> np.ndarray:
+    try:
+        arr = np.load(path, allow_pickle=False)
+    except (ValueError, EOFError, OSError) as err:
+        if isinstance(err, OSError) and err.errno is not None:
+            raise
+        raise DataFormatError(f"{path}: not a .npy array file ({err})") from None
+    if not isinstance(arr, np.ndarray) or arr.dtype.kind not in "biuf":
+        raise DataFormatError(f"{path}: expected an array of pixel numbers, got {arr.dtype}")
+    return arr
+
+
+def _read_pixel_csv(path: Path) -> np.ndarray:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise DataFormatError(f"{path}: not a CSV text file (not UTF-8)") from None
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        raise DataFormatError(f"{path}: the CSV file is empty: expected rows of 784 pixels")
+    cols = len(lines[-1].split(","))
+    if cols not in (784, 785):
+        raise DataFormatError(
+            f"{path}: expected 784 pixel columns (or a label and 784), got {cols}"
+        )
+    header = not lines[0].split(",")[0].strip().lstrip("-").replace(".", "", 1).isdigit()
+    try:
+        table = np.loadtxt(io.StringIO("\n".join(lines[header:])), delimiter=",", ndmin=2)
+    except ValueError as err:
+        raise DataFormatError(f"{path}: expected rows of numbers: {err}") from None
+    return table[:, 1:] if cols == 785 else table
+
+
 def read_images(path: Path) -> np.ndarray:
     """28x28 images from a .npy, .csv (784 pixel columns, optionally after a label) or IDX
-    file, as float32 rows of 784 pixels in [0, 1]."""
+    file, as float32 rows of 784 pixels in [0, 1] (values above 1 are read as 0..255). A file
+    that holds no images, NaN or infinite pixels, or anything but numbers is a
+    ``DataFormatError`` naming the file."""
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
     if path.suffix == ".npy":
-        arr = np.load(path, allow_pickle=False)
+        arr = _read_npy(path)
     elif path.suffix == ".csv":
-        text = path.read_text().strip().splitlines()
-        cols = len(text[-1].split(","))
-        if cols == 785:
-            arr = read_label_csv(path)[0]
-        elif cols == 784:
-            arr = np.loadtxt(
-                path, delimiter=",", ndmin=2, skiprows=0 if text[0][:1].isdigit() else 1
-            )
-        else:
-            raise DataFormatError(
-                f"{path}: expected 784 pixel columns (or a label and 784), got {cols}"
-            )
+        arr = _read_pixel_csv(path)
     else:
         arr = read_idx(path)
+    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        raise DataFormatError(f"{path}: some pixels are NaN or infinite")
+    if arr.size and (arr.min() < 0 or arr.max() > 255):
+        raise DataFormatError(
+            f"{path}: pixels must be in 0..255 (or 0..1), got values from {arr.min()} to "
+            f"{arr.max()}"
+        )
     arr = np.asarray(arr, dtype=np.float32)
     if arr.shape[-2:] == (28, 28):
         arr = arr.reshape(-1, 784)
-    if arr.ndim == 1:
+    if arr.ndim == 1 and arr.size == 784:
         arr = arr[None]
     if arr.ndim != 2 or arr.shape[1] != 784:
         raise DataFormatError(
             f"{path}: expected 28x28 images (or rows of 784 pixels), got an "
             f"array of shape {arr.shape}"
         )
+    if not len(arr):
+        raise DataFormatError(f"{path}: the file holds no images")
     return arr / 255 if arr.max(initial=0) > 1 else arr
 
 

@@ -72,8 +72,43 @@ def config_from_toml(path: str | Path, overrides: Mapping[str, Any] | None = Non
 
 
 def load_run_config(folder: str | Path) -> TrainConfig:
-    """The config a run folder was trained with (its config.json)."""
+    """The config a run folder was trained with (its config.json), checked as the command
+    line's settings are (``ConfigError`` naming the file and the setting otherwise)."""
     path = Path(folder) / "config.json"
     if not path.is_file():
         raise ConfigError(f"{folder}: not a run folder (no config.json)")
-    return make_config(json.loads(path.read_text()), str(path))
+    try:
+        values = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot be read ({err.strerror})") from None
+    except (UnicodeDecodeError, ValueError) as err:
+        raise ConfigError(f"{path}: not a JSON file of settings ({err})") from None
+    if not isinstance(values, dict):
+        raise ConfigError(
+            f"{path}: expected a JSON object of settings, got {type(values).__name__}"
+        )
+    try:
+        return make_config(values, str(path)).validate()
+    except ConfigError as err:
+        message = str(err)
+        raise ConfigError(
+            message if message.startswith(str(path)) else f"{path}: {message}"
+        ) from None
+
+
+def own_settings(task: str, values: Mapping[str, Any], source: str) -> None:
+    """A ``ConfigError`` when ``values`` (given for task ``task``) set a setting that only
+    other tasks have: on the command line such an option would do nothing."""
+    own = _fields(get_task(task))
+    foreign = sorted(set(values) - own)
+    if foreign:
+        key = foreign[0]
+        others = [t.name for t in TASKS.values() if key in _fields(t)]
+        raise ConfigError(
+            f"{source}: --{key.replace('_', '-')} {values[key]!r} is a setting of "
+            f"{', '.join(others)}, not of task {task}"
+        )
+
+
+def _fields(task) -> set[str]:
+    return {f.name for f in dataclasses.fields(task.config_class)}

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..autograd.grad_mode import no_grad
 from ..data.datasets import CoNLL2003, GloVe
+from ..data.formats import DataFormatError
 from ..models.mlp import initialise_linear_layers
 from ..nn import Module
 from ..random import manual_seed, numpy_generator
@@ -60,6 +61,16 @@ class NerConfig(TrainConfig):
 
     def choices(self) -> dict[str, Sequence[str]]:
         return {**super().choices(), "entity": ENTITY_TYPES}
+
+    def validate(self) -> NerConfig:
+        """``TrainConfig``'s checks; and the NER models have one hidden layer."""
+        super().validate()
+        if len(self.hidden) != 1:
+            raise ConfigError(
+                f"hidden: the {self.task or 'NER'} model has one hidden layer: expected one "
+                f"size, got {','.join(map(str, self.hidden))}"
+            )
+        return self
 
 
 def build_vocabulary(splits: dict, glove) -> Vocabulary:
@@ -200,7 +211,19 @@ class NerTask(Task[NerConfig]):
     def load(self, cfg: NerConfig, folder: Path) -> tuple[Vocabulary, Module]:
         """(vocabulary, model with the best weights) of the NER run in ``folder``: ``evaluate``
         and ``predict`` use the best checkpoint."""
-        vocab = Vocabulary((folder / "vocab.txt").read_text(encoding="utf-8").split("\n")[2:])
+        path = folder / "vocab.txt"
+        if not path.is_file():
+            raise ConfigError(f"{folder}: not an NER run folder (no vocab.txt)")
+        try:
+            words = path.read_text(encoding="utf-8").split("\n")
+        except UnicodeDecodeError as err:
+            raise DataFormatError(
+                f"{path}: the vocabulary is not UTF-8 text (byte {err.start}); it is corrupted: "
+                "train the run again"
+            ) from None
+        if words[:2] != ["<pad>", "<unk>"]:
+            raise DataFormatError(f"{path}: not a vocabulary (it must begin with <pad>, <unk>)")
+        vocab = Vocabulary(words[2:])
         model = self.build_model(cfg, len(vocab), None)
         load_checkpoint(
             folder / "checkpoints" / "best.safetensors", self.trainable(model), restore_rng=False

@@ -6,45 +6,198 @@ history.csv/json, loss.png/accuracy.png, the task's own files and summary.json (
 of them), and with ``tensorboard`` its TensorBoard event files (by default in ``tensorboard/``).
 
 Started as several MPI ranks, every rank trains its part of each global batch of ``batch_size``
-samples and rank 0 alone prints and writes the folder (see ``training.distributed``).
+samples and rank 0 alone checks, locks and writes the folder (see ``training.distributed``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import json
+import re
+import shutil
 import time
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 from ..nn.parallel import DistributedDataParallel
 from ..serialization import atomic_write_text
 from ..training import distributed
 from ..training.builders import build_optimizer, build_scheduler, check_device
-from ..training.callbacks import ProgressBar
+from ..training.callbacks import Callback, ProgressBar
 from ..training.config import ConfigError, TrainConfig
+from ..training.lock import FolderLock
 from ..training.tensorboard_log import TensorBoardLogger
-from ..training.trainer import Trainer
+from ..training.trainer import Trainer, TrainingDiverged
 from . import get_task
 from .base import Report
+from .config import load_run_config
+
+#: The settings ``--resume`` may change: they do not change what the checkpoint holds.
+RESUMABLE = ("epochs", "lr", "grad_clip", "early_stopping", "device")
+#: Settings that say where the run is, not how it trains.
+_WHERE = ("run_dir", "name")
+#: What a run folder may hold (anything else: the folder is not a run's, and is left alone).
+RUN_FILES = frozenset(
+    {
+        "config.json",
+        "checkpoints",
+        "history.csv",
+        "history.json",
+        "loss.png",
+        "accuracy.png",
+        "summary.json",
+        "vocab.txt",
+        "tensorboard",
+        "resumes.json",
+    }
+)
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,99}")
 
 
-def run_folder(cfg: TrainConfig, prefix: str, resume: bool) -> Path:
-    """The folder of run ``cfg.name`` (default: ``prefix`` and the time), checked: it must
-    hold a run to ``resume`` and must not hold one otherwise. Sets ``cfg.name``."""
-    name = cfg.name or f"{prefix}-{time.strftime('%Y%m%d-%H%M%S')}"
-    folder = Path(cfg.run_dir) / name
-    if resume and not (folder / "checkpoints" / "last.safetensors").is_file():
-        raise ConfigError(f"--resume: no checkpoint to continue in {folder}/checkpoints")
-    if not resume and (folder / "checkpoints").exists():
+def check_name(name: str) -> str:
+    """``name`` when it is a run name: 1 to 100 letters, digits, '.', '_', '+' and '-',
+    starting with a letter or digit (never a path: no '/', '..', '.')."""
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise ConfigError(
-            f"run folder {folder} already holds a run: pass --resume to continue "
-            "it, or --name to start another"
+            f"name: expected a run name (letters, digits and . _ + -, starting with a letter "
+            f"or digit, at most 100; not a path), got {name!r:.120}"
         )
-    cfg.name = name
-    return folder
+    return name
+
+
+def _temp_files(folder: Path) -> Iterator[Path]:
+    """The temporary files interrupted atomic writes left in a run folder."""
+    for place in (folder, folder / "checkpoints"):
+        if place.is_dir():
+            yield from (p for p in place.glob(".*.tmp") if p.is_file())
+
+
+def _foreign(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name not in RUN_FILES)
+
+
+@contextlib.contextmanager
+def open_run(cfg: TrainConfig, prefix: str, resume: bool) -> Iterator[tuple[Path, bool]]:
+    """The folder of run ``cfg.name`` (default: ``prefix``, the time and, when another run
+    took that name, ``-2``, ``-3``...), locked for this process while the block runs; yields
+    (folder, created). Checked: to ``resume`` it must hold a run (its config.json); otherwise
+    it must not hold a checkpoint nor files that are not a run's. Temporary files of writes
+    that were interrupted are removed. Sets ``cfg.name``."""
+    if resume and not cfg.name:
+        raise ConfigError("--resume: give the --name of the run to continue")
+    run_dir = Path(cfg.run_dir)
+    new_run_dir = not run_dir.exists()
+    if cfg.name:
+        names = [check_name(cfg.name)]
+    else:
+        base = f"{prefix}-{time.strftime('%Y%m%d-%H%M%S')}"
+        names = [base] + [f"{base}-{i}" for i in range(2, 1000)]
+    for name in names:
+        folder = run_dir / name
+        created = False
+        if resume:
+            if not (folder / "config.json").is_file():
+                raise ConfigError(f"--resume: no run to continue in {folder} (no config.json)")
+        else:
+            try:
+                folder.mkdir(parents=True)
+                created = True
+            except FileExistsError:
+                if not cfg.name:
+                    continue  # another run has this default name: take the next
+                if not folder.is_dir():
+                    raise ConfigError(f"name: {folder} exists and is not a folder") from None
+        with FolderLock(folder):
+            for tmp in _temp_files(folder):
+                tmp.unlink()
+            if not resume and (folder / "checkpoints" / "last.safetensors").exists():
+                raise ConfigError(
+                    f"run folder {folder} already holds a run: pass --resume to continue "
+                    "it, or --name to start another"
+                )
+            if not resume and _foreign(folder):
+                raise ConfigError(
+                    f"name: {folder} exists and holds files that are not a run's "
+                    f"({', '.join(_foreign(folder)[:3])}): choose another --name"
+                )
+            cfg.name = name
+            try:
+                yield folder, created
+            except BaseException as err:
+                unfinished = not (folder / "checkpoints" / "last.safetensors").exists()
+                if created and unfinished and not isinstance(err, TrainingDiverged):
+                    shutil.rmtree(folder, ignore_errors=True)  # a refused run leaves nothing
+                    if new_run_dir:
+                        with contextlib.suppress(OSError):
+                            run_dir.rmdir()  # (only when empty)
+                raise
+        return
+    raise ConfigError(f"name: runs {names[0]} to {names[-1]} all exist in {run_dir}")
+
+
+def resumed_config(
+    cfg: TrainConfig, folder: Path, given: Collection[str] | None
+) -> tuple[TrainConfig, dict]:
+    """The config to continue the run in ``folder`` with: its config.json, with the settings
+    in ``given`` (all of ``cfg``'s when None) taken from ``cfg`` where they differ. Returns
+    (config, {setting: [saved, new]}); a ``ConfigError`` for a change ``RESUMABLE`` lacks."""
+    saved = load_run_config(folder)
+    if saved.task != cfg.task:
+        raise ConfigError(
+            f"--resume: {folder} is a {saved.task} run; it cannot continue as task {cfg.task}"
+        )
+    keys = [f.name for f in dataclasses.fields(saved) if f.name not in _WHERE]
+    changes = {
+        k: [getattr(saved, k), getattr(cfg, k)]
+        for k in keys
+        if (given is None or k in given) and getattr(cfg, k) != getattr(saved, k)
+    }
+    fixed = [k for k in changes if k not in RESUMABLE]
+    if fixed:
+        k = fixed[0]
+        raise ConfigError(
+            f"--resume: {k} cannot change when a run continues (the run has "
+            f"{changes[k][0]!r}, given {changes[k][1]!r}); only {', '.join(RESUMABLE)} can: "
+            "start another run with --name for the rest"
+        )
+    for k, (_, new) in changes.items():
+        setattr(saved, k, new)
+    saved.run_dir, saved.name = cfg.run_dir, cfg.name
+    return saved.validate(), changes
 
 
 def _silent(line: str) -> None:
     """The report of ranks other than 0: they print nothing."""
+
+
+class _RecordRun(Callback):
+    """Writes config.json (and, when resuming, the change of settings in resumes.json) and
+    the task's files once training can begin, so a run that fails before (a bad setting, a
+    checkpoint that does not load) leaves its folder as it was."""
+
+    def __init__(
+        self, cfg: TrainConfig, folder: Path, changes: dict | None, write_files, main: bool
+    ) -> None:
+        self.cfg, self.folder, self.changes, self.write_files = cfg, folder, changes, write_files
+        self.main = main  # (only rank 0 writes)
+        self.task_files: dict[str, str] = {}
+
+    def on_train_begin(self, trainer) -> None:
+        done = len(trainer.history)
+        if self.changes is not None and self.cfg.epochs <= done:
+            raise ConfigError(
+                f"epochs: the run has done {done} epochs; give --epochs above {done} to continue it"
+            )
+        if not self.main:
+            return
+        self.task_files = self.write_files()
+        atomic_write_text(self.folder / "config.json", json.dumps(self.cfg.to_dict(), indent=1))
+        if self.changes:
+            path = self.folder / "resumes.json"
+            resumes = json.loads(path.read_text()) if path.is_file() else []
+            resumes.append({"after_epoch": done, "changed": self.changes})
+            atomic_write_text(path, json.dumps(resumes, indent=1))
 
 
 def tensorboard_logger(tensorboard: str | bool | None, folder: Path, cfg: TrainConfig):
@@ -71,32 +224,49 @@ def train_run(
     progress: bool = True,
     report: Report = print,
     tensorboard: str | bool | None = None,
+    given: Collection[str] | None = None,
 ) -> dict:
     """Train (or continue) the run ``cfg`` describes; returns its summary. ``tensorboard``
     (True or '': the run folder's ``tensorboard/``; a path: there; None or False: off) also
-    writes each epoch's loss, metrics and learning rate, and the settings, for TensorBoard."""
+    writes each epoch's loss, metrics and learning rate, and the settings, for TensorBoard.
+
+    One process at a time writes a run folder (``FolderLock``). To ``resume``, the run's own
+    config.json gives the settings; of ``cfg``, the settings named in ``given`` (all when
+    None) that differ from it are changes: ``RESUMABLE`` ones apply from the next epoch on
+    and are recorded in resumes.json, any other is a ``ConfigError``. A run stopped before
+    its first checkpoint resumes from its first epoch. Whatever fails before training
+    begins leaves the folder as it was (a new run's folder is removed)."""
     task = get_task(cfg.task)
     cfg.validate()
-    check_device(cfg.device)
     rank, world = distributed.start()
     main = rank == 0
     if world > 1:
         distributed.check_batch_split(cfg.batch_size, world)
-        cfg.name = distributed.rank0_value(
-            cfg.name or f"{task.name_prefix(cfg)}-{time.strftime('%Y%m%d-%H%M%S')}"
-        )
     if not main:
         report, progress, tensorboard = _silent, False, None
-    folder = run_folder(cfg, task.name_prefix(cfg), resume)
-    if world > 1:
-        distributed.rank0_value(0)  # (every rank has checked the folder before rank 0 writes)
+    opened = (
+        open_run(cfg, task.name_prefix(cfg), resume)
+        if main
+        else contextlib.nullcontext((Path(), False))
+    )
+    with opened as (folder, _):
+        changes = None
+        if main and resume:
+            cfg, changes = resumed_config(cfg, folder, given)
+        if world > 1:  # rank 0 has checked and locked the folder: every rank takes its settings
+            shared = distributed.rank0_value([str(folder), cfg.to_dict(), changes])
+            folder, changes = Path(shared[0]), shared[2]
+            cfg = cfg.update(shared[1], "rank 0")
+        check_device(cfg.device)
+        return _train(task, cfg, folder, resume, changes, progress, report, tensorboard, main)
+
+
+def _train(task, cfg, folder, resume, changes, progress, report, tensorboard, main) -> dict:
+    rank, world = distributed.start()
     logger = tensorboard_logger(tensorboard, folder, cfg)
-    if main:
-        folder.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(folder / "config.json", json.dumps(cfg.to_dict(), indent=1))
     started = time.perf_counter()
     setup = task.prepare(cfg)
-    task_files = task.save_files(setup, folder) if main else {}
+    record = _RecordRun(cfg, folder, changes, lambda: task.save_files(setup, folder), main)
     trainable = setup.trainable
     if world > 1:
         setup.train_loader = distributed.ShardedBatches(setup.train_loader, rank, world, True)
@@ -112,7 +282,12 @@ def train_run(
         scheduler,
         interval,
         plateau_metric=setup.monitor,
-        callbacks=[ProgressBar(enabled=progress), *setup.callbacks, *([logger] if logger else [])],
+        callbacks=[
+            record,
+            ProgressBar(enabled=progress),
+            *setup.callbacks,
+            *([logger] if logger else []),
+        ],
         grad_clip=cfg.grad_clip or None,
         run_dir=folder,
         monitor=setup.monitor,
@@ -127,6 +302,7 @@ def train_run(
         cfg.epochs,
         resume=resume,
         on_epoch=lambda logs: report(task.row(logs)),
+        lr=cfg.lr if changes and "lr" in changes else None,
     )
     figures = task.finish(cfg, setup, trainer, folder, report)
     if not main:
@@ -145,7 +321,8 @@ def train_run(
             "history": ["history.csv", "history.json"],
             "plots": [p.name for p in sorted(folder.glob("*.png"))],
             "summary": "summary.json",
-            **task_files,
+            **record.task_files,
+            **({"resumes": "resumes.json"} if (folder / "resumes.json").is_file() else {}),
             **({"tensorboard": _inside(Path(logger.log_dir), folder)} if logger else {}),
         },
     }

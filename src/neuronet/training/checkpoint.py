@@ -186,7 +186,11 @@ def load_checkpoint(
     except CheckpointError:
         raise
     except (KeyError, IndexError, TypeError, ValueError, RuntimeError) as err:
-        raise CheckpointError(f"{path}: the checkpoint does not fit: {err}") from None
+        detail = " ".join(str(err).split())  # (one line: a state_dict error lists many)
+        raise CheckpointError(
+            f"{path}: the checkpoint does not fit: {detail[:400]}"
+            + ("..." if len(detail) > 400 else "")
+        ) from None
     return info["extra"]
 
 

@@ -7,6 +7,7 @@ settings only it has, and gives its own defaults.
 from __future__ import annotations
 
 import dataclasses
+import math
 import sys
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -80,36 +81,61 @@ class TrainConfig:
         }
 
     def validate(self) -> TrainConfig:
-        """Check every setting; raise ``ConfigError`` naming the first bad one."""
+        """Check every setting; raise ``ConfigError`` naming the first bad one and its value.
+
+        Besides the choices: ``lr``, ``tau`` positive finite numbers; ``batch_size``,
+        ``epochs``, ``pieces``, ``step_size`` positive whole numbers; ``momentum``,
+        ``weight_decay``, ``grad_clip`` finite and >= 0; ``patience``, ``early_stopping``,
+        ``val_size`` whole numbers >= 0 (and the task's ``NON_NEGATIVE``); ``seed`` in
+        [0, 2**63); ``dropout`` in [0, 1), ``factor`` in (0, 1); ``hidden`` 1 to
+        ``MAX_LAYERS`` layer sizes of 1 to ``MAX_WIDTH`` units."""
+        self.check_types()
         for key, allowed in self.choices().items():
             if getattr(self, key) not in allowed:
                 raise ConfigError(
                     f"{key}: expected one of {', '.join(sorted(allowed))}; got "
                     f"{getattr(self, key)!r}"
                 )
-        positive = {
-            "lr": self.lr,
-            "batch_size": self.batch_size,
-            "epochs": self.epochs,
-            "pieces": self.pieces,
-            "tau": self.tau,
-            "step_size": self.step_size,
-        }
-        for key, value in positive.items():
-            if not value > 0:
-                raise ConfigError(f"{key}: expected a positive number, got {value!r}")
-        if not self.hidden or any(not isinstance(h, int) or h < 1 for h in self.hidden):
+        for key in ("lr", "tau"):
+            value = getattr(self, key)
+            if not (math.isfinite(value) and value > 0):
+                raise ConfigError(f"{key}: expected a positive finite number, got {value!r}")
+        for key in ("batch_size", "epochs", "pieces", "step_size"):
+            if not getattr(self, key) > 0:
+                raise ConfigError(f"{key}: expected a positive number, got {getattr(self, key)!r}")
+        for key in ("momentum", "weight_decay", "grad_clip"):
+            value = getattr(self, key)
+            if not (math.isfinite(value) and value >= 0):
+                raise ConfigError(f"{key}: expected a finite number >= 0, got {value!r}")
+        for key in ("patience", "early_stopping", *self.NON_NEGATIVE):
+            if getattr(self, key) < 0:
+                raise ConfigError(f"{key}: must not be negative, got {getattr(self, key)!r}")
+        if not 0 <= self.seed < 2**63:
+            raise ConfigError(f"seed: expected a whole number in [0, 2**63), got {self.seed!r}")
+        if (
+            not self.hidden
+            or len(self.hidden) > MAX_LAYERS
+            or any(not isinstance(h, int) or isinstance(h, bool) or h < 1 for h in self.hidden)
+        ):
             raise ConfigError(
-                f"hidden: expected a list of positive layer sizes, got {self.hidden!r}"
+                f"hidden: expected a list of 1 to {MAX_LAYERS} positive layer sizes, got "
+                f"{self.hidden!r:.100}"
+            )
+        if max(self.hidden) > MAX_WIDTH:
+            raise ConfigError(
+                f"hidden: expected layers of at most {MAX_WIDTH:,} units, got {max(self.hidden)}"
             )
         if not 0 <= self.dropout < 1:
             raise ConfigError(f"dropout: expected a probability in [0, 1), got {self.dropout!r}")
         if not 0 < self.factor < 1:
             raise ConfigError(f"factor: expected a value in (0, 1), got {self.factor!r}")
-        if any(getattr(self, key) < 0 for key in self.NON_NEGATIVE):
-            *most, last = self.NON_NEGATIVE
-            raise ConfigError(f"{', '.join(most)} and {last} must not be negative")
         return self
+
+    def check_types(self) -> None:
+        """Each setting has the type of its default (a number where a number is expected:
+        a whole number for a count; a list for ``hidden``), or a ``ConfigError`` naming it."""
+        for f in dataclasses.fields(self):
+            _check_type(f.name, getattr(self, f.name), f.default, "")
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -131,14 +157,35 @@ class TrainConfig:
             if key not in own:
                 continue
             default = getattr(self, key)
-            if isinstance(default, bool) and not isinstance(value, bool):
-                raise ConfigError(f"{source}: {key} must be true or false, got {value!r}")
-            if isinstance(default, (int, float)) and not isinstance(default, bool):
-                if not isinstance(value, (int, float)) or isinstance(value, bool):
-                    raise ConfigError(f"{source}: {key} must be a number, got {value!r}")
-                value = type(default)(value) if isinstance(default, float) else value
+            _check_type(key, value, default, f"{source}: ")
+            if isinstance(default, float) and isinstance(value, int):
+                value = float(value)
             setattr(self, key, value)
         return self
+
+
+#: The most hidden layers, and units in one, that a configuration may ask for.
+MAX_LAYERS = 64
+MAX_WIDTH = 65536
+
+
+def _check_type(key: str, value: Any, default: Any, prefix: str) -> None:
+    """A ``ConfigError`` unless ``value`` has the type of ``default`` (see ``check_types``)."""
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise ConfigError(f"{prefix}{key} must be true or false, got {value!r:.60}")
+    elif isinstance(default, int):
+        if not isinstance(value, int) or isinstance(value, bool):
+            kind = "a whole number" if isinstance(value, float) else "a number"
+            raise ConfigError(f"{prefix}{key} must be {kind}, got {value!r:.60}")
+    elif isinstance(default, float):
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            raise ConfigError(f"{prefix}{key} must be a number, got {value!r:.60}")
+    elif isinstance(default, str):
+        if not isinstance(value, str):
+            raise ConfigError(f"{prefix}{key} must be a string, got {value!r:.60}")
+    elif key == "hidden" and not isinstance(value, list):
+        raise ConfigError(f"{prefix}hidden must be a list of layer sizes, got {value!r:.60}")
 
 
 def read_toml(path: str | Path) -> dict:
@@ -151,7 +198,18 @@ def read_toml(path: str | Path) -> dict:
     if not path.is_file():
         raise ConfigError(f"--config: no such file {path}")
     try:
-        values = tomllib.loads(path.read_text())
+        values = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as err:
+        raise ConfigError(
+            f"--config {path}: not UTF-8 text (byte {err.start} is {err.object[err.start]:#x})"
+        ) from None
+    except OSError as err:
+        raise ConfigError(f"--config {path}: cannot be read ({err.strerror})") from None
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"--config {path}: not valid TOML ({err})") from None
-    return dict(values.get("train", values))
+    table = values.get("train", values)
+    if not isinstance(table, dict):
+        raise ConfigError(
+            f"--config {path}: 'train' must be a table of settings ([train]), got {table!r:.60}"
+        )
+    return dict(table)

@@ -90,6 +90,15 @@ class Trainer:
             {"epoch": epoch, "history": self.history, "best": self.best},
         )
 
+    def _kept(self) -> str:
+        """What a diverged run keeps, in words."""
+        if self.checkpoint_dir is None:
+            return "nothing was saved (no run_dir)"
+        if not (self.checkpoint_dir / "last.safetensors").is_file():
+            return f"no checkpoint was written yet in {self.checkpoint_dir}"
+        done = len(self.history)
+        return f"the last good checkpoint (epoch {done}) is kept in {self.checkpoint_dir}"
+
     def _resume(self) -> int:
         path = self.checkpoint_dir / "last.safetensors" if self.checkpoint_dir else None
         if path is None or not path.is_file():
@@ -105,6 +114,15 @@ class Trainer:
         self.history, self.best = history, best
         return epoch + 1
 
+    def _set_lr(self, lr: float) -> None:
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+            if "initial_lr" in group:
+                group["initial_lr"] = lr
+        for name in ("base_lrs", "_last_lr"):
+            if isinstance(getattr(self.scheduler, name, None), list):
+                setattr(self.scheduler, name, [lr] * len(self.optimizer.param_groups))
+
     # ----------------------------------------------------------------- loops
     def _train_epoch(self, loader, epoch: int) -> dict:
         self.model.train()
@@ -118,8 +136,7 @@ class Trainer:
             if not math.isfinite(value):
                 raise TrainingDiverged(
                     f"the loss became {value} at epoch {epoch}, batch {batch}: training stopped "
-                    f"(lower the learning rate?); the last good checkpoint is kept"
-                    + (f" in {self.checkpoint_dir}" if self.checkpoint_dir else "")
+                    f"(lower the learning rate?); {self._kept()}"
                 )
             loss.backward()
             if self.grad_clip:
@@ -181,9 +198,14 @@ class Trainer:
         epochs: int = 1,
         resume: bool = False,
         on_epoch: Callable[[dict], None] | None = None,
+        lr: float | None = None,
     ) -> list[dict]:
-        """Train for ``epochs`` epochs (counting any already done when resuming)."""
+        """Train for ``epochs`` epochs (counting any already done when resuming). ``lr``,
+        when given with ``resume``, replaces the checkpoint's learning rate from the next step
+        on: in every parameter group and as the base of the schedule."""
         start = self._resume() if resume else 1
+        if resume and lr is not None:
+            self._set_lr(lr)
         self.batches_per_epoch = len(train_loader)
         self.stop_training = False
         for cb in self.callbacks:
