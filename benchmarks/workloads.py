@@ -11,6 +11,8 @@ W2  784-512-256-10 ReLU MLP, cross-entropy, Adagrad lr 0.01, batch 128.
 W3  784-256-256-10, Linear -> BatchNorm1d -> ReLU -> Dropout(0.2) per hidden layer,
     cross-entropy, SGD lr 0.01 momentum 0.9, batch 256.
 W4  16 x Linear(64, 64) with tanh between, MSE, SGD lr 0.01, batch 32.
+W5  the PyTorch MNIST example CNN (w5_cnn.py): Conv2d(1,32,3), Conv2d(32,64,3), MaxPool2d(2),
+    Linear(9216,128), Linear(128,10), ReLUs, log_softmax + NLL, SGD lr 0.01, batch 64.
 W6  a 2-layer LSTM word language model (w6_lstm_lm.py; no hand-written NumPy version).
 W7  a 4-layer causal Transformer language model (w7_transformer_lm.py): embedding 64, 4 heads,
     context 32, batch 32, AdamW; neuronet and PyTorch only.
@@ -20,6 +22,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from w5_cnn import w5_framework, w5_numpy
 from w6_lstm_lm import w6_framework
 from w7_transformer_lm import w7_framework
 
@@ -296,6 +299,7 @@ WORKLOADS = {
     "W2": (w2_framework, w2_numpy),
     "W3": (w3_framework, w3_numpy),
     "W4": (w4_framework, w4_numpy),
+    "W5": (w5_framework, w5_numpy),
     "W6": (w6_framework, None),
     "W7": (w7_framework, None),
 }

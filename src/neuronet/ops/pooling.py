@@ -119,47 +119,112 @@ def _crop_widths(shape, padding, buf_shape) -> tuple:
 
 
 # ---------------------------------------------------------------------------- max pooling
+def _window_max(view, kernel):
+    """The maximum of each window of ``view`` (NaN propagating), one ``maximum`` per kernel
+    cell, in the view's memory layout."""
+    xp = get_xp(view)
+    values = view[..., 0, 0].copy(order="K")
+    for t in range(1, kernel[0] * kernel[1]):
+        xp.maximum(values, view[..., t // kernel[1], t % kernel[1]], out=values)
+    return values
+
+
+def _first_maxima(view, values, kernel, fixed=None):
+    """For each kernel cell t, the mask of the windows whose first maximum is cell t (a NaN
+    maximum: its first NaN), as ``(t, mask)``; the masks are one buffer, reused. ``fixed``:
+    ``(windows, cells)``, windows whose cell is given instead."""
+    xp = get_xp(view)
+    hit = xp.empty(values.shape, dtype=bool)
+    taken = xp.zeros(values.shape, dtype=bool)
+    nan = xp.isnan(values) if values.dtype.kind == "f" else None
+    if nan is not None and not nan.any():
+        nan = None
+    for t in range(kernel[0] * kernel[1]):
+        cell = view[..., t // kernel[1], t % kernel[1]]
+        xp.equal(cell, values, out=hit)
+        if nan is not None:
+            hit |= nan & xp.isnan(cell)
+        xp.greater(hit, taken, out=hit)  # (hit and not taken)
+        taken |= hit
+        if fixed is not None:
+            xp.copyto(hit, fixed[1] == t, where=fixed[0])
+        yield t, hit
+
+
 def _max_pool2d(x: Tensor, kernel, stride, padding, dilation, out) -> tuple:
-    """The (N, C, H, W) max pool op: (values tensor, flat indices array)."""
+    """The (N, C, H, W) max pool op: (values tensor, a function giving the flat indices).
+
+    The forward pass is one ``maximum`` per kernel cell over the window view, in the input's
+    memory layout (a convolution's channels-last output stays channels last); the first
+    arg-max (PyTorch's choice among ties) is found when needed, in the backward pass or for
+    ``return_indices``, by comparing each cell with the maximum. A window holding only the
+    ``-inf`` fill takes its first cell inside the input, as PyTorch's."""
     X = x._data
     xp = get_xp(X)
     n, c, h, w = X.shape
     fill = -xp.inf if X.dtype.kind == "f" else xp.iinfo(X.dtype).min
     buf = _padded(X, padding, _reach(out, kernel, stride, dilation), fill)
-    kk = kernel[0] * kernel[1]
-    flat = windows(buf, (2, 3), kernel, stride, dilation, out).reshape(n, c, *out, kk)
-    arg = flat.argmax(axis=-1)[..., None]
-    values = xp.take_along_axis(flat, arg, axis=-1)[..., 0]
-    if any(padding):  # a window whose maximum is the fill: its first cell inside the input
-        at_fill = values == fill
-        if at_fill.any():
-            first = [
-                xp.maximum(-((xp.arange(o) * s - p) // d), 0)
-                for o, s, p, d in zip(out, stride, padding, dilation)
-            ]
-            inside = (first[0][:, None] * kernel[1] + first[1])[..., None]
-            arg = xp.where(at_fill[..., None], inside, arg)
-    i, j = arg[..., 0] // kernel[1], arg[..., 0] % kernel[1]
-    rows = xp.arange(out[0]).reshape(-1, 1) * stride[0] - padding[0] + i * dilation[0]
-    cols = xp.arange(out[1]) * stride[1] - padding[1] + j * dilation[1]
-    index = (rows * w + cols).astype(xp.int64)
-    bshape = buf.shape
+    values = _window_max(windows(buf, (2, 3), kernel, stride, dilation, out), kernel)
 
-    def backward(g, needs, arg, index):
+    def maxima(buf, values=None):
+        """(view, values, the cell of each first maximum as masks)."""
+        view = windows(buf, (2, 3), kernel, stride, dilation, out)
+        if values is None:
+            values = _window_max(view, kernel)
+        fixed = None
+        if any(padding):  # windows of the fill only: their first cell inside the input
+            at_fill = values == fill
+            if at_fill.any():
+                first = [
+                    xp.maximum(-((xp.arange(o) * s - p) // d), 0)
+                    for o, s, p, d in zip(out, stride, padding, dilation)
+                ]
+                fixed = (at_fill, first[0][:, None] * kernel[1] + first[1])
+        return _first_maxima(view, values, kernel, fixed)
+
+    def flat_index(buf, values=None):
+        """PyTorch's indices: ``h * W + w`` of each window's maximum in its input plane."""
+        arg = None
+        for t, hit in maxima(buf, values):
+            if arg is None:
+                arg = xp.zeros(hit.shape, dtype=xp.int64)
+            xp.copyto(arg, t, where=hit)
+        i, j = arg // kernel[1], arg % kernel[1]
+        rows = xp.arange(out[0]).reshape(-1, 1) * stride[0] - padding[0] + i * dilation[0]
+        cols = xp.arange(out[1]) * stride[1] - padding[1] + j * dilation[1]
+        return rows * w + cols
+
+    def backward(g, needs, buf):
         if isinstance(g, Tensor):  # (a recorded backward pass: g added at the arg-max)
             from .array_api import TENSOR_API  # noqa: PLC0415
 
-            flat_g = TENSOR_API.scatter_into_zeros(
-                (n, c, h * w), 2, index.reshape((n, c, -1)), g.reshape((n, c, -1))
-            )
+            index = Tensor._make(flat_index(buf._data)).reshape((n, c, -1))
+            flat_g = TENSOR_API.scatter_into_zeros((n, c, h * w), 2, index, g.reshape((n, c, -1)))
             return (flat_g.reshape((n, c, h, w)),)
-        vals = xp.where(arg == xp.arange(kk), g[..., None], xp.zeros((), dtype=g.dtype))
-        gbuf = xp.zeros(bshape, dtype=g.dtype)
-        add_windows(gbuf, vals.reshape(n, c, *out, *kernel), (2, 3), kernel, stride, dilation, out)
+        # (the maxima recomputed from the input: the output may have been changed in place)
+        gbuf = xp.zeros_like(buf, dtype=g.dtype)  # (in the input's layout)
+        part = xp.empty_like(values, dtype=g.dtype)
+        gk = xp.empty_like(values, dtype=g.dtype)  # (g in the same layout as the masks)
+        gk[...] = g
+        finite = bool(xp.isfinite(gk).all())  # (g * mask, or where() for infinite g)
+        zero = xp.zeros((), dtype=g.dtype)
+        for t, hit in maxima(buf):
+            i, j = t // kernel[1], t % kernel[1]
+            at = (
+                slice(None),
+                slice(None),
+                slice(i * dilation[0], i * dilation[0] + stride[0] * (out[0] - 1) + 1, stride[0]),
+                slice(j * dilation[1], j * dilation[1] + stride[1] * (out[1] - 1) + 1, stride[1]),
+            )
+            if finite:
+                xp.multiply(gk, hit, out=part)
+            else:
+                part[...] = xp.where(hit, gk, zero)
+            gbuf[at] += part
         return (gbuf[:, :, padding[0] : padding[0] + h, padding[1] : padding[1] + w],)
 
-    result = record(values, (x,), backward, "MaxPool2DWithIndicesBackward0", (arg, index))
-    return result, index
+    result = record(values, (x,), backward, "MaxPool2DWithIndicesBackward0", (buf,))
+    return result, lambda: flat_index(buf, values)
 
 
 def max_pool2d(
@@ -179,8 +244,9 @@ def max_pool2d(
     )
     x = _batched(input, batched)
     values, index = _max_pool2d(x, kernel, stride, padding, dilation, out)
+    index = index() if return_indices else None
     if not batched:
-        values, index = values.reshape(tuple(values.shape[1:])), index[0]
+        values, index = values.reshape(tuple(values.shape[1:])), None if index is None else index[0]
     return (values, Tensor._make(index)) if return_indices else values
 
 
@@ -202,9 +268,10 @@ def max_pool1d(
     values, index = _max_pool2d(
         _as_2d(x), (1, *kernel), (1, *stride), (0, *padding), (1, *dilation), (1, *out)
     )
-    values, index = values.reshape((x.shape[0], x.shape[1], out[0])), index[:, :, 0]
+    values = values.reshape((x.shape[0], x.shape[1], out[0]))
+    index = index()[:, :, 0] if return_indices else None
     if not batched:
-        values, index = values.reshape(tuple(values.shape[1:])), index[0]
+        values, index = values.reshape(tuple(values.shape[1:])), None if index is None else index[0]
     return (values, Tensor._make(index)) if return_indices else values
 
 
