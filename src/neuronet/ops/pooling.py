@@ -5,11 +5,12 @@ and index convention.
 Output size per spatial dim: ``floor_or_ceil((L + 2p - d(k - 1) - 1) / s) + 1``; with
 ``ceil_mode`` the last window is dropped when it would start in the right padding
 (``(out - 1) s >= L + p``). ``stride`` defaults to ``kernel_size``. Padding may be at most half
-the (effective) kernel. The 1-D forms are the 2-D ones on a height-1 input.
+the kernel size. The 1-D forms are the 2-D ones on a height-1 input.
 
 - ``max_pool2d``: the input padded with ``-inf`` (and on the right as far as ceil-mode windows
   reach) is seen through a strided view of its windows (``convolution.windows``, no copy); the
-  maximum of each window and its first arg-max. ``return_indices`` gives the arg-max as PyTorch
+  maximum of each window is one ``maximum`` per kernel cell, and its first arg-max is found,
+  when needed, by comparing each cell with it. ``return_indices`` gives the arg-max as PyTorch
   does: a flat index ``h * W + w`` into each (unpadded) input plane. Gradient: each window's
   gradient goes to its arg-max, added back by one strided slice per kernel offset.
 - ``avg_pool2d``: window sums of the zero-padded input divided per window by
