@@ -44,8 +44,9 @@ def expected(model, x: np.ndarray) -> np.ndarray:
 
 
 def check_export(model, make_input, batches=(3, 7), atol=1e-5, example_batch=2, **options):
-    """Export ``model`` (``make_input(n)``: an input of batch ``n``) and assert that both
-    runtimes give the model's outputs at each batch size in ``batches``; returns the file."""
+    """Export ``model`` (``make_input(n)``: an input of batch ``n``, or of the sizes ``n``
+    along the dynamic axes) and assert that both runtimes give the model's outputs at each
+    size in ``batches``; returns the file."""
     model.eval()
     data = exported(model, neuronet.tensor(make_input(example_batch)), **options)
     for n in batches:

@@ -49,17 +49,22 @@ def test_lstm_outputs_as_a_tuple():
     assert len(onnx.load_from_string(data).graph.output) == 3
 
 
-def test_multihead_attention_with_a_causal_mask():
-    class SelfAttention(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.attn = nn.MultiheadAttention(8, 2, batch_first=True)
+class CausalSelfAttention(nn.Module):
+    """MultiheadAttention under generate_square_subsequent_mask's float mask, then causal
+    scaled_dot_product_attention (a bool triangle)."""
 
-        def forward(self, x):
-            mask = nn.Transformer.generate_square_subsequent_mask(x.shape[1])
-            return self.attn(x, x, x, attn_mask=mask, need_weights=False)[0]
+    def __init__(self):
+        super().__init__()
+        self.attn = nn.MultiheadAttention(8, 2, batch_first=True)
 
-    check_export(SelfAttention(), _floats(5, 8))
+    def forward(self, x):
+        mask = nn.Transformer.generate_square_subsequent_mask(x.shape[1])
+        y = self.attn(x, x, x, attn_mask=mask, need_weights=False)[0]
+        return nn.functional.scaled_dot_product_attention(y, x, x, is_causal=True)
+
+
+def test_multihead_attention_with_causal_masks():
+    check_export(CausalSelfAttention(), _floats(5, 8))
 
 
 def test_transformer_encoder_layer_and_sdpa():
@@ -122,3 +127,30 @@ def test_conv1d_and_pool1d():
         nn.ConvTranspose1d(4, 2, 2, stride=2),
     )
     check_export(model, _floats(2, 11))
+
+
+SEQUENCE = {"input": {0: "batch", 1: "time"}, "output": {0: "batch", 1: "time"}}
+
+
+def _sequences(features):
+    rng = np.random.default_rng(features)
+    return lambda nt: rng.standard_normal((*nt, features)).astype(np.float32)
+
+
+def test_attention_with_a_dynamic_sequence_length():
+    """The causal masks follow the sequence length at run time."""
+    check_export(
+        CausalSelfAttention(),
+        _sequences(8),
+        batches=((1, 3), (4, 9)),
+        example_batch=(2, 5),
+        dynamic_axes=SEQUENCE,
+    )
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+def test_recurrent_layers_with_a_dynamic_sequence_length(kind):
+    model = First(getattr(nn, kind)(3, 4, num_layers=2, bidirectional=True, batch_first=True))
+    check_export(
+        model, _sequences(3), batches=((1, 2), (3, 7)), example_batch=(2, 5), dynamic_axes=SEQUENCE
+    )

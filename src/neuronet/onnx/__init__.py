@@ -129,10 +129,9 @@ def _flat_outputs(result) -> list[Tensor]:
 
 
 def _value_info(onnx, name: str, array, dims: dict[int, str]):
-    from onnx.helper import np_dtype_to_tensor_dtype  # noqa: PLC0415
-
     shape = [dims.get(i, int(s)) for i, s in enumerate(array.shape)]
-    return onnx.helper.make_tensor_value_info(name, np_dtype_to_tensor_dtype(array.dtype), shape)
+    elem = onnx.helper.np_dtype_to_tensor_dtype(array.dtype)
+    return onnx.helper.make_tensor_value_info(name, elem, shape)
 
 
 def _output_dims(
@@ -318,11 +317,9 @@ def _build(
     ]
     initializers = graph.initializers
     if not export_params or keep_initializers_as_inputs:
-        from onnx import numpy_helper  # noqa: PLC0415
-
         for init in initializers:
             if init.name in graph.param_names:
-                array = numpy_helper.to_array(init)
+                array = onnx.numpy_helper.to_array(init)
                 input_infos.append(_value_info(onnx, init.name, array, {}))
         if not export_params:
             initializers = [i for i in initializers if i.name not in graph.param_names]

@@ -112,13 +112,11 @@ class GraphBuilder:
 
     # -- graph pieces ------------------------------------------------------------------------
     def initializer(self, array, hint: str = "const") -> str:
-        from onnx import numpy_helper  # noqa: PLC0415
-
         name = self.fresh(hint)
         data = host(array)
         if not data.flags.c_contiguous:
             data = data.copy(order="C")
-        self.initializers.append(numpy_helper.from_array(data, name))
+        self.initializers.append(self.onnx.numpy_helper.from_array(data, name))
         return name
 
     def node(self, op_type: str, inputs: Sequence[str], outputs: int = 1, **attrs) -> Any:
@@ -161,6 +159,14 @@ def _same(a: Any, b: Any) -> bool:
     if _is_array(a) and _is_array(b):
         return a.shape == b.shape and bool(np.array_equal(host(a), host(b), equal_nan=True))
     return bool(a == b) if not (_is_array(a) or _is_array(b)) else False
+
+
+def _triangle_of_ones(a: np.ndarray, upper: bool) -> bool:
+    """Whether ``a`` is ``triu``/``tril`` of ones over its last two dims."""
+    if a.ndim < 2:
+        return False
+    ones = np.ones(a.shape[-2:], dtype=a.dtype)
+    return bool(np.array_equal(a, np.broadcast_to((np.triu if upper else np.tril)(ones), a.shape)))
 
 
 class OpContext:
@@ -244,11 +250,15 @@ class OpContext:
         if a.size and b.size and a.ndim == b.ndim and a.dtype == b.dtype:
             first = a.reshape(-1)[:1]
             if (a == first).all() and (b == first).all():
-                from onnx import numpy_helper  # noqa: PLC0415
-
                 shape = self.shape_value(a.shape, b.shape)
-                fill = numpy_helper.from_array(first.copy())
+                fill = self.graph.onnx.numpy_helper.from_array(first.copy())
                 return self.node("ConstantOfShape", shape, value=fill)
+        for upper in (False, True):  # (a causal mask: the triangle of ones of its size)
+            if _triangle_of_ones(a, upper) and _triangle_of_ones(b, upper):
+                one = self.graph.onnx.numpy_helper.from_array(np.ones(1, np.float32))
+                ones = self.node("ConstantOfShape", self.shape_value(a.shape, b.shape), value=one)
+                triangle = self.node("Trilu", ones, upper=int(upper))
+                return self.cast(triangle, a.dtype)
         raise OnnxExporterError(
             f"cannot export the op {self.describe()}: its {what} is computed from the inputs "
             "by something outside the traced ops (it changes with the size of a dynamic axis: "
@@ -311,6 +321,10 @@ class OpContext:
         if dtype is not None:
             arr = arr.astype(dtype)
         return self.graph.initializer(arr)
+
+    def cast(self, x: str, dtype: Any) -> str:
+        """``x`` cast to the NumPy dtype ``dtype``."""
+        return self.node("Cast", x, to=self.graph.onnx.helper.np_dtype_to_tensor_dtype(dtype))
 
     def ints(self, values: Sequence[int]) -> str:
         """A 1-D int64 constant (axes, shapes, starts)."""

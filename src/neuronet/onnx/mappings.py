@@ -136,9 +136,7 @@ def _where(ctx: OpContext) -> str:
 def _to_copy(ctx: OpContext) -> str:
     if ctx.out_dtype == ctx.in_dtype(0):  # (a move between devices)
         return ctx.node("Identity", ctx.input(0))
-    from onnx.helper import np_dtype_to_tensor_dtype  # noqa: PLC0415
-
-    return ctx.node("Cast", ctx.input(0), to=np_dtype_to_tensor_dtype(ctx.out_dtype))
+    return ctx.cast(ctx.input(0), ctx.out_dtype)
 
 
 # -- activations -------------------------------------------------------------------------------
@@ -249,11 +247,8 @@ def _prelu(ctx: OpContext) -> str:
 
 @maps("BinaryStepBackward0")
 def _binary_step(ctx: OpContext) -> str:
-    from onnx.helper import np_dtype_to_tensor_dtype  # noqa: PLC0415
-
-    x = ctx.input(0)
-    step = ctx.node("GreaterOrEqual", x, ctx.const(0.0))
-    return ctx.node("Cast", step, to=np_dtype_to_tensor_dtype(ctx.out_dtype))
+    step = ctx.node("GreaterOrEqual", ctx.input(0), ctx.const(0.0))
+    return ctx.cast(step, ctx.out_dtype)
 
 
 @maps("MaxoutBackward0")
@@ -798,6 +793,12 @@ def _recurrent(ctx: OpContext) -> str:
     else:  # (ONNX's reference evaluator runs RNN with tanh only: relu steps written out)
         outs = _relu_steps(ctx, x, named, steps, bool(ctx.local("reverse")))
     flat = [ctx.node("Reshape", y, ctx.ints([-1])) for y in outs]
+    if ctx.other is not None:  # the bounds of the parts, for the slices that take them apart
+        ends, other_ends = np.cumsum(ctx.local("sizes")), np.cumsum(ctx.other.locals["sizes"])
+        end = ctx.node("Shape", flat[0])
+        for k in range(len(flat) - 1):
+            ctx.graph.dim_values.setdefault((int(ends[k]), int(other_ends[k])), end)
+            end = ctx.node("Add", end, ctx.node("Shape", flat[k + 1]))
     return ctx.node("Concat", *flat, axis=0)
 
 

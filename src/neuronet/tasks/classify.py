@@ -15,6 +15,7 @@ from ..data import DataLoader, TensorDataset
 from ..data.datasets import DATASETS, dataset_class
 from ..data.formats import DataFormatError, read_idx
 from ..models import MLP
+from ..nn import Module
 from ..nn.functional import cross_entropy
 from ..random import manual_seed, numpy_generator
 from ..tensor import Tensor
@@ -243,8 +244,8 @@ class Classify(Task[ClassifyConfig]):
         report("confusion matrix (rows: true class, columns: predicted):")
         report(format_confusion(result["confusion"], result["classes"]))
 
-    def exportable(self, cfg: ClassifyConfig, folder: Path) -> tuple[MLP, Tensor]:
-        """The MLP of the best checkpoint and one image as 784 float32 pixels."""
+    def exportable(self, cfg: ClassifyConfig, folder: Path) -> tuple[Module, Tensor]:
+        """The model of the best checkpoint and one image as 784 float32 pixels."""
         return load_model(cfg, folder), Tensor._make(np.zeros((1, 784), np.float32))
 
     def predict(
