@@ -59,6 +59,12 @@ API_MODULES = [
         "neuronet.distributed",
         "The process group and its collectives over MPI (the mpi extra).",
     ),
+    (
+        "neuronet.onnx",
+        "torch.onnx",
+        "neuronet.onnx",
+        "Export to ONNX: export(), the ops it maps and its errors (the onnx extra).",
+    ),
     ("neuronet.models", None, "neuronet.models", "Ready models."),
     (
         "neuronet.training",

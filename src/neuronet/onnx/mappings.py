@@ -295,23 +295,29 @@ def _embedding(ctx: OpContext) -> str:
 
 @maps("NativeBatchNormBackward0")
 def _batch_norm(ctx: OpContext) -> str:
-    """Evaluation with running statistics: BatchNormalization; batch statistics (no running
-    statistics kept): the normalisation over (N, *spatial) written out."""
+    """Evaluation with running statistics: BatchNormalization; batch statistics (training, or
+    no running statistics kept): the normalisation over (N, *spatial) written out. Read from
+    batch_norm's arguments."""
     x = ctx.input(0)
-    c = ctx.in_shape(0)[1]
+    shape = ctx.in_shape(0)
+    c = shape[1]
     eps = float(ctx.local("eps"))
     dtype = ctx.out_dtype
     n_params = len(ctx.op.inputs) - 1
     scale = ctx.input(1) if n_params >= 1 else ctx.const(np.ones(c, dtype))
     bias = ctx.input(2) if n_params >= 2 else ctx.const(np.zeros(c, dtype))
-    if not ctx.local("use_batch"):
-        mean, var = ctx.local("running")
-        other = None if ctx.other is None else ctx.other.locals["running"]
-        m = ctx.value(mean, None if other is None else other[0], "running_mean")
-        v = ctx.value(var, None if other is None else other[1], "running_var")
+    mean, var = ctx.local("running_mean"), ctx.local("running_var")
+    if not ctx.local("training") and mean is not None:
+        other = (
+            (None, None)
+            if ctx.other is None
+            else (ctx.other.locals["running_mean"], ctx.other.locals["running_var"])
+        )
+        m = ctx.value(mean, other[0], "running_mean")
+        v = ctx.value(var, other[1], "running_var")
         return ctx.node("BatchNormalization", x, scale, bias, m, v, epsilon=eps)
-    axes = list(ctx.local("axes"))
-    view = ctx.ints(ctx.local("view"))
+    axes = [0, *range(2, len(shape))]
+    view = ctx.ints([1, c] + [1] * (len(shape) - 2))
     xhat = _normalized(ctx, x, axes, eps)
     out = ctx.node("Mul", xhat, ctx.node("Reshape", scale, view))
     return ctx.node("Add", out, ctx.node("Reshape", bias, view))
@@ -325,9 +331,15 @@ def _normalized(ctx: OpContext, x: str, axes: list, eps: float) -> str:
     return ctx.node("Div", d, ctx.node("Sqrt", ctx.node("Add", var, ctx.const(eps))))
 
 
+def _normalized_shape(ctx: OpContext) -> tuple:
+    """The ``normalized_shape`` argument of layer_norm or rms_norm, as a tuple."""
+    shape = ctx.local("normalized_shape")
+    return (int(shape),) if isinstance(shape, int) else tuple(int(s) for s in shape)
+
+
 @maps("NativeLayerNormBackward0")
 def _layer_norm(ctx: OpContext) -> str:
-    shape = tuple(ctx.local("shape"))
+    shape = _normalized_shape(ctx)
     eps = float(ctx.local("eps"))
     x = ctx.input(0)
     scale = ctx.input(1) if len(ctx.op.inputs) > 1 else ctx.const(np.ones(shape, ctx.out_dtype))
@@ -679,9 +691,11 @@ def _group_norm(ctx: OpContext) -> str:
 def _rms_norm(ctx: OpContext) -> str:
     """x / sqrt(mean(x^2) + eps) * weight, the mean over the normalised dims."""
     x = ctx.input(0)
-    axes = [int(a) for a in ctx.local("axes")]
-    mean = ctx.reduce("ReduceMean", ctx.node("Mul", x, x), axes, keepdims=True)
-    rms = ctx.node("Sqrt", ctx.node("Add", mean, ctx.const(float(ctx.local("eps")))))
+    nd, k = len(ctx.in_shape(0)), len(_normalized_shape(ctx))
+    eps = ctx.local("eps")
+    eps = float(np.finfo(ctx.out_dtype).eps) if eps is None else float(eps)
+    mean = ctx.reduce("ReduceMean", ctx.node("Mul", x, x), list(range(nd - k, nd)), True)
+    rms = ctx.node("Sqrt", ctx.node("Add", mean, ctx.const(eps)))
     out = ctx.node("Div", x, rms)
     return ctx.node("Mul", out, ctx.input(1)) if len(ctx.op.inputs) > 1 else out
 
