@@ -77,7 +77,7 @@ class CRF(Module):
                     "CRF: the first two dimensions of emissions and tags must match, got "
                     f"{lead} and {tuple(tags.shape)}"
                 )
-            t = tags.detach().numpy()
+            t = tags.detach().cpu().numpy()
             if t.size and (t.min() < 0 or t.max() >= self.num_tags):
                 raise ValueError(
                     f"CRF: tags must lie in [0, {self.num_tags}), got {t.min()}..{t.max()}"
@@ -91,7 +91,7 @@ class CRF(Module):
                     f"CRF: the shape of emissions and mask must match in the first two "
                     f"dimensions, got {lead} and {given}"
                 )
-            m = mask.detach().numpy().astype(bool)
+            m = mask.detach().cpu().numpy().astype(bool)
         if self.batch_first:
             emissions = emissions.transpose(0, 1)
             tags = None if tags is None else tags.transpose(0, 1)
@@ -155,10 +155,10 @@ class CRF(Module):
         """The highest-scoring tag sequence of each sequence (Viterbi), as lists of ints of
         the sequences' lengths; ties go to the lower tag index."""
         em, _, m = self._validate(emissions, None, mask)
-        e = em.detach().numpy()
-        trans = self.transitions.detach().numpy()
+        e = em.detach().cpu().numpy()
+        trans = self.transitions.detach().cpu().numpy()
         steps, batch = e.shape[:2]
-        score = self.start_transitions.detach().numpy() + e[0]
+        score = self.start_transitions.detach().cpu().numpy() + e[0]
         history = np.zeros((steps, batch, self.num_tags), dtype=np.int64)
         for t in range(1, steps):
             cand = score[:, :, None] + trans[None]
@@ -166,7 +166,7 @@ class CRF(Module):
             history[t] = best
             nxt = np.take_along_axis(cand, best[:, None, :], 1)[:, 0] + e[t]
             score = np.where(m[t][:, None], nxt, score)
-        score = score + self.end_transitions.detach().numpy()
+        score = score + self.end_transitions.detach().cpu().numpy()
         lengths = m.sum(0)
         cur = score.argmax(1)
         paths = np.zeros((batch, steps), dtype=np.int64)
