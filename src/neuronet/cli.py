@@ -12,6 +12,7 @@ through ``mpiexec`` (a rank's error is one line naming the rank).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -37,10 +38,12 @@ def _task_options() -> list[tuple[str, Callable[[str], Any], str]]:
     """(flag, type, help) of each setting some task adds to the shared ones."""
     from .tasks.config import task_settings  # noqa: PLC0415
 
-    return [
-        (f"--{f.name.replace('_', '-')}", type(f.default), f.metadata.get("help", ""))
-        for f in task_settings()
-    ]
+    options: list[tuple[str, Callable[[str], Any], str]] = []
+    for f in task_settings():
+        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[operator]
+        kind = _csv_ints if isinstance(default, list) else type(default)
+        options.append((f"--{f.name.replace('_', '-')}", kind, f.metadata.get("help", "")))
+    return options
 
 
 class _Parser(argparse.ArgumentParser):

@@ -1,7 +1,8 @@
 """Ready models built from neuronet.nn."""
 
+from .cnn import ConvNet, LeNet5
 from .mlp import MLP
 from .window_classifier import WindowClassifier
 from .window_scorer import WindowScorer, max_margin_loss
 
-__all__ = ["MLP", "WindowClassifier", "WindowScorer", "max_margin_loss"]
+__all__ = ["ConvNet", "LeNet5", "MLP", "WindowClassifier", "WindowScorer", "max_margin_loss"]

@@ -64,8 +64,9 @@ class Task(ABC, Generic[ConfigT]):
     #: The column names of the per-epoch table (``row`` gives its rows).
     header: ClassVar[str]
 
-    def config(self) -> ConfigT:
-        """This task's default settings."""
+    def config(self, values: Mapping[str, Any] | None = None) -> ConfigT:
+        """This task's default settings (``values``, the settings about to be given, may pick
+        among a task's recipes; the base ignores them)."""
         return self.config_class(task=self.name, **copy.deepcopy(dict(self.defaults)))
 
     def name_prefix(self, cfg: ConfigT) -> str:

@@ -59,15 +59,16 @@ def _set(cfg: TrainConfig, values: Mapping[str, Any], source: str) -> TrainConfi
 def make_config(values: Mapping[str, Any], source: str = "config") -> TrainConfig:
     """The config of task ``values['task']`` (default: classify): its defaults, then
     ``values``, type-checked (``source`` names where they came from in errors)."""
-    return _set(get_task(values.get("task", DEFAULT_TASK)).config(), values, source)
+    return _set(get_task(values.get("task", DEFAULT_TASK)).config(values), values, source)
 
 
 def config_from_toml(path: str | Path, overrides: Mapping[str, Any] | None = None) -> TrainConfig:
-    """The config a TOML file describes, then ``overrides`` (the command line: its task, if
-    it names one, replaces the file's)."""
+    """The config a TOML file describes, then ``overrides`` (the command line: its task and
+    model, if it names them, replace the file's before the defaults are chosen)."""
     values, overrides = _read(path)[0], dict(overrides or {})
-    if "task" in overrides:
-        values["task"] = overrides["task"]
+    for key in ("task", "model"):
+        if key in overrides:
+            values[key] = overrides[key]
     return _set(make_config(values, str(Path(path))), overrides, "command line")
 
 
