@@ -9,7 +9,7 @@ from neuronet.tasks import get_task
 from neuronet.tasks.config import load_run_config
 from tests.data.conll_files import write_corpus
 from tests.data.idx_files import fake_mnist
-from tests.onnx.helpers import expected, outputs
+from tests.onnx.helpers import expected, onnx, outputs
 
 
 @pytest.fixture
@@ -38,6 +38,10 @@ def _inputs(task, cfg, n, rng):
 
 TASKS = {
     "classify": ["--hidden", "16", "--batch-size", "32", "--val-size", "20"],
+    "classify-cnn": ["--model", "cnn", "--channels", "4,8", "--hidden", "16", "--shift", "0",
+                     "--batch-size", "32", "--val-size", "20"],
+    "classify-lenet5": ["--model", "lenet5", "--shift", "0", "--batch-size", "32",
+                        "--val-size", "20"],
     "ner-window": ["--task", "ner-window", "--hidden", "8", "--batch-size", "64"],
     "ner-scorer": ["--task", "ner-scorer", "--hidden", "8", "--batch-size", "64"],
 }
@@ -46,6 +50,8 @@ TASKS = {
 @pytest.mark.parametrize("task", sorted(TASKS))
 def test_export_every_task(runs, task, capsys):
     run = _train(runs, task, *TASKS[task])
+    convolutional = task in ("classify-cnn", "classify-lenet5")
+    task = task.split("-")[0] if task.startswith("classify") else task
     capsys.readouterr()
     assert main(["export", str(run), "--format", "onnx", "-o", str(run / "m.onnx")]) == 0
     assert "wrote" in capsys.readouterr().out
@@ -53,6 +59,8 @@ def test_export_every_task(runs, task, capsys):
     model = get_task(task).exportable(cfg, run)[0]
     rng = np.random.default_rng(0)
     data = (run / "m.onnx").read_bytes()
+    kinds = {n.op_type for n in onnx.load_from_string(data).graph.node}
+    assert ("Conv" in kinds and "MaxPool" in kinds) == convolutional
     for n in (1, 6):
         x = _inputs(task, cfg, n, rng)
         want = expected(model, x)
