@@ -196,9 +196,19 @@ def test_a_value_computed_outside_the_traced_ops_from_a_dynamic_axis_is_refused(
     def fn(x, w):
         return x + neuronet.arange(x.shape[0] * 6.0).reshape(-1, 6)  # (made from the size)
 
-    with pytest.raises(OnnxExporterError, match="changes with the size of a dynamic axis"):
+    with pytest.raises(OnnxExporterError, match="computed from the inputs by something outside the traced ops"):
         export(Fn(fn), neuronet.randn(2, 6), dynamic_axes={"input": [0]})
     assert export(Fn(fn), neuronet.randn(2, 6)) is not None  # (static: a constant is right)
+
+
+def test_a_value_computed_from_the_input_values_outside_the_traced_ops_is_refused():
+    def fn(x, w):  # (argmax's indices are no traced op: a constant would be wrong)
+        return x.gather(1, x.argmax(1, keepdim=True))
+
+    with pytest.raises(OnnxExporterError, match="such as argmax"):
+        export(Fn(fn), neuronet.randn(3, 6))
+    with pytest.raises(OnnxExporterError, match="such as argmax"):
+        export(nn.AdaptiveMaxPool2d(2), neuronet.randn(1, 2, 5, 5))
 
 
 def test_a_forward_pass_that_branches_on_the_batch_size_is_refused():

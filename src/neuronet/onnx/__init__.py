@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ..backend import get_xp
 from ..nn.module import Module
 from ..tensor import Tensor
 from .errors import OnnxExporterError, UnsupportedOperatorError
@@ -93,14 +94,17 @@ def _dynamic_axes(dynamic_axes: Mapping | None, known: list[str]) -> dict[str, d
     return out
 
 
-def _resized(args: tuple, names: list[str], axes: dict[str, dict[int, str]]) -> tuple:
-    """``args`` with each dynamic axis one longer (its first entry repeated at the end): the
-    inputs of the second trace."""
+def _second_inputs(args: tuple, names: list[str], axes: dict[str, dict[int, str]]) -> tuple:
+    """The inputs of the second trace: ``args`` with each dynamic axis one longer (its first
+    entry repeated at the end) and other values in the floating ones (a constant that the
+    forward pass computed from the values, outside the traced ops, then shows)."""
+    rng = np.random.default_rng(0)
     out = []
     for t, name in zip(args, names):
-        if isinstance(t, Tensor) and axes.get(name):
-            a = np.asarray(t._data) if isinstance(t._data, np.ndarray) else t._data
-            for axis in axes[name]:
+        if isinstance(t, Tensor):
+            a = t._data
+            xp = get_xp(a)
+            for axis in axes.get(name, ()):
                 if not -a.ndim <= axis < a.ndim:
                     raise ValueError(
                         f"dynamic_axes[{name!r}]: axis {axis} is out of range for an input of "
@@ -109,8 +113,10 @@ def _resized(args: tuple, names: list[str], axes: dict[str, dict[int, str]]) -> 
                 n = a.shape[axis]
                 if n == 0:
                     raise ValueError(f"dynamic_axes[{name!r}]: axis {axis} has size 0")
-                index = np.arange(n + 1) % n
-                a = a.take(index, axis=axis)
+                a = a.take(xp.asarray(np.arange(n + 1) % n), axis=axis)
+            if a.dtype.kind == "f":
+                noise = rng.standard_normal(a.shape).astype(a.dtype)
+                a = a + xp.asarray(noise) * (a.std() if a.size and a.std() > 0 else 1)
             t = Tensor._make(a)
         out.append(t)
     return tuple(out)
@@ -153,9 +159,9 @@ def _check_traces(ops: list[TracedOp], other: list[TracedOp] | None) -> None:
         return
     if [op.name for op in ops] != [op.name for op in other]:
         raise OnnxExporterError(
-            "the forward pass runs different ops when the dynamic axes change size (it branches "
-            "on the input's shape or values), so one graph cannot stand for it; export with "
-            "those axes static"
+            "the forward pass runs different ops for other input values or sizes along the "
+            "dynamic axes (it branches on the input's shape or values), so one graph cannot "
+            "stand for it"
         )
 
 
@@ -188,9 +194,11 @@ def export(
 
     ``dynamic_axes`` ({name: [axes]} or {name: {axis: dim name}}, as in PyTorch) marks input
     and output dims whose size may differ at run time, e.g. ``{"input": {0: "batch"},
-    "output": {0: "batch"}}``; without it every shape is fixed, as in PyTorch. Dynamic shapes are
-    found by a second trace with each dynamic axis one longer: reshapes whose sizes follow them
-    are written with 0/-1, and a model whose ops differ at the two sizes is refused.
+    "output": {0: "batch"}}``; without it every shape is fixed, as in PyTorch. A second trace, with
+    each dynamic axis one longer and other values in the floating inputs, finds the sizes that
+    follow the dynamic axes (written with 0/-1 or read from the inputs' shapes) and refuses a
+    model whose ops differ between the two, or that reads a value computed from its inputs
+    outside the traced ops (argmax indices, say), which a constant in the file would get wrong.
     ``opset_version``: 17 to 21 (default 18). ``verbose`` prints the graph.
     """
     onnx = _import_onnx()
@@ -213,13 +221,12 @@ def export(
         axes = _dynamic_axes(dynamic_axes, in_names + out_names)
         other_ops = other_outputs = None
         other_args: list[Tensor] | None = None
-        if axes:
-            resized = iter(_resized(tuple(tensor_args), in_names, axes))
-            all_args = tuple(next(resized) if isinstance(a, Tensor) else a for a in args)
-            other_args = [a for a in all_args if isinstance(a, Tensor)]
-            other_ops, other_result = trace(model, all_args, kwargs)
-            other_outputs = _flat_outputs(other_result)
-            _check_traces(ops, other_ops)
+        second = iter(_second_inputs(tuple(tensor_args), in_names, axes))
+        all_args = tuple(next(second) if isinstance(a, Tensor) else a for a in args)
+        other_args = [a for a in all_args if isinstance(a, Tensor)]
+        other_ops, other_result = trace(model, all_args, kwargs)
+        other_outputs = _flat_outputs(other_result)
+        _check_traces(ops, other_ops)
     finally:
         for m, mode in modes:
             object.__setattr__(m, "training", mode)

@@ -12,11 +12,12 @@ initializers when first used), every traced op's output by the mapping's result.
 no traced op made and that is neither an input nor a parameter (a constant the forward pass
 built, such as a scalar operand) becomes an initializer of its own.
 
-Dynamic axes: when the model has them, a second trace at other sizes along those axes gives,
-for each op, its counterpart (``OpContext.other``); shapes that differ between the two traces
-are the ones that follow the dynamic sizes (``OpContext.reshape_target`` writes them as 0 or
--1), and a constant that differs between them depends on the inputs through something the
-trace did not see, which is refused.
+A second trace, at other sizes along the dynamic axes and with other values in the floating
+inputs, gives for each op its counterpart (``OpContext.other``); shapes that differ between the
+two traces are the ones that follow the dynamic sizes (``OpContext.reshape_target`` writes them
+as 0 or -1), and a constant that differs between them depends on the inputs through something
+the trace did not see: one filled with a single value or a causal triangle is rebuilt from the
+inputs' shapes, any other is refused.
 """
 
 from __future__ import annotations
@@ -261,8 +262,9 @@ class OpContext:
                 return self.cast(triangle, a.dtype)
         raise OnnxExporterError(
             f"cannot export the op {self.describe()}: its {what} is computed from the inputs "
-            "by something outside the traced ops (it changes with the size of a dynamic axis: "
-            f"shape {tuple(a.shape)} here, {tuple(b.shape)} at another size)"
+            "by something outside the traced ops (such as argmax, sort or a NumPy step), so a "
+            f"constant cannot stand for it (shape {tuple(a.shape)} here, {tuple(b.shape)} for "
+            "other inputs)"
         )
 
     def dim_value(self, size: int, other: int) -> str:
