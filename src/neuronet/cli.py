@@ -3,7 +3,8 @@
 User errors (a bad option, a missing or corrupted file, unavailable data) end with one line,
 ``neuronet: error: ...``, and exit code 2; a diverged run exits with 1, and so does a fault of
 the machine (a full disk, a read-only folder, standard output that cannot be written, memory
-exhausted), with one line naming the path and the cause. No tracebacks.
+exhausted), with one line naming the path and the cause, and a run that
+``--strict-diagnostics`` stops on an error-severity finding. No tracebacks.
 ``neuronet run SCRIPT`` exits with the script's status (see :mod:`neuronet.run`: 3 when the
 script needs a PyTorch name neuronet lacks). ``neuronet train --nproc N`` starts N processes
 through ``mpiexec`` (a rank's error is one line naming the rank).
@@ -120,6 +121,36 @@ def _parser() -> argparse.ArgumentParser:
     )
     t.add_argument("--batch-norm", dest="batch_norm", action="store_true", default=None)
     t.add_argument("--no-batch-norm", dest="batch_norm", action="store_false")
+    t.add_argument(
+        "--diagnose",
+        choices=["off", "quiet", "warn", "teach"],
+        default="warn",
+        help="training diagnostics: print warnings (warn, the default), every finding with "
+        "its explanation (teach), nothing (quiet: still written to diagnostics.json), or "
+        "run none (off)",
+    )
+    t.add_argument(
+        "--strict-diagnostics",
+        action="store_true",
+        help="stop training (exit status 1) on an error-severity diagnostic",
+    )
+
+    lf = sub.add_parser(
+        "lr-find",
+        help="learning-rate range test on the model and data train would use",
+    )
+    lf.add_argument("--config", help="a TOML file of settings (command-line options win)")
+    lf.add_argument("--plot", default="lr_find.png", help="the plot (default: lr_find.png)")
+    lf.add_argument("--steps", type=int, default=100, help="steps of the test (default: 100)")
+    for flag, kind, text in options:
+        lf.add_argument(flag, type=kind, help=text)
+    lf.add_argument("--batch-norm", dest="batch_norm", action="store_true", default=None)
+    lf.add_argument("--no-batch-norm", dest="batch_norm", action="store_false")
+    lf.set_defaults(resume=False)
+
+    dg = sub.add_parser("diagnose", help="the diagnostics of a finished run")
+    dg.add_argument("run", help="a run folder, e.g. runs/mnist-20260101-120000")
+    dg.add_argument("--teach", action="store_true", help="explain each finding")
 
     e = sub.add_parser("evaluate", help="test metrics and confusion matrix of a run")
     e.add_argument("run", help="a run folder, e.g. runs/mnist-20260101-120000")
@@ -163,7 +194,18 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-_NOT_SETTINGS = {"command", "config", "resume", "quiet", "tensorboard", "nproc"}
+_NOT_SETTINGS = {
+    "command",
+    "config",
+    "resume",
+    "quiet",
+    "tensorboard",
+    "diagnose",
+    "strict_diagnostics",
+    "plot",
+    "steps",
+    "nproc",
+}
 
 
 def _config(args: argparse.Namespace):
@@ -309,7 +351,19 @@ def _run(args: argparse.Namespace) -> int:
             report=_say,
             tensorboard=tensorboard,
             given=given,
+            diagnose=args.diagnose,
+            strict_diagnostics=args.strict_diagnostics,
         )
+        return 0
+    if args.command == "lr-find":
+        from .tasks.lr_range import lr_find_run  # noqa: PLC0415
+
+        lr_find_run(_config(args)[0], args.plot or None, _say, args.steps)
+        return 0
+    if args.command == "diagnose":
+        from .diagnostics.report import describe_run  # noqa: PLC0415
+
+        describe_run(args.run, _say, teach=args.teach)
         return 0
     if args.command == "data":
         return _fetch(args.name)
@@ -366,6 +420,7 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 def _main(args: argparse.Namespace, argv: list[str] | None) -> int:
     from .data.cache import DataUnavailableError  # noqa: PLC0415
     from .data.formats import DataFormatError  # noqa: PLC0415
+    from .diagnostics import DiagnosticsError  # noqa: PLC0415
     from .serialization import CheckpointError  # noqa: PLC0415
     from .training.config import ConfigError  # noqa: PLC0415
     from .training.trainer import TrainingDiverged  # noqa: PLC0415
@@ -384,7 +439,7 @@ def _main(args: argparse.Namespace, argv: list[str] | None) -> int:
         FileNotFoundError,
     ) as err:
         return _fail(err, 2)
-    except TrainingDiverged as err:
+    except (TrainingDiverged, DiagnosticsError) as err:
         return _fail(err, 1)
     except BrokenPipeError:  # output piped into a reader that stopped early (e.g. head)
         _silence_stdout()

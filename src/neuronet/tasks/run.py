@@ -20,6 +20,7 @@ import time
 from collections.abc import Collection, Iterator
 from pathlib import Path
 
+from ..diagnostics import Diagnostics
 from ..nn.parallel import DistributedDataParallel
 from ..serialization import atomic_write_text
 from ..training import distributed
@@ -225,6 +226,8 @@ def train_run(
     report: Report = print,
     tensorboard: str | bool | None = None,
     given: Collection[str] | None = None,
+    diagnose: str = "warn",
+    strict_diagnostics: bool = False,
 ) -> dict:
     """Train (or continue) the run ``cfg`` describes; returns its summary. ``tensorboard``
     (True or '': the run folder's ``tensorboard/``; a path: there; None or False: off) also
@@ -235,7 +238,10 @@ def train_run(
     None) that differ from it are changes: ``RESUMABLE`` ones apply from the next epoch on
     and are recorded in resumes.json, any other is a ``ConfigError``. A run stopped before
     its first checkpoint resumes from its first epoch. Whatever fails before training
-    begins leaves the folder as it was (a new run's folder is removed)."""
+    begins leaves the folder as it was (a new run's folder is removed).
+
+    ``diagnose`` is the ``Diagnostics`` level ('quiet', 'warn', 'teach'; 'off': none), and
+    ``strict_diagnostics`` stops the run on an error-severity finding."""
     task = get_task(cfg.task)
     cfg.validate()
     rank, world = distributed.start()
@@ -258,10 +264,34 @@ def train_run(
             folder, changes = Path(shared[0]), shared[2]
             cfg = cfg.update(shared[1], "rank 0")
         check_device(cfg.device)
-        return _train(task, cfg, folder, resume, changes, progress, report, tensorboard, main)
+        return _train(
+            task,
+            cfg,
+            folder,
+            resume,
+            changes,
+            progress,
+            report,
+            tensorboard,
+            main,
+            diagnose,
+            strict_diagnostics,
+        )
 
 
-def _train(task, cfg, folder, resume, changes, progress, report, tensorboard, main) -> dict:
+def _train(
+    task,
+    cfg,
+    folder,
+    resume,
+    changes,
+    progress,
+    report,
+    tensorboard,
+    main,
+    diagnose: str = "warn",
+    strict_diagnostics: bool = False,
+) -> dict:
     rank, world = distributed.start()
     logger = tensorboard_logger(tensorboard, folder, cfg)
     started = time.perf_counter()
@@ -275,6 +305,17 @@ def _train(task, cfg, folder, resume, changes, progress, report, tensorboard, ma
         trainable = DistributedDataParallel(trainable)
     optimizer = build_optimizer(cfg, trainable.parameters())
     scheduler, interval = build_scheduler(cfg, optimizer, len(setup.train_loader))
+    # Data-parallel runs diagnose on rank 0 without probes: a probe's backward pass on one rank
+    # would wait for the others' gradients.
+    diagnostics = (
+        [
+            Diagnostics(
+                level=diagnose, strict=strict_diagnostics, probe_size=0 if world > 1 else None
+            )
+        ]
+        if diagnose != "off" and main
+        else []
+    )
     trainer = Trainer(
         trainable,
         setup.loss_fn,
@@ -287,6 +328,7 @@ def _train(task, cfg, folder, resume, changes, progress, report, tensorboard, ma
             ProgressBar(enabled=progress),
             *setup.callbacks,
             *([logger] if logger else []),
+            *diagnostics,
         ],
         grad_clip=cfg.grad_clip or None,
         run_dir=folder,
@@ -323,6 +365,7 @@ def _train(task, cfg, folder, resume, changes, progress, report, tensorboard, ma
             "summary": "summary.json",
             **record.task_files,
             **({"resumes": "resumes.json"} if (folder / "resumes.json").is_file() else {}),
+            **({"diagnostics": "diagnostics.json"} if diagnostics else {}),
             **({"tensorboard": _inside(Path(logger.log_dir), folder)} if logger else {}),
         },
     }

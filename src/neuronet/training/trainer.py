@@ -207,6 +207,7 @@ class Trainer:
         if resume and lr is not None:
             self._set_lr(lr)
         self.batches_per_epoch = len(train_loader)
+        self.train_loader, self.val_loader = train_loader, val_loader  # (for callbacks)
         self.stop_training = False
         for cb in self.callbacks:
             cb.on_train_begin(self)
