@@ -84,7 +84,10 @@ def test_levels_quiet_and_teach():
     diag, printed, _ = _job(lr=10.0, level="quiet")
     assert printed == "" and diag.findings
     _, taught, _ = _job(lr=10.0, level="teach")
-    assert "over-correct" in taught and "finding(s)" in taught and "of training)" in taught
+    assert "finding(s)" in taught and "of training; CPU time" in taught
+    # each code's explanation once, however many layers it concerns
+    assert taught.count("[update_ratio]") == 3
+    assert taught.count("The ratio of the step to the weights it") == 1
     with pytest.raises(ValueError, match="level"):
         Diagnostics(level="loud")
     with pytest.raises(ValueError, match="every"):

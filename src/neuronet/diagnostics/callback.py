@@ -10,12 +10,12 @@ untouched; ``probe_size=0``: no probes); divergence on the per-step losses at th
 plateau after every epoch.
 
 Each finding is printed once per (code, layer, threshold crossed), through the progress bar
-(``tqdm.write``):
-``level='warn'`` prints warnings and errors, ``'teach'`` every finding with its explanation,
-``'quiet'`` nothing. With ``strict=True`` an error-severity finding stops training with a
-``DiagnosticsError``. With a run folder the callback writes ``diagnostics.json`` (findings,
-per-layer statistics, update ratios, its own cost) after every epoch and at the end, and the
-figures into ``diagnostics/`` at the end (atomic writes).
+(``tqdm.write``): ``level='warn'`` prints warnings and errors, ``'teach'`` every finding (with
+the explanation of its code the first time), ``'quiet'`` nothing. With ``strict=True`` an
+error-severity finding stops training with a ``DiagnosticsError``. With a run folder the
+callback writes ``diagnostics.json`` (findings, per-layer statistics, update ratios, its own
+cost in wall-clock and CPU time) after every epoch and at the end, and the figures into
+``diagnostics/`` at the end (atomic writes).
 """
 
 from __future__ import annotations
@@ -41,6 +41,13 @@ from .probe import probe
 from .stats import RunStatistics
 
 LEVELS = ("quiet", "warn", "teach")
+
+
+def _clock() -> tuple[float, float]:
+    """(wall-clock, process CPU) seconds now."""
+    return time.perf_counter(), time.process_time()
+
+
 #: The probes over which a unit must stay silent to count as dead.
 DEAD_PROBES = 3
 
@@ -89,9 +96,11 @@ class Diagnostics(Callback):
         self.probe_size, self.file = probe_size, file
         self.findings: list[dict] = []
         self.seen: dict[tuple[str, str, float], dict] = {}
+        self.explained: set[str] = set()  # the codes whose explanation teach has printed
         self.stats = RunStatistics()
         self.losses: list[float] = []
-        self.seconds = 0.0
+        self.seconds = 0.0  # the callback's own wall-clock time
+        self.cpu_seconds = 0.0  # and its own CPU time (threads included)
 
     # ----------------------------------------------------------------- schedule
     def due(self, step: int) -> bool:
@@ -129,7 +138,9 @@ class Diagnostics(Callback):
             self.seen[key] = entry
             self.findings.append(entry)
             if self.level == "teach" or (self.level == "warn" and at_least(f.severity, "warning")):
-                self._print(f"diagnostics (step {step}): {f.format(teach=self.level == 'teach')}")
+                teach = self.level == "teach" and f.code not in self.explained
+                self.explained.update([f.code] if teach else [])
+                self._print(f"diagnostics (step {step}): {f.format(teach=teach)}")
             if self.strict and f.severity == "error" and stop is None:
                 stop = f
         if stop is not None:
@@ -138,7 +149,7 @@ class Diagnostics(Callback):
 
     # ----------------------------------------------------------------- hooks
     def on_train_begin(self, trainer) -> None:
-        began = time.perf_counter()
+        began = _clock()
         self.trainer = trainer
         self.run_dir: Path | None = trainer.run_dir
         self.step = len(trainer.history) * trainer.batches_per_epoch
@@ -154,7 +165,7 @@ class Diagnostics(Callback):
         if self.batch is not None and not trainer.history:
             first = self._probe()
             self._report(probe_findings(first, {"symmetry", "fan_in"}), self.step)
-        self.seconds += time.perf_counter() - began
+        self._spent(began)
 
     @staticmethod
     def _families(trainer) -> set[str]:
@@ -172,7 +183,7 @@ class Diagnostics(Callback):
         return probe(self.trainer.model, x, y, self.trainer.loss_fn)
 
     def on_batch_end(self, trainer, batch: int, loss: float, size: int) -> None:
-        began = time.perf_counter()
+        began = _clock()
         step = self.step
         self.losses.append(loss)
         if self.due(step):
@@ -191,16 +202,16 @@ class Diagnostics(Callback):
                 self.dead = self.dead[-DEAD_PROBES:]
                 findings += probe_findings(result, self._families(trainer))
             findings += divergence(self.losses)
-            self.seconds += time.perf_counter() - began
+            self._spent(began)
             self._report(findings, step)
-            began = time.perf_counter()
+            began = _clock()
         if self.due(step + 1):
             self.before = snapshot(trainer.model)
         self.step += 1
-        self.seconds += time.perf_counter() - began
+        self._spent(began)
 
     def on_epoch_end(self, trainer, epoch: int, logs: dict) -> None:
-        began = time.perf_counter()
+        began = _clock()
         values = [h[trainer.monitor] for h in trainer.history if trainer.monitor in h]
         if trainer.monitor in logs and (not trainer.history or trainer.history[-1] is not logs):
             values.append(logs[trainer.monitor])
@@ -208,28 +219,37 @@ class Diagnostics(Callback):
             values, trainer.monitor_mode, trainer.scheduler, logs.get("lr"), trainer.monitor
         )
         self._write()
-        self.seconds += time.perf_counter() - began
+        self._spent(began)
         self._report(found, self.step)
 
     def on_train_end(self, trainer) -> None:
-        began = time.perf_counter()
+        began = _clock()
         if self.run_dir is not None:
             folder = self.run_dir / "diagnostics"
             histogram_figures(self.stats.histograms(), folder)
             update_ratio_figure(self.stats.update_ratio, folder)
-        self.seconds += time.perf_counter() - began
+        self._spent(began)
         self._write()
         if self.level == "teach":
             self._print(
                 f"diagnostics: {len(self.findings)} finding(s) in {self.step} steps; their own "
-                f"cost {self.seconds:.2f} s ({self.cost_fraction():.1%} of training)"
+                f"cost {self.seconds:.2f} s ({self.cost_fraction():.1%} of training; CPU time "
+                f"{self.cost_fraction(cpu=True):.1%})"
             )
 
+    def _spent(self, began: tuple[float, float]) -> None:
+        wall, cpu = _clock()
+        self.seconds += wall - began[0]
+        self.cpu_seconds += cpu - began[1]
+
     # ----------------------------------------------------------------- results
-    def cost_fraction(self) -> float:
-        """The callback's own time over the training time so far."""
-        total = time.perf_counter() - self.started
-        return self.seconds / total if total > 0 else 0.0
+    def cost_fraction(self, cpu: bool = False) -> float:
+        """The callback's own time over the training time so far (wall-clock, or with ``cpu``
+        the process's CPU time, which other programs on a shared machine do not inflate)."""
+        now = _clock()
+        total = now[1] - self.started[1] if cpu else now[0] - self.started[0]
+        own = self.cpu_seconds if cpu else self.seconds
+        return own / total if total > 0 else 0.0
 
     def summary(self) -> dict[str, Any]:
         """What diagnostics.json holds."""
@@ -242,14 +262,17 @@ class Diagnostics(Callback):
             **self.stats.to_dict(),
             "cost": {
                 "seconds": round(self.seconds, 3),
-                "train_seconds": round(time.perf_counter() - self.started, 3),
+                "train_seconds": round(time.perf_counter() - self.started[0], 3),
                 "fraction": round(self.cost_fraction(), 4),
+                "cpu_seconds": round(self.cpu_seconds, 3),
+                "train_cpu_seconds": round(time.process_time() - self.started[1], 3),
+                "cpu_fraction": round(self.cost_fraction(cpu=True), 4),
             },
         }
 
     def _write(self) -> None:
         if self.run_dir is None:
             return
-        began = time.perf_counter()
+        began = _clock()
         atomic_write_text(self.run_dir / "diagnostics.json", json.dumps(self.summary()))
-        self.seconds += time.perf_counter() - began
+        self._spent(began)

@@ -27,7 +27,7 @@ def _pyplot() -> Any:
 
 def _save(plt: Any, fig: Any, path: Path) -> Path:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90)
+    fig.savefig(buf, format="png", dpi=72)
     plt.close(fig)
     data = buf.getvalue()
     atomic_write(path, lambda f: f.write(data))
@@ -37,9 +37,7 @@ def _save(plt: Any, fig: Any, path: Path) -> Path:
 def _bars(ax: Any, hist: dict | None, label: str, alpha: float) -> None:
     if not hist:
         return
-    edges, counts = hist["edges"], hist["counts"]
-    widths = [b - a for a, b in zip(edges, edges[1:])]
-    ax.bar(edges[:-1], counts, width=widths, align="edge", alpha=alpha, label=label)
+    ax.stairs(hist["counts"], hist["edges"], fill=True, alpha=alpha, label=label)
 
 
 def histogram_figures(histograms: dict[str, dict], folder: Path) -> list[Path]:
@@ -65,7 +63,7 @@ def histogram_figures(histograms: dict[str, dict], folder: Path) -> list[Path]:
         for ax in list(axes.flat)[len(names) :]:
             ax.axis("off")
         axes.flat[0].legend(fontsize=7)
-        fig.tight_layout()
+        fig.subplots_adjust(left=0.06, right=0.98, bottom=0.08, top=0.92, wspace=0.3, hspace=0.6)
         written.append(_save(plt, fig, folder / file))
     return written
 

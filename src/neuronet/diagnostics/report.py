@@ -57,8 +57,14 @@ def describe_run(
             report(f"  {name:<24} {row['ratio'][-1]:>9.2e} [{values[len(values) // 2]:.2e}]")
     cost = data.get("cost", {})
     if cost:
+        cpu = (
+            f"; CPU {cost['cpu_seconds']:.2f} s of {cost['train_cpu_seconds']:.1f} s "
+            f"({cost['cpu_fraction']:.1%})"
+            if "cpu_fraction" in cost
+            else ""
+        )
         report(
             f"diagnostics cost: {cost['seconds']:.2f} s of {cost['train_seconds']:.1f} s "
-            f"({cost['fraction']:.1%})"
+            f"({cost['fraction']:.1%}){cpu}"
         )
     return len(findings)

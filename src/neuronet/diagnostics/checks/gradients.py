@@ -103,8 +103,13 @@ def depth(probe: Probe) -> list[Finding]:
                 "warning",
                 low,
                 VANISHING_RATIO,
-                f"the gradient reaching its outputs is {low:.2g} times the one at the last "
-                f"layer {last_name}: it shrinks across depth and this layer barely learns; "
+                (
+                    f"no gradient reaches its outputs (the last layer {last_name} gets some)"
+                    if low == 0
+                    else f"the gradient reaching its outputs is {low:.2g} times the one at the "
+                    f"last layer {last_name}: it shrinks across depth"
+                )
+                + "; this layer barely learns; "
                 "scale the initial weights by 1/sqrt(fan-in), avoid saturated sigmoid/tanh "
                 "(ReLU, batch normalisation).",
                 VANISHING_WHY,
