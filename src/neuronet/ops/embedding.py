@@ -233,14 +233,19 @@ def embedding_bag(
             c = c / xp.maximum(counts, 1).take(bag).astype(w.dtype)
         scatter_add(xp, out, bag, rows * c[:, None])
         coef = c[:, None]
+    freq = None
     if scale_grad_by_freq:
-        coef = coef / xp.bincount(flat, minlength=n).take(flat).astype(w.dtype)[:, None]
+        freq = (1 / xp.bincount(flat, minlength=n).take(flat)).astype(w.dtype)[:, None]
+        coef = coef * freq
     inputs = (weight,) if psw is None else (weight, psw)
     shape = w.shape
 
-    def backward(g, needs, w, flat, bag, coef, valid):
+    def backward(g, needs, w, flat, bag, coef, valid, p, freq):
         xp = array_api(g)
         if xp is TENSOR_API:
+            if p is not None:  # (sum mode: the coefficients are the weights, differentiable)
+                coef = (p.reshape((-1,)) * valid).reshape((-1, 1))
+                coef = coef * freq if freq is not None else coef
             g_rows = index_select(g, 0, bag)
             gw = _dense_grad(g_rows * coef, flat, shape, padding_idx) if needs[0] else None
             if len(needs) == 1:
@@ -254,5 +259,5 @@ def embedding_bag(
         gp = (g_rows * w.take(flat, axis=0)).sum(axis=-1) * valid if needs[1] else None
         return gw, gp.reshape(ids.shape) if gp is not None else None
 
-    saved = (w, flat, bag, coef, valid)
+    saved = (w, flat, bag, coef, valid, None if psw is None else psw._data, freq)
     return record(out, inputs, backward, "EmbeddingBagBackward0", saved)
