@@ -252,7 +252,8 @@ _LAZY = ("nn", "optim", "data", "training", "models", "cuda", "utils", "serializ
 # resolved on first use so that ``import neuronet`` does not import ``nn``.
 _FROM_FUNCTIONAL = frozenset(
     """
-    celu celu_ cosine_similarity hardshrink pairwise_distance pixel_shuffle pixel_unshuffle
+    bilinear celu celu_ cosine_similarity embedding_bag hardshrink pairwise_distance
+    pixel_shuffle pixel_unshuffle rms_norm
     prelu relu_ rrelu rrelu_ selu selu_ threshold threshold_
     adaptive_avg_pool1d avg_pool1d conv1d conv2d conv_transpose1d conv_transpose2d max_pool1d
     max_pool2d
