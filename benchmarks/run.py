@@ -192,17 +192,15 @@ def mnist_epoch() -> dict:
 
 
 def markdown(results: dict) -> str:
-    rows = ["| workload | neuronet | PyTorch CPU | hand-written NumPy | neuronet / PyTorch | "
-            "neuronet / NumPy |", "|---|---|---|---|---|---|"]
+    rows = ["| workload | neuronet | PyTorch CPU | JAX (jit) | hand-written NumPy | "
+            "neuronet / PyTorch | neuronet / JAX | neuronet / NumPy |",
+            "|---|---|---|---|---|---|---|---|"]
     for name, r in results["workloads"].items():
         ours = r["neuronet"]["median_us"]
-        torch_us = r.get("pytorch", {}).get("median_us")
-        np_us = r.get("numpy", {}).get("median_us")
-        rows.append(f"| {name} | {ours:,.0f} us | "
-                    f"{f'{torch_us:,.0f} us' if torch_us else 'n/a'} | "
-                    f"{f'{np_us:,.0f} us' if np_us else 'n/a'} | "
-                    f"{f'{ours / torch_us:.2f}' if torch_us else 'n/a'} | "
-                    f"{f'{ours / np_us:.2f}' if np_us else 'n/a'} |")
+        peers = [r.get(impl, {}).get("median_us") for impl in ("pytorch", "jax", "numpy")]
+        times = [f"{us:,.0f} us" if us else "n/a" for us in peers]
+        ratios = [f"{ours / us:.2f}" if us else "n/a" for us in peers]
+        rows.append(f"| {name} | {ours:,.0f} us | " + " | ".join(times + ratios) + " |")
     extra = results["other"]
     rows += ["", "| measure | neuronet | PyTorch |", "|---|---|---|"]
     imp = extra["import_s"]
