@@ -65,6 +65,10 @@ API_MODULES = [
         "neuronet.onnx",
         "Export to ONNX: export(), the ops it maps and its errors (the onnx extra).",
     ),
+    ("neuronet.nn.utils.rnn", "torch.nn.utils.rnn", "neuronet.nn.utils.rnn",
+     "Padded and packed batches of sequences for the recurrent layers."),
+    ("neuronet.diagnostics", None, "neuronet.diagnostics",
+     "Training diagnostics: the checks, their findings, the Trainer callback and lr_find."),
     ("neuronet.models", None, "neuronet.models", "Ready models."),
     (
         "neuronet.training",
