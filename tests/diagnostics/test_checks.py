@@ -262,3 +262,20 @@ def test_every_code_is_documented_in_the_package_table():
 
     for code in CODES:
         assert f"\n{code} " in diagnostics.__doc__, code
+
+
+def test_a_rate_annealed_by_its_schedule_is_not_called_too_small():
+    from neuronet.optim.lr_scheduler import CosineAnnealingLR
+
+    x, y = _data(64, 20)
+    model = _mlp(20, (32,))
+    opt = optim.SGD(model.parameters(), lr=0.05)
+    schedule = CosineAnnealingLR(opt, T_max=100)
+    for _ in range(99):  # the end of the cosine: lr about 1e-5 of where it started
+        opt.step()
+        schedule.step()
+    assert opt.param_groups[0]["lr"] < 1e-4
+    assert _codes(check(model, x, y, F.cross_entropy, opt), "update_ratio") == {}
+    # the same small rate set by hand, with no schedule behind it, is too small
+    tiny = optim.SGD(model.parameters(), lr=opt.param_groups[0]["lr"] / 1e4)
+    assert set(_codes(check(model, x, y, F.cross_entropy, tiny), "update_ratio")) == {"0", "2"}

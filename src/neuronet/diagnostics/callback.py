@@ -192,7 +192,7 @@ class Diagnostics(Callback):
                 values = ratios(self.before, trainer.model)
                 self.stats.add_update_ratios(step, values)
                 if step >= self.every or not adaptive(trainer.optimizer):
-                    findings += update_ratio(values)
+                    findings += update_ratio(values, trainer.optimizer)
                 self.before = None
             if self.batch is not None:
                 result = self._probe()

@@ -54,7 +54,7 @@ def check(
         findings.extend(divergence([result.loss]))
     fresh = adaptive(optimizer) and not optimizer.state_dict()["state"]
     if optimizer is not None and result.loss is not None and not fresh:
-        findings.extend(update_ratio(trial_ratios(model, optimizer, result)))
+        findings.extend(update_ratio(trial_ratios(model, optimizer, result), optimizer))
     if codes is not None:
         findings = [f for f in findings if f.code in codes]
     order = ("error", "warning", "info")

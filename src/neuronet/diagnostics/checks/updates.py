@@ -18,6 +18,9 @@ construction (AdaGrad exactly, Adam through its bias correction), so the ratio t
 the rate against the weights' scale, not the learning dynamics. (The notes' window scorer with
 AdaGrad at 0.05 starts at 1.4 and is below 0.1 by step 50.) ``check`` skips such an optimizer
 while it holds no state; the training callback judges from its first periodic probe on.
+Nor is a ratio judged *too small* while a schedule has annealed the rate below a tenth of where
+it started (``annealed``: a group's ``lr`` under ``initial_lr / 10``, as at the end of a cosine
+or the notes' alpha0 * tau / max(t, tau) schedule): small late steps are the schedule's intent.
 """
 
 from __future__ import annotations
@@ -120,14 +123,30 @@ def trial_ratios(model: Module, optimizer, probe: Probe) -> dict[str, float]:
         optimizer.load_state_dict(state)
 
 
-def update_ratio(values: Mapping[str, float]) -> list[Finding]:
+ANNEALED = 0.1  # a scheduled rate below this share of its initial value is annealed
+
+
+def annealed(optimizer) -> bool:
+    """Whether a learning-rate schedule has brought every param group of ``optimizer`` below
+    ``ANNEALED`` times its initial rate (``initial_lr``, which the schedulers record)."""
+    groups = getattr(optimizer, "param_groups", None) or []
+    return bool(groups) and all(
+        "initial_lr" in g and g["lr"] < ANNEALED * g["initial_lr"] for g in groups
+    )
+
+
+def update_ratio(values: Mapping[str, float], optimizer=None) -> list[Finding]:
     """Findings for the ratios outside [RATIO_LOW, RATIO_HIGH] (``values``: parameter name ->
-    ratio, as ``ratios`` gives them)."""
+    ratio, as ``ratios`` gives them); ratios below RATIO_LOW are not judged while ``optimizer``'s
+    rate is ``annealed``."""
     findings = []
+    low_judged = optimizer is None or not annealed(optimizer)
     for name, ratio in values.items():
         if RATIO_LOW <= ratio <= RATIO_HIGH:
             continue
         high = ratio > RATIO_HIGH or not math.isfinite(ratio)
+        if not high and not low_judged:
+            continue
         findings.append(
             Finding(
                 "update_ratio",
