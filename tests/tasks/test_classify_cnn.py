@@ -66,6 +66,9 @@ def test_model_recipes_and_config_file(data_env, capsys):
     assert (mlp.model, mlp.hidden, mlp.scheduler, mlp.shift) == ("mlp", [512, 256], "plateau", 0)
     cnn = make_config({"model": "cnn", "epochs": 1})
     assert (cnn.hidden, cnn.scheduler, cnn.shift, cnn.epochs) == ([128], "cosine", 2, 1)
+    fashion = make_config({"model": "cnn", "dataset": "fashion-mnist"})
+    assert (fashion.channels, fashion.shift, fashion.epochs) == ([16, 64], 1, 6)
+    assert make_config({"model": "cnn", "dataset": "fashion-mnist", "shift": 2}).shift == 2
     toml = data_env / "cnn.toml"
     toml.write_text('[train]\nmodel = "cnn"\nchannels = [4, 6]\nhidden = [8]\n')
     assert _train(data_env, "--config", str(toml), "--epochs", "1") == 0

@@ -44,6 +44,9 @@ CNN_DEFAULTS: dict[str, Any] = dict(
     batch_size=128,
     shift=2,
 )
+#: On Fashion-MNIST the same network needs milder shifts (its garments fill the frame) and two
+#: more epochs: 92.26% in 5.0 minutes (README), where the MNIST recipe stops at 91.2%.
+CNN_FASHION_DEFAULTS: dict[str, Any] = dict(CNN_DEFAULTS, epochs=6, shift=1)
 LENET_DEFAULTS: dict[str, Any] = dict(lr=2e-3, scheduler="cosine", epochs=8, shift=2)
 
 
@@ -265,10 +268,15 @@ class Classify(Task[ClassifyConfig]):
 
     def config(self, values: Mapping[str, Any] | None = None) -> ClassifyConfig:
         """The defaults; with ``model`` 'cnn' or 'lenet5' in ``values``, that model's recipe
-        (``CNN_DEFAULTS``, ``LENET_DEFAULTS``) in place of the MLP's."""
+        (``CNN_DEFAULTS``, ``CNN_FASHION_DEFAULTS`` with ``dataset`` 'fashion-mnist',
+        ``LENET_DEFAULTS``) in place of the MLP's."""
         cfg = super().config(values)
         model = (values or {}).get("model", "mlp")
-        recipe = CNN_DEFAULTS if model == "cnn" else LENET_DEFAULTS if model == "lenet5" else {}
+        fashion = (values or {}).get("dataset") == "fashion-mnist"
+        recipe = {
+            "cnn": CNN_FASHION_DEFAULTS if fashion else CNN_DEFAULTS,
+            "lenet5": LENET_DEFAULTS,
+        }.get(model, {})
         for key, value in recipe.items():
             setattr(cfg, key, list(value) if isinstance(value, list) else value)
         return cfg
