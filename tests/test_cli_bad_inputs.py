@@ -124,7 +124,7 @@ CASES = [
     ("early_stopping_negative", [T, *BASE, "--early-stopping", "-1"], 2, "early_stopping: must not be negative, got -1", None),
     ("val_size_negative", [T, *BASE, "--val-size", "-5"], 2, "val_size: must not be negative, got -5", None),
     ("ner_three_hidden_sizes", [T, *BASE, "--task", "ner-window", "--hidden", "8,8,8"], 2, "hidden: the ner-window model has one hidden layer: expected one size, got 8,8,8", None),
-    ("entity_for_classify", [T, *BASE, "--task", "classify", "--entity", "CITY"], 2, "--entity 'CITY' is a setting of ner-window, ner-scorer, not of task classify", None),
+    ("entity_for_classify", [T, *BASE, "--task", "classify", "--entity", "CITY"], 2, "--entity 'CITY' is a setting of ner-window, ner-scorer, ner-bilstm, not of task classify", None),
     ("window_for_classify", [T, *BASE, "--window", "3"], 2, "--window 3 is a setting of", None),
     ("epochs_word", [T, *BASE, "--epochs", "x"], 2, "argument --epochs: invalid int value: 'x'", None),
     ("unknown_option", [T, *BASE, "--colour", "blue"], 2, "unrecognized arguments: --colour blue", None),

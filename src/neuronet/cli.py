@@ -42,9 +42,26 @@ def _task_options() -> list[tuple[str, Callable[[str], Any], str]]:
     options: list[tuple[str, Callable[[str], Any], str]] = []
     for f in task_settings():
         default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[operator]
+        if isinstance(default, bool):
+            continue  # a switch (_add_task_switches)
         kind = _csv_ints if isinstance(default, list) else type(default)
         options.append((f"--{f.name.replace('_', '-')}", kind, f.metadata.get("help", "")))
     return options
+
+
+def _add_task_switches(parser: argparse.ArgumentParser) -> None:
+    """``--NAME`` / ``--no-NAME`` for each true/false setting some task adds."""
+    from .tasks.config import task_settings  # noqa: PLC0415
+
+    for f in task_settings():
+        if isinstance(f.default, bool):
+            flag = f.name.replace("_", "-")
+            parser.add_argument(
+                f"--{flag}", dest=f.name, action="store_true", default=None, help=argparse.SUPPRESS
+            )
+            parser.add_argument(
+                f"--no-{flag}", dest=f.name, action="store_false", help=f.metadata.get("help")
+            )
 
 
 class _Parser(argparse.ArgumentParser):
@@ -121,6 +138,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     t.add_argument("--batch-norm", dest="batch_norm", action="store_true", default=None)
     t.add_argument("--no-batch-norm", dest="batch_norm", action="store_false")
+    _add_task_switches(t)
     t.add_argument(
         "--diagnose",
         choices=["off", "quiet", "warn", "teach"],
@@ -146,6 +164,7 @@ def _parser() -> argparse.ArgumentParser:
         lf.add_argument(flag, type=kind, help=text)
     lf.add_argument("--batch-norm", dest="batch_norm", action="store_true", default=None)
     lf.add_argument("--no-batch-norm", dest="batch_norm", action="store_false")
+    _add_task_switches(lf)
     lf.set_defaults(resume=False)
 
     dg = sub.add_parser("diagnose", help="the diagnostics of a finished run")

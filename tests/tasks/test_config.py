@@ -11,7 +11,7 @@ from neuronet.training.config import ConfigError
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 
 
-@pytest.mark.parametrize("name", ["mnist", "ner-window", "ner-scorer"])
+@pytest.mark.parametrize("name", ["mnist", "ner-window", "ner-scorer", "ner-bilstm"])
 def test_shipped_configs_are_valid(name):
     cfg = config_from_toml(CONFIGS / f"{name}.toml")
     assert cfg.validate().task == ("classify" if name == "mnist" else name)
@@ -27,6 +27,10 @@ def test_shipped_configs_are_valid(name):
     ("ner-scorer", dict(dataset="conll2003", hidden=[100], activation="tanh", batch_norm=False,
                         dropout=0.0, optimizer="adagrad", lr=0.05, batch_size=64, epochs=5,
                         val_size=0, window=2, entity="LOC", casing_dim=4)),
+    ("ner-bilstm", dict(dataset="conll2003", hidden=[100], batch_norm=False, dropout=0.5,
+                        optimizer="adam", lr=2e-3, batch_size=32, epochs=10, grad_clip=5.0,
+                        scheduler="plateau", patience=1, val_size=0, casing_dim=4, crf=True,
+                        char_filters=30)),
 ])
 def test_each_task_has_its_defaults(task, expected):
     cfg = get_task(task).config()

@@ -1,8 +1,17 @@
 """Ready models built from neuronet.nn."""
 
+from .bilstm_crf import BiLSTMTagger
 from .cnn import ConvNet, LeNet5
 from .mlp import MLP
 from .window_classifier import WindowClassifier
 from .window_scorer import WindowScorer, max_margin_loss
 
-__all__ = ["ConvNet", "LeNet5", "MLP", "WindowClassifier", "WindowScorer", "max_margin_loss"]
+__all__ = [
+    "BiLSTMTagger",
+    "ConvNet",
+    "LeNet5",
+    "MLP",
+    "WindowClassifier",
+    "WindowScorer",
+    "max_margin_loss",
+]

@@ -8,6 +8,22 @@ from .. import nn, ops
 from ..tensor import Tensor
 
 
+def word_embedding(
+    vocab_size: int, embedding_dim: int, embeddings: np.ndarray | None
+) -> nn.Embedding:
+    """An ``Embedding`` of the words (row 0 padding), its rows set to ``embeddings`` (for
+    example GloVe's) when given."""
+    layer = nn.Embedding(vocab_size, embedding_dim, padding_idx=0)
+    if embeddings is not None:
+        if embeddings.shape != (vocab_size, embedding_dim):
+            raise ValueError(
+                f"embeddings: expected shape ({vocab_size}, {embedding_dim}), "
+                f"got {embeddings.shape}"
+            )
+        layer.weight._data[...] = embeddings
+    return layer
+
+
 class WindowClassifier(nn.Module):
     """Classifies the centre word of a window of ``window`` words.
 
@@ -33,14 +49,7 @@ class WindowClassifier(nn.Module):
     ) -> None:
         super().__init__()
         self.window = window
-        self.words = nn.Embedding(vocab_size, embedding_dim, padding_idx=0)
-        if embeddings is not None:
-            if embeddings.shape != (vocab_size, embedding_dim):
-                raise ValueError(
-                    f"embeddings: expected shape ({vocab_size}, {embedding_dim}), "
-                    f"got {embeddings.shape}"
-                )
-            self.words.weight._data[...] = embeddings
+        self.words = word_embedding(vocab_size, embedding_dim, embeddings)
         self.casing_dim = casing_dim
         if casing_dim:
             self.casing = nn.Embedding(casings, casing_dim)

@@ -1,9 +1,10 @@
 """Tasks: what ``neuronet train``, ``evaluate`` and ``predict`` do for each kind of model.
 
 ``TASKS`` maps each ``--task`` name to its ``Task`` (``base.py``): image classification
-(``classify.py``), the CoNLL-2003 window classifier (``ner_window.py``) and the notes' window
-scorer (``ner_scorer.py``). ``run.py`` trains any of them into a run folder. A new task is one
-module with a ``Task`` subclass, and one entry below.
+(``classify.py``), the CoNLL-2003 window classifier (``ner_window.py``), the notes' window
+scorer (``ner_scorer.py``) and the BiLSTM-CRF tagger (``ner_bilstm.py``). ``run.py`` trains any
+of them into a run folder. A new task is one module with a ``Task`` subclass, and one entry
+below.
 """
 
 from __future__ import annotations
@@ -11,10 +12,13 @@ from __future__ import annotations
 from ..training.config import ConfigError
 from .base import Setup, Task
 from .classify import Classify
+from .ner_bilstm import NerBiLSTM
 from .ner_scorer import NerScorer
 from .ner_window import NerWindow
 
-TASKS: dict[str, Task] = {task.name: task for task in (Classify(), NerWindow(), NerScorer())}
+TASKS: dict[str, Task] = {
+    task.name: task for task in (Classify(), NerWindow(), NerScorer(), NerBiLSTM())
+}
 DEFAULT_TASK = "classify"
 
 

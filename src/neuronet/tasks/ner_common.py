@@ -53,7 +53,8 @@ class NerConfig(TrainConfig):
         metadata={"help": "ner-scorer: the entity type to detect (LOC, PER, ORG, MISC)"},
     )
     casing_dim: int = field(
-        default=4, metadata={"help": "ner-window: size of the casing embedding (0: none)"}
+        default=4,
+        metadata={"help": "ner-window, ner-bilstm: size of the casing embedding (0: none)"},
     )
 
     def datasets(self) -> Sequence[str]:
@@ -95,20 +96,25 @@ def embedding_matrix(vocab: Vocabulary, glove, rng: np.random.Generator) -> np.n
 
 
 class NerData:
-    """The corpus as windows: ``x[split]`` int64 (N, 2 * window) (word ids, then casings) and
-    ``y[split]`` type ids; GloVe and a new vocabulary unless ``vocab`` is given."""
+    """The corpus: ``splits`` (sentences of tokens) and ``tags`` (their BIO tags) per split,
+    GloVe and a new vocabulary unless ``vocab`` is given; and, by ``encode``, the windows:
+    ``x[split]`` int64 (N, 2 * window) (word ids, then casings) and ``y[split]`` type ids."""
 
     def __init__(self, cfg: NerConfig, vocab: Vocabulary | None = None) -> None:
         self.splits = {s: CoNLL2003(s) for s in ("train", "valid", "test")}
         self.glove = GloVe(50) if vocab is None else None
         self.vocab = vocab or build_vocabulary(self.splits, self.glove)
+        self.tags = {name: [[t.tag for t in s] for s in ss] for name, ss in self.splits.items()}
+        self.encode(cfg)
+
+    def encode(self, cfg: NerConfig) -> None:
+        """The model's inputs: the windows ``x`` and their type ids ``y`` per split."""
         self.featurizer = WindowFeaturizer(self.vocab, cfg.window)
-        self.x, self.y, self.tags = {}, {}, {}
+        self.x, self.y = {}, {}
         for name, sentences in self.splits.items():
             ids, cases = self.featurizer.sentences([[t.word for t in s] for s in sentences])
             self.x[name] = np.concatenate([ids, cases], axis=1)
             self.y[name] = np.array([TYPES.index(tag_type(t.tag)) for s in sentences for t in s])
-            self.tags[name] = [[t.tag for t in s] for s in sentences]
 
 
 def model_outputs(model: Module, x: np.ndarray, batch: int) -> np.ndarray:
@@ -175,9 +181,14 @@ class NerTask(Task[NerConfig]):
         word embeddings set to ``embeddings`` (GloVe) when given."""
         return initialise_linear_layers(self.network(cfg, vocab_size, embeddings), cfg.init)
 
+    def corpus(self, cfg: NerConfig, vocab: Vocabulary | None = None) -> NerData:
+        """CoNLL-2003 as this task's model reads it (``NerData``: windows), with a new
+        vocabulary unless ``vocab`` is given."""
+        return NerData(cfg, vocab)
+
     def prepare(self, cfg: NerConfig) -> Setup:
         manual_seed(cfg.seed)
-        data = NerData(cfg)
+        data = self.corpus(cfg)
         rng = numpy_generator()
         embeddings = embedding_matrix(data.vocab, data.glove, rng)
         model = self.build_model(cfg, len(data.vocab), embeddings).to(cfg.device)
@@ -247,6 +258,12 @@ class NerTask(Task[NerConfig]):
         words = tokenize(text)
         if not words:
             return
-        ids, cases = WindowFeaturizer(vocab, cfg.window).sentence(words)
-        for word, tag in zip(words, self.tag(cfg, folder, model, ids, cases), strict=True):
+        for word, tag in zip(words, self.tag_words(cfg, folder, model, vocab, words), strict=True):
             report(f"{word}\t{tag}")
+
+    def tag_words(
+        self, cfg: NerConfig, folder: Path, model: Module, vocab: Vocabulary, words: list[str]
+    ) -> list[str]:
+        """The predicted tag of each of ``words`` (one sentence): ``tag`` of their windows."""
+        ids, cases = WindowFeaturizer(vocab, cfg.window).sentence(words)
+        return self.tag(cfg, folder, model, ids, cases)

@@ -4,6 +4,7 @@ entities with CoNLL semantics."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -88,26 +89,35 @@ class NerWindow(NerTask):
         self, cfg: NerConfig, model: Module, data: NerData, rng: np.random.Generator
     ) -> Setup:
         train = TensorDataset(Tensor._make(data.x["train"]), Tensor._make(data.y["train"]))
+        return Setup(
+            model,
+            DataLoader(train, batch_size=cfg.batch_size, shuffle=True),
+            cross_entropy,
+            monitor="val_f1",
+            epoch_metrics=self.validation_metrics(model, data),
+            data=data,
+        )
+
+    def validation_metrics(self, model: Module, data: NerData) -> Callable[[], dict]:
+        """The epoch metrics: entity-level ``val_precision``, ``val_recall``, ``val_f1``."""
 
         def metrics() -> dict:
-            scores = evaluate_classifier(model, data, "valid")["entities"]["overall"]
+            scores = self.evaluation(model, data, "valid")["entities"]["overall"]
             return {
                 "val_precision": scores["precision"],
                 "val_recall": scores["recall"],
                 "val_f1": scores["f1"],
             }
 
-        return Setup(
-            model,
-            DataLoader(train, batch_size=cfg.batch_size, shuffle=True),
-            cross_entropy,
-            monitor="val_f1",
-            epoch_metrics=metrics,
-            data=data,
-        )
+        return metrics
+
+    def evaluation(self, model: Module, data: NerData, split: str) -> dict:
+        """Entity-level and token-level scores of ``model`` on ``split`` (as
+        ``evaluate_classifier`` returns them)."""
+        return evaluate_classifier(model, data, split)
 
     def scores(self, cfg: NerConfig, model: Module, data: NerData, report: Report) -> dict:
-        result = {s: evaluate_classifier(model, data, s) for s in ("valid", "test")}
+        result = {s: self.evaluation(model, data, s) for s in ("valid", "test")}
         for split in ("valid", "test"):
             e = result[split]["entities"]["overall"]
             report(
@@ -121,9 +131,9 @@ class NerWindow(NerTask):
 
     def evaluate(self, cfg: NerConfig, folder: Path, checkpoint: str, report: Report) -> None:
         vocab, model = self.load(cfg, folder)
-        data = NerData(cfg, vocab)
+        data = self.corpus(cfg, vocab)
         for split in ("valid", "test"):
-            result = evaluate_classifier(model, data, split)
+            result = self.evaluation(model, data, split)
             report(f"== {split}: token accuracy {result['tokens']['accuracy']:.4f}")
             _score_table(result["entities"], "entity", report)
             _score_table(result["tokens"]["per_label"], "token", report)
