@@ -10,6 +10,7 @@ import pytest
 import neuronet as nt
 import neuronet.nn.functional as F
 from neuronet import nn
+from neuronet.autograd import gradcheck
 
 
 def _both(torch, x):
@@ -185,3 +186,65 @@ def test_pytorch_refuses_the_same_pooling_arguments(torch):
             tf.max_pool2d(torch.randn(1, 1, 4, 4), 2, padding=2)
         with pytest.raises(RuntimeError, match="Output size is too small"):
             tf.max_pool2d(torch.randn(1, 1, 2, 2), 3)
+
+
+# ---------------------------------------------------------------------------- tiling windows
+def _pool_grads(x, g, k, **kw):
+    t = nt.tensor(x, requires_grad=True)
+    F.max_pool2d(t, k, **kw).backward(nt.tensor(g))
+    return t.grad.numpy()
+
+
+def _tie_heavy(rng, shape):
+    """Values from {-1, 0, 1} (many tied maxima) with a NaN, seen channels last in memory."""
+    x = rng.integers(-1, 2, (shape[0], shape[2], shape[3], shape[1])).astype(np.float64)
+    x[0, 1, 2, 0] = np.nan
+    return x.transpose(0, 3, 1, 2)
+
+
+def test_tiling_windows_match_the_overlapping_path_and_pytorch(torch, rng):
+    # kernel == stride, dividing the input: the gradient is written per window; a 7 x 7 input
+    # (one row and column left over) takes the general path on the same 6 x 6 windows
+    x7 = _tie_heavy(rng, (2, 3, 7, 7))
+    g = rng.standard_normal((2, 3, 3, 3))
+    fast = _pool_grads(np.ascontiguousarray(x7[:, :, :6, :6]), g, 2)
+    general = _pool_grads(x7, g, 2)
+    np.testing.assert_array_equal(general[:, :, 6], 0)
+    np.testing.assert_array_equal(fast, general[:, :, :6, :6])
+    for x in (x7[:, :, :6, :6], np.ascontiguousarray(x7[:, :, :6, :6])):  # both memory layouts
+        tx = torch.tensor(x, requires_grad=True)
+        torch.nn.functional.max_pool2d(tx, 2).backward(torch.tensor(g))
+        np.testing.assert_array_equal(_pool_grads(x, g, 2), tx.grad.numpy())
+    tx = torch.tensor(x7[:, :, :6, :6], requires_grad=True)
+    torch.nn.functional.max_pool2d(tx, (2, 3)).backward(torch.tensor(g[:, :, :, :2]))
+    np.testing.assert_array_equal(_pool_grads(x7[:, :, :6, :6], g[:, :, :, :2], (2, 3)),
+                                  tx.grad.numpy())
+
+
+def test_tiling_windows_gradcheck_in_float64(rng):
+    x = nt.tensor(rng.standard_normal((2, 3, 4, 6)), requires_grad=True)
+    assert gradcheck(lambda x: F.max_pool2d(x, 2) * 1.5, (x,))
+    assert gradcheck(lambda x: F.max_pool2d(x, (2, 3)), (x,))
+
+
+def test_tiling_windows_infinite_gradients_reach_only_the_maxima(torch, rng):
+    x = _tie_heavy(rng, (1, 2, 4, 4))
+    g = np.full((1, 2, 2, 2), np.inf)
+    tx = torch.tensor(x, requires_grad=True)
+    torch.nn.functional.max_pool2d(tx, 2).backward(torch.tensor(g))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_array_equal(_pool_grads(x, g, 2), tx.grad.numpy())
+
+
+def test_output_changed_in_place_keeps_the_gradient_of_the_input(torch, rng):
+    # the saved maxima are not used once the output was written in place (PyTorch's gradient
+    # is the arg-max of the input, whatever happens to the output)
+    x = rng.standard_normal((2, 3, 4, 4))
+    for k in (2, 3):  # tiling, and the general path (stride 3 over 4: one cell left over)
+        t, tx = nt.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        for a, f in ((t, F), (tx, torch.nn.functional)):
+            out = f.max_pool2d(a * 1.0, k)
+            out.mul_(2.0)
+            (out * out).sum().backward()
+        np.testing.assert_allclose(t.grad.numpy(), tx.grad.numpy(), rtol=1e-12)

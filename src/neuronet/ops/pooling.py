@@ -33,6 +33,7 @@ from __future__ import annotations
 import math
 import numbers
 
+from ..autograd import versions as _versions
 from ..backend import get_xp
 from ..tensor import Tensor, record
 from .convolution import add_windows, tuple_arg, windows
@@ -135,8 +136,8 @@ def _first_maxima(view, values, kernel, fixed=None):
     maximum: its first NaN), as ``(t, mask)``; the masks are one buffer, reused. ``fixed``:
     ``(windows, cells)``, windows whose cell is given instead."""
     xp = get_xp(view)
-    hit = xp.empty(values.shape, dtype=bool)
-    taken = xp.zeros(values.shape, dtype=bool)
+    hit = xp.empty_like(values, dtype=bool)  # (the masks in the values' memory layout)
+    taken = xp.zeros_like(values, dtype=bool)
     nan = xp.isnan(values) if values.dtype.kind == "f" else None
     if nan is not None and not nan.any():
         nan = None
@@ -166,6 +167,10 @@ def _max_pool2d(x: Tensor, kernel, stride, padding, dilation, out) -> tuple:
     fill = -xp.inf if X.dtype.kind == "f" else xp.iinfo(X.dtype).min
     buf = _padded(X, padding, _reach(out, kernel, stride, dilation), fill)
     values = _window_max(windows(buf, (2, 3), kernel, stride, dilation, out), kernel)
+    version = _versions.version(values)
+    # the windows tile the input (no padding, stride = kernel, no gap, nothing left over)
+    tiles = buf is X and stride == kernel and dilation == (1, 1) and out[0] * kernel[0] == h
+    tiles = tiles and out[1] * kernel[1] == w
 
     def maxima(buf, values=None):
         """(view, values, the cell of each first maximum as masks)."""
@@ -202,14 +207,25 @@ def _max_pool2d(x: Tensor, kernel, stride, padding, dilation, out) -> tuple:
             index = Tensor._make(flat_index(buf._data)).reshape((n, c, -1))
             flat_g = TENSOR_API.scatter_into_zeros((n, c, h * w), 2, index, g.reshape((n, c, -1)))
             return (flat_g.reshape((n, c, h, w)),)
-        # (the maxima recomputed from the input: the output may have been changed in place)
-        gbuf = xp.zeros_like(buf, dtype=g.dtype)  # (in the input's layout)
-        part = xp.empty_like(values, dtype=g.dtype)
+        # (the saved maxima, or, when the output was changed in place, recomputed)
+        kept = values if _versions.version(values) == version else None
         gk = xp.empty_like(values, dtype=g.dtype)  # (g in the same layout as the masks)
         gk[...] = g
         finite = bool(xp.isfinite(gk).all())  # (g * mask, or where() for infinite g)
         zero = xp.zeros((), dtype=g.dtype)
-        for t, hit in maxima(buf):
+        if tiles:  # each input cell in exactly one window: its gradient written, not added
+            gx = xp.empty_like(buf, dtype=g.dtype)
+            cells = windows(gx, (2, 3), kernel, stride, dilation, out)  # (a view to write)
+            for t, hit in maxima(buf, kept):
+                at = cells[..., t // kernel[1], t % kernel[1]]
+                if finite:
+                    xp.multiply(gk, hit, out=at)
+                else:
+                    at[...] = xp.where(hit, gk, zero)
+            return (gx,)
+        gbuf = xp.zeros_like(buf, dtype=g.dtype)  # (in the input's layout)
+        part = xp.empty_like(values, dtype=g.dtype)
+        for t, hit in maxima(buf, kept):
             i, j = t // kernel[1], t % kernel[1]
             at = (
                 slice(None),
