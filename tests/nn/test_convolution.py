@@ -278,3 +278,51 @@ def test_unfold_fold_modules_match_functions(torch):
     np.testing.assert_array_equal(u(x).numpy(),
                                   F.unfold(x, (2, 3), padding=1, stride=2).numpy())
     assert f(u(x)).shape == (1, 2, 4, 5)
+
+
+# ---------------------------------------------------------------------------- blocked col2im
+BLOCK_CASES = [  # (stride, padding, dilation, groups)
+    (1, 0, 1, 1), (2, 1, 1, 1), (1, 2, 2, 2), (2, 0, 1, 4), (3, 1, 2, 1)]
+
+
+@pytest.mark.parametrize("stride, padding, dilation, groups", BLOCK_CASES)
+@pytest.mark.parametrize("block_bytes", [1, 700, 1 << 30])  # one image, a few, all at once
+def test_blocked_col2im_matches_the_whole_batch_reference(stride, padding, dilation, groups,
+                                                          block_bytes, monkeypatch, rng):
+    from neuronet.ops import convolution as conv
+
+    n, c, o, size, k = 5, 4, 8, 9, 3
+    out = tuple([conv.out_size(size, k, stride, padding, padding, dilation)] * 2)
+    a = rng.standard_normal((groups, n * out[0] * out[1], o // groups))
+    b = rng.standard_normal((groups, o // groups, k * k * c // groups))
+    args = ((n, c, size, size), ((padding, padding),) * 2, (k, k), (stride,) * 2,
+            (dilation,) * 2, out, groups)
+    reference = conv.col2im(conv.group_matmul(a, b), *args)
+    monkeypatch.setattr(conv, "BLOCK_BYTES", block_bytes)
+    np.testing.assert_allclose(conv.col2im_product(a, b, *args), reference, rtol=1e-12,
+                               atol=1e-12)
+
+
+@pytest.mark.parametrize("stride, padding, dilation, groups", BLOCK_CASES)
+def test_blocked_col2im_gradients_match_pytorch_and_gradcheck(stride, padding, dilation, groups,
+                                                              monkeypatch, torch, rng):
+    from neuronet.ops import convolution as conv
+
+    monkeypatch.setattr(conv, "BLOCK_BYTES", 700)  # blocks of one or two images
+    x = rng.standard_normal((5, 4, 9, 9))
+    w = rng.standard_normal((8, 4 // groups, 3, 3))
+    g = rng.standard_normal(tuple(torch.nn.functional.conv2d(
+        torch.tensor(x), torch.tensor(w), None, stride, padding, dilation, groups).shape))
+    t, tw = nt.tensor(x, requires_grad=True), nt.tensor(w, requires_grad=True)
+    F.conv2d(t, tw, None, stride, padding, dilation, groups).backward(nt.tensor(g))
+    tx = torch.tensor(x, requires_grad=True)
+    torch.nn.functional.conv2d(tx, torch.tensor(w), None, stride, padding, dilation,
+                               groups).backward(torch.tensor(g))
+    np.testing.assert_allclose(t.grad.numpy(), tx.grad.numpy(), rtol=1e-10, atol=1e-10)
+    small = nt.tensor(x[:3, :, :7, :7], requires_grad=True)
+    assert gradcheck(lambda x, w: F.conv2d(x, w, None, stride, padding, dilation, groups),
+                     (small, nt.tensor(w, requires_grad=True)))
+    tp = nt.tensor(rng.standard_normal((3, 4, 4, 4)), requires_grad=True)
+    wt = nt.tensor(rng.standard_normal((4, 8 // groups, 3, 3)), requires_grad=True)
+    assert gradcheck(lambda x, w: F.conv_transpose2d(x, w, None, stride, padding, 0, groups,
+                                                     dilation), (tp, wt))

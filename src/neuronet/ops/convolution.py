@@ -18,6 +18,8 @@ Algorithm (im2col, one BLAS product per layer and group):
 - Backward: ``dW = g^T @ cols`` (``cols`` kept from the forward pass), ``dx = col2im(g @ W)``:
   the rows added back into a zero-padded buffer by one strided slice addition per kernel
   offset (kH*kW additions of an (N, Ho, Wo, C) block; no ``np.add.at``), ``db`` the sum of g.
+  ``col2im_product`` runs product and additions for a few images at a time, so the rows are
+  added back while they are in cache (``col2im`` of the whole product is its reference).
 - ``conv_transpose2d`` is the adjoint of ``conv2d`` in its input: ``col2im(x @ W)`` forward,
   im2col of g backward.
 - ``unfold`` gives PyTorch's (N, C*kH*kW, L) columns (channel-major); ``fold`` sums columns
@@ -137,17 +139,51 @@ def im2col(x, pads: tuple, kernel: tuple, stride: tuple, dilation: tuple, out: t
     return v.transpose(3, 0, 1, 2, 5, 6, 4).reshape(groups, n * out[0] * out[1], -1)
 
 
+def _col2im_buffer(shape: tuple, pads: tuple, groups: int, xp, dtype):
+    """The zeroed channels-last buffer (N, H + pads, W + pads, groups, C/groups) of ``col2im``."""
+    n, c, h, w = shape
+    (pt, pb), (pl, pr) = pads
+    return xp.zeros((n, h + pt + pb, w + pl + pr, groups, c // groups), dtype)
+
+
+def _add_rows(buf, cols, kernel: tuple, stride, dilation, out, groups: int):
+    """``buf`` += the rows ``cols`` (groups, n*Ho*Wo, kH*kW*C/groups) of ``buf``'s n images."""
+    n, cg = buf.shape[0], buf.shape[-1]
+    v = cols.reshape(groups, n, out[0], out[1], *kernel, cg).transpose(1, 2, 3, 0, 6, 4, 5)
+    add_windows(buf, v, (1, 2), kernel, stride, dilation, out)
+
+
+def _crop(buf, shape: tuple, pads: tuple):
+    """The (N, C, H, W) view of ``col2im``'s buffer inside the padding."""
+    n, c, h, w = shape
+    (pt, _), (pl, _) = pads
+    return buf.reshape(n, *buf.shape[1:3], c)[:, pt : pt + h, pl : pl + w].transpose(0, 3, 1, 2)
+
+
 def col2im(cols, shape: tuple, pads: tuple, kernel: tuple, stride, dilation, out, groups: int):
     """The adjoint of ``im2col``: the rows (groups, N*Ho*Wo, kH*kW*C/groups) summed back into
     an (N, C, H, W) array (a view of a channels-last buffer)."""
-    n, c, h, w = shape
-    (pt, pb), (pl, pr) = pads
-    buf = get_xp(cols).zeros((n, h + pt + pb, w + pl + pr, groups, c // groups), cols.dtype)
-    v = cols.reshape(groups, n, out[0], out[1], *kernel, c // groups).transpose(1, 2, 3, 0, 6, 4, 5)
-    add_windows(buf, v, (1, 2), kernel, stride, dilation, out)
-    return buf.reshape(n, h + pt + pb, w + pl + pr, c)[:, pt : pt + h, pl : pl + w].transpose(
-        0, 3, 1, 2
-    )
+    buf = _col2im_buffer(shape, pads, groups, get_xp(cols), cols.dtype)
+    _add_rows(buf, cols, kernel, stride, dilation, out, groups)
+    return _crop(buf, shape, pads)
+
+
+BLOCK_BYTES = 1 << 21  # rows of a block of images in ``col2im_product``: about the CPU's L2
+
+
+def col2im_product(a, b, shape: tuple, pads: tuple, kernel: tuple, stride, dilation, out, groups):
+    """``col2im(group_matmul(a, b), ...)`` computed for a few images at a time: the product
+    rows of each block (about ``BLOCK_BYTES``) are added back while they are still in cache,
+    instead of one product for the whole batch whose rows are read back from memory by each
+    of the kH*kW strided additions. ``a`` (groups, N*Ho*Wo, M), image-major rows."""
+    per = out[0] * out[1]
+    row_bytes = per * b.shape[0] * b.shape[2] * a.dtype.itemsize
+    step = max(1, BLOCK_BYTES // max(row_bytes, 1))
+    buf = _col2im_buffer(shape, pads, groups, get_xp(a), a.dtype)
+    for s in range(0, shape[0], step):
+        rows = group_matmul(a[:, s * per : (s + step) * per], b)
+        _add_rows(buf[s : s + step], rows, kernel, stride, dilation, out, groups)
+    return _crop(buf, shape, pads)
 
 
 def group_matmul(a, b):
@@ -252,7 +288,7 @@ def _conv2d(x: Tensor, w: Tensor, b, stride, pads, dilation, groups: int) -> Ten
         gy = channel_rows(g, groups)
         gx = gw = gb = None
         if needs[0]:
-            gx = col2im(group_matmul(gy, wm), X.shape, pads, kernel, stride, dilation, out, groups)
+            gx = col2im_product(gy, wm, X.shape, pads, kernel, stride, dilation, out, groups)
         if needs[1]:
             gw = weight_from_rows(
                 group_matmul(cols.transpose(0, 2, 1), gy).transpose(0, 2, 1), W.shape
@@ -397,7 +433,7 @@ def _conv_transpose2d(x: Tensor, w: Tensor, b, stride, padding, out_pad, dilatio
     pads = tuple((p, p) for p in padding)
     wm = weight_rows(W, groups)
     xr = channel_rows(X, groups)
-    result = col2im(group_matmul(xr, wm), oshape, pads, kernel, stride, dilation, (hi, wi), groups)
+    result = col2im_product(xr, wm, oshape, pads, kernel, stride, dilation, (hi, wi), groups)
     if b is not None:
         result += b._data.reshape(-1, 1, 1)
     inputs = (x, w) if b is None else (x, w, b)
