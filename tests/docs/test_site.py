@@ -65,7 +65,8 @@ def test_every_tutorial_ran_into_a_page_with_its_output(site):
         f"one neuron: a = {1 / (1 + math.exp(-0.1)):.6f}" in neuron
     )  # sigmoid(0.4 - 0.2 - 0.3 + 0.2)
     figures = list((site / "tutorials").glob("*.png"))
-    assert len(figures) >= 5  # activations, backprop graph, initialisation, rates, batches
+    # activations, initialisation, rates, batches; the backprop graph where Graphviz draws it
+    assert len(figures) >= (5 if shutil.which("dot") else 4)
 
 
 @needs_mkdocs
