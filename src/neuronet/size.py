@@ -6,6 +6,8 @@ import operator
 from collections.abc import Iterable
 from typing import SupportsIndex, overload
 
+_tuple_getitem = tuple.__getitem__
+
 
 class Size(tuple):
     """The shape of a tensor: a tuple of ints shown as ``neuronet.Size([64, 1, 28, 28])``.
@@ -49,7 +51,9 @@ class Size(tuple):
     def __getitem__(self, key: slice) -> Size: ...
 
     def __getitem__(self, key):
-        out = tuple.__getitem__(self, key)
+        if type(key) is int:  # (the usual case, ``x.shape[0]``: kept cheap)
+            return _tuple_getitem(self, key)
+        out = _tuple_getitem(self, key)
         return Size(out) if isinstance(key, slice) else out
 
     def __add__(self, other: tuple) -> Size:

@@ -24,10 +24,12 @@ import numpy as np
 from ..backend import get_xp
 from ..tensor import Tensor
 
+_np_generic = np.generic
+
 
 def array_api(g: Any) -> Any:
     """NumPy for a NumPy array, CuPy for a CuPy array, ``TENSOR_API`` for a tensor."""
-    if type(g) is np.ndarray:
+    if type(g) is np.ndarray or isinstance(g, _np_generic):  # (0-d products are NumPy scalars)
         return np
     if isinstance(g, Tensor):
         return TENSOR_API
