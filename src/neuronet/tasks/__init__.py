@@ -2,22 +2,23 @@
 
 ``TASKS`` maps each ``--task`` name to its ``Task`` (``base.py``): image classification
 (``classify.py``), the CoNLL-2003 window classifier (``ner_window.py``), the notes' window
-scorer (``ner_scorer.py``) and the BiLSTM-CRF tagger (``ner_bilstm.py``). ``run.py`` trains any
-of them into a run folder. A new task is one module with a ``Task`` subclass, and one entry
-below.
+scorer (``ner_scorer.py``), the BiLSTM-CRF tagger (``ner_bilstm.py``) and the character
+language model (``char_lm.py``). ``run.py`` trains any of them into a run folder. A new task is
+one module with a ``Task`` subclass, and one entry below.
 """
 
 from __future__ import annotations
 
 from ..training.config import ConfigError
 from .base import Setup, Task
+from .char_lm import CharLM
 from .classify import Classify
 from .ner_bilstm import NerBiLSTM
 from .ner_scorer import NerScorer
 from .ner_window import NerWindow
 
 TASKS: dict[str, Task] = {
-    task.name: task for task in (Classify(), NerWindow(), NerScorer(), NerBiLSTM())
+    task.name: task for task in (Classify(), NerWindow(), NerScorer(), NerBiLSTM(), CharLM())
 }
 DEFAULT_TASK = "classify"
 

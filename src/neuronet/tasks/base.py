@@ -37,6 +37,8 @@ class Setup:
     wrapper: Module | None = None
     #: The validation metric that picks the best checkpoint and drives the plateau schedule.
     monitor: str = "val_accuracy"
+    #: Whether the best ``monitor`` value is the largest ('max') or the smallest ('min').
+    monitor_mode: str = "max"
     #: Extra validation metrics computed after each epoch (``Trainer(epoch_metrics=...)``).
     epoch_metrics: Callable[[], dict] | None = None
     #: Callbacks of this task, run after the progress bar.

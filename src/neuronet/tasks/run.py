@@ -49,6 +49,7 @@ RUN_FILES = frozenset(
         "accuracy.png",
         "summary.json",
         "vocab.txt",
+        "alphabet.json",
         "tensorboard",
         "resumes.json",
     }
@@ -333,6 +334,7 @@ def _train(
         grad_clip=cfg.grad_clip or None,
         run_dir=folder,
         monitor=setup.monitor,
+        monitor_mode=setup.monitor_mode,
         epoch_metrics=setup.epoch_metrics,
         device=None if cfg.device == "cpu" else cfg.device,
     )
