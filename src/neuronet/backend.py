@@ -34,7 +34,7 @@ def xp_and_dot(array):
     if type(array) is np.ndarray:
         return np, _numpy_dot
     xp = get_xp(array)
-    return xp, (_numpy_dot if xp is np else xp.dot)
+    return xp, xp.dot  # (an ndarray subclass keeps NumPy's dispatch: neuronet.compile's tape)
 
 
 def import_cupy():
@@ -142,6 +142,9 @@ def scatter_extreme(xp, how: str, target, index, values) -> None:
         (cupyx.scatter_max if how == "max" else cupyx.scatter_min)(target, index, values)
 
 
+# The caches below are made with these names, never with ``np.ones``/``np.arange`` as they are
+# at the time of the call (``neuronet.compile``'s recording replaces those for its step).
+_np_ones, _np_arange = np.ones, np.arange
 _OFFSETS: dict = {}  # width -> the column offsets of many rows (NumPy only)
 _MAX_CACHED_OFFSETS = 1 << 20  # entries; longer ones are made for the call
 _ONES: dict = {}  # (length, dtype) -> a read-only vector of ones (NumPy only)
@@ -160,10 +163,10 @@ def sum_rows(xp, a):
     if ones is None:
         if len(_ONES) > 64:  # many lengths (varying batch sizes): start over
             _ONES.clear()
-        ones = np.ones(a.shape[0], dtype=a.dtype)
+        ones = _np_ones(a.shape[0], dtype=a.dtype)
         ones.flags.writeable = False
         _ONES[key] = ones
-    return _numpy_dot(ones, a)
+    return (_numpy_dot if type(a) is np.ndarray else np.dot)(ones, a)
 
 
 def scatter_add_rows(xp, target, ids: list, values: list):
@@ -191,7 +194,7 @@ def _column_offsets(xp, width: int, n: int):
         return xp.tile(xp.arange(width), n)
     offsets = _OFFSETS.get(width)
     if offsets is None or offsets.shape[0] < n * width:
-        offsets = np.tile(np.arange(width), n)
+        offsets = np.tile(_np_arange(width), n)
         offsets.flags.writeable = False
         _OFFSETS[width] = offsets
     return offsets[: n * width]

@@ -105,7 +105,7 @@ def fused(name: str, reference: F) -> F:
     @functools.wraps(reference)
     def dispatch(*args):
         first = args[0]
-        if type(first) is _NUMPY or hasattr(first, "grad_fn"):
+        if type(first) is _NUMPY or hasattr(first, "grad_fn") or isinstance(first, _NUMPY):
             return reference(*args)  # (NumPy arrays, or tensors in a recorded backward pass)
         given = args[:count]
         if usable(*[a for a in given if not isinstance(a, _SCALARS)]):

@@ -163,10 +163,21 @@ def set_rng_state(new_state) -> None:
     default_generator.set_state(new_state)
 
 
+# While a step is being captured (``neuronet.compile``): ``hook(generator, numpy_generator)``
+# gives what ``numpy_generator`` returns, so that the step's draws are recorded.
+capture_hook: list = [None]
+
+
 def numpy_generator(generator: Generator | None = None, device=None) -> np.random.Generator:
     """The NumPy generator behind ``generator`` (the library's when None). With ``device`` (the
     device being filled), an explicit generator must be of that device type, as PyTorch
     requires; any other object raises a TypeError naming what came."""
+    if capture_hook[0] is not None:
+        return capture_hook[0](generator or default_generator, _numpy_generator(generator, device))
+    return _numpy_generator(generator, device)
+
+
+def _numpy_generator(generator: Generator | None, device) -> np.random.Generator:
     if generator is None:
         return default_generator.numpy
     if not isinstance(generator, Generator):

@@ -243,7 +243,7 @@ class Tensor:
             raise RuntimeError(
                 f"Boolean value of a Tensor with {self._data.size} values is ambiguous"
             )
-        return bool(self.item())
+        return bool(self._data.reshape(()))  # (the array's own truth: a captured step's check)
 
     def __index__(self) -> int:
         if self._data.dtype.kind not in "iub" or self._data.size != 1:

@@ -29,7 +29,7 @@ _np_generic = np.generic
 
 def array_api(g: Any) -> Any:
     """NumPy for a NumPy array, CuPy for a CuPy array, ``TENSOR_API`` for a tensor."""
-    if type(g) is np.ndarray or isinstance(g, _np_generic):  # (0-d products are NumPy scalars)
+    if isinstance(g, (np.ndarray, _np_generic)):  # (0-d products are NumPy scalars)
         return np
     if isinstance(g, Tensor):
         return TENSOR_API

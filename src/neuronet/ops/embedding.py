@@ -51,7 +51,7 @@ def embedding(
         _check_ids(ids, n)
         renorm_rows(w, ids, max_norm, norm_type)
     try:
-        if type(ids) is np.ndarray:  # take raises for ids >= n itself, not for negative ones
+        if isinstance(ids, np.ndarray):  # take raises for ids >= n itself, not for negative ones
             if ids.size and _smallest(ids, None) < 0:
                 raise IndexError
         elif ids.size and (ids.min() < 0 or ids.max() >= n):  # (CuPy's take would wrap)

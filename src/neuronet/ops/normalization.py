@@ -18,7 +18,7 @@ from .shape import movedim, narrow
 def _layout(a, axes) -> str | None:
     """How a NumPy float array is reduced fast over ``axes``: 'trailing' (the last dims:
     layer and group norm), 'channels' (every dim but 1 of (N, C, *): batch norm), or None."""
-    if type(a) is not np.ndarray or a.dtype.kind != "f" or a.ndim < 2:
+    if not isinstance(a, np.ndarray) or a.dtype.kind != "f" or a.ndim < 2:
         return None
     if axes == tuple(range(a.ndim - len(axes), a.ndim)):
         return "trailing"

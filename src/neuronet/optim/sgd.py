@@ -115,7 +115,7 @@ def sgd_rows_step(p: Tensor, lr: float) -> bool:
     data, grad = p._data, p.grad
     if grad is None:
         return False
-    if type(data) is not _NUMPY or not data.flags.c_contiguous:  # (reshape(-1) must be a view)
+    if not isinstance(data, _NUMPY) or not data.flags.c_contiguous:  # (reshape(-1) must be a view)
         return False
     written = written_rows(grad)
     if written is None or len(written[1]) * _ROWS_ONLY_SHARE > data.size:

@@ -112,7 +112,8 @@ class _BatchNorm(_NormBase):
         tracked = None
         if self.training and self.track_running_stats:
             self.num_batches_tracked._data += 1
-            tracked = int(self.num_batches_tracked._data)
+            if self.momentum is None:  # (the count is the factor only for a cumulative average)
+                tracked = int(self.num_batches_tracked._data)
         use_running = not self.training and self.track_running_stats
         return batch_norm(
             x,
