@@ -5,8 +5,9 @@ interleaved (a round of neuronet steps, then PyTorch, then JAX, then NumPy, repe
 share the same machine state. JAX runs the whole step under one ``jax.jit``
 (``jax_workloads.py``); PyTorch and JAX are peers where installed, and reported as n/a where
 not. Reported: the median time per training step, min and max, and the ratios.
-Then: import times, the peak resident memory of a process running 200 W2 steps, one MNIST
-epoch, batch-1 inference latency and the per-op overhead. Results go to results/latest.json and
+W1-W4 are also timed as a captured step (``neuronet.compile``), in a table of their own beside
+the eager figures. Then: import times, the peak resident memory of a process running 200 W2
+steps, one MNIST epoch, batch-1 inference latency and the per-op overhead. Results go to results/latest.json and
 the table in benchmarks/README.md. No timing is asserted anywhere: these are measurements.
 
     python benchmarks/run.py [--quick] [--only W2,W4]
@@ -31,6 +32,10 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(HERE))
+
+
+# The workloads also timed as a captured step (``neuronet.compile``), in a column of their own.
+CAPTURED = {"W1", "W2", "W3", "W4"}
 
 
 def _have_torch() -> bool:
@@ -64,6 +69,9 @@ def one_workload(name: str, rounds: int) -> dict:
     build_framework, build_numpy = WORKLOADS[name]
     neuronet.manual_seed(0)
     steps = {"neuronet": build_framework(neuronet)}
+    if name.split("-")[0] in CAPTURED:  # the same step through neuronet.compile, beside it
+        neuronet.manual_seed(0)
+        steps["captured"] = neuronet.compile(build_framework(neuronet))
     if build_numpy is not None:  # (the larger models have no hand-written NumPy version)
         steps["numpy"] = build_numpy()
     if _have_torch():
@@ -78,8 +86,12 @@ def one_workload(name: str, rounds: int) -> dict:
         steps["jax"] = JAX_WORKLOADS[name]()
     per_round = 20
     times = time_steps(steps, rounds, per_round)
-    return {impl: {"median_us": statistics.median(t) * 1e6, "min_us": min(t) * 1e6,
-                   "max_us": max(t) * 1e6, "steps": len(t)} for impl, t in times.items()}
+    out = {impl: {"median_us": statistics.median(t) * 1e6, "min_us": min(t) * 1e6,
+                  "max_us": max(t) * 1e6, "steps": len(t)} for impl, t in times.items()}
+    if "captured" in steps:  # (a step that fell back to eager says so in the table)
+        out["captured"]["replaying"] = steps["captured"].replaying
+        out["captured"]["reasons"] = steps["captured"].reasons
+    return out
 
 
 def _subprocess_json(args: list[str]) -> dict:
@@ -201,6 +213,18 @@ def markdown(results: dict) -> str:
         times = [f"{us:,.0f} us" if us else "n/a" for us in peers]
         ratios = [f"{ours / us:.2f}" if us else "n/a" for us in peers]
         rows.append(f"| {name} | {ours:,.0f} us | " + " | ".join(times + ratios) + " |")
+    rows += ["", "| workload | neuronet (captured) | neuronet (eager) | captured / PyTorch | "
+             "captured / JAX | captured / NumPy |", "|---|---|---|---|---|---|"]
+    for name, r in results["workloads"].items():
+        cap = r.get("captured")
+        if cap is None:
+            continue
+        ours = cap["median_us"]
+        peers = [r.get(impl, {}).get("median_us") for impl in ("pytorch", "jax", "numpy")]
+        ratios = [f"{ours / us:.2f}" if us else "n/a" for us in peers]
+        note = "" if cap.get("replaying") else " (ran eagerly)"
+        rows.append(f"| {name} | {ours:,.0f} us{note} | {r['neuronet']['median_us']:,.0f} us | "
+                    + " | ".join(ratios) + " |")
     extra = results["other"]
     rows += ["", "| measure | neuronet | PyTorch |", "|---|---|---|"]
     imp = extra["import_s"]
