@@ -199,7 +199,9 @@ class _World:
         for i, a in enumerate(arguments):
             if isinstance(a, Tensor):
                 self._add(a, f"a{i}")
-        live = [o for o in gc.get_objects() if isinstance(o, Tensor)]
+        live = [
+            o for o in gc.get_objects() if issubclass(type(o), Tensor)
+        ]  # (type(): never a proxy's __class__)
         # (a gradient is read through its tensor's ``.grad``, never as a tensor of its own)
         skip = {id(a) for a in arguments} | {id(t.grad) for t in live if t.grad is not None}
         for t in live:
