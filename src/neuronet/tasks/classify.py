@@ -58,7 +58,11 @@ class ClassifyConfig(TrainConfig):
     NON_NEGATIVE = TrainConfig.NON_NEGATIVE + ("shift",)
 
     model: str = field(
-        default="mlp", metadata={"help": "classify: mlp, cnn (a VGG-style ConvNet) or lenet5"}
+        default="mlp",
+        metadata={
+            "help": "classify: mlp, cnn (a VGG-style ConvNet) or lenet5; char-lm: lstm or "
+            "transformer"
+        },
     )
     channels: list = field(
         default_factory=lambda: [32, 64],
