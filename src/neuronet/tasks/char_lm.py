@@ -246,6 +246,14 @@ def sample_lines(
     return [prompt + "".join(alphabet[i] for i in d) for d in drawn]
 
 
+def _report_scores(scores: dict, report: Report) -> None:
+    """The validation line of ``finish`` and ``evaluate``."""
+    report(
+        f"valid: loss {scores['val_loss']:.4f} nats/char  {scores['val_bpc']:.4f} bits/char"
+        f"  next-character accuracy {scores['val_accuracy']:.4f}"
+    )
+
+
 class CharLM(Task[CharLMConfig]):
     """A character model trained with cross-entropy on the next character."""
 
@@ -323,10 +331,7 @@ class CharLM(Task[CharLMConfig]):
             folder / "checkpoints" / "best.safetensors", setup.trainable, restore_rng=False
         )
         scores = mean_loss(setup.model, *setup.data.valid)
-        report(
-            f"valid: loss {scores['val_loss']:.4f} nats/char  {scores['val_bpc']:.4f} bits/char"
-            f"  next-character accuracy {scores['val_accuracy']:.4f}"
-        )
+        _report_scores(scores, report)
         samples = sample_lines(cfg, setup.model, setup.data.alphabet, 8, seed=cfg.seed)
         report("samples: " + ", ".join(samples))
         return {**{k: round(v, 4) for k, v in scores.items()}, "samples": samples}
@@ -334,10 +339,7 @@ class CharLM(Task[CharLMConfig]):
     def evaluate(self, cfg: CharLMConfig, folder: Path, checkpoint: str, report: Report) -> None:
         alphabet, model = load_model(cfg, folder, checkpoint)
         scores = mean_loss(model, *CharData(cfg, alphabet).valid)
-        report(
-            f"valid: loss {scores['val_loss']:.4f} nats/char  {scores['val_bpc']:.4f} bits/char"
-            f"  next-character accuracy {scores['val_accuracy']:.4f}"
-        )
+        _report_scores(scores, report)
 
     def predict(
         self, cfg: CharLMConfig, folder: Path, file: str | None, text: str | None, report: Report
