@@ -311,7 +311,7 @@ class Tensor:
             self.grad_fn.hooks = (self.grad_fn.hooks or []) + [hook]
         else:
             self._hooks = (self._hooks or []) + [hook]
-            _graph.hooked_leaves[id(self)] = self
+            _graph.hooked_leaves.add(self)
         return hook
 
     def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]):
@@ -333,7 +333,7 @@ class Tensor:
             hooks = self._post_accumulate_grad_hooks = OrderedDict()
         if self._hooks is None:
             self._hooks = []  # (the engine then hands this leaf its whole gradient at once)
-        _graph.hooked_leaves[id(self)] = self
+        _graph.hooked_leaves.add(self)
         handle = RemovableHandle(hooks)
         hooks[handle.id] = hook
         return handle

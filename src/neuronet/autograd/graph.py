@@ -141,7 +141,14 @@ def run_backward(
         if stale:
             check_saved(node)
         saved = node.saved
-        input_grads = backward(g, node.needs, *saved) if saved else backward(g, node.needs)
+        if not saved:
+            input_grads = backward(g, node.needs)
+        elif len(saved) == 1:  # (positional calls: cheaper than unpacking with *)
+            input_grads = backward(g, node.needs, saved[0])
+        elif len(saved) == 2:
+            input_grads = backward(g, node.needs, saved[0], saved[1])
+        else:
+            input_grads = backward(g, node.needs, *saved)
         if anomaly:
             check_gradients(node, input_grads)
         if not retain_graph:
@@ -186,8 +193,22 @@ def run_backward(
     return captured
 
 
-#: The leaves (held weakly) that registered a gradient hook or a post-accumulate-grad hook.
-hooked_leaves: weakref.WeakValueDictionary = weakref.WeakValueDictionary()  # id -> leaf
+class LeafRegistry(dict):
+    """``id(leaf) -> weak reference to the leaf``; an entry goes when its leaf is collected. A
+    plain dict underneath, so that ``if hooked_leaves:`` is one C-level test per pass."""
+
+    def add(self, leaf: Any) -> None:
+        key = id(leaf)
+
+        def forget(ref: weakref.ref) -> None:
+            if self.get(key) is ref:
+                del self[key]
+
+        self[key] = weakref.ref(leaf, forget)
+
+
+#: The leaves that registered a gradient hook or a post-accumulate-grad hook.
+hooked_leaves = LeafRegistry()
 
 
 def _hooked_leaf_edges(roots: Sequence) -> dict:

@@ -76,6 +76,9 @@ class RowsGrad:
 
 # id(grad tensor) -> (weak reference to it, its array, the array's version, row ids, positions)
 _written: dict[int, tuple] = {}
+#: ``has_row_record(id(grad))``: whether ``grad`` may have a row record (``written_rows`` then
+#: says whether it still holds); False for every dense gradient, at the cost of one dict test.
+has_row_record = _written.__contains__
 
 
 def remember_rows(grad, rows, positions) -> None:

@@ -20,7 +20,7 @@ import warnings
 import weakref
 from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -408,8 +408,11 @@ class Module:
             table.pop(name, None)
         self._non_persistent.discard(name)
 
-    def __getattr__(self, name: str):  # only reached for names that are not set
-        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+    if TYPE_CHECKING:  # submodules and parameters are set at run time: typed as Any
+
+        def __getattr__(self, name: str) -> Any: ...
+
+    # (no __getattr__ at run time: a class with one pays for it on every attribute read)
 
     def __delattr__(self, name: str) -> None:
         if name in self._parameters or name in self._buffers or name in self._modules:

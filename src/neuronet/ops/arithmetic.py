@@ -87,7 +87,9 @@ def sub(input, other, *, alpha=1, out=None) -> Tensor:
             return record(input._data - other, (input,), _identity_vjp, "SubBackward0", ())
     elif type(input) in _PY_SCALARS and _float_tensor(other):
         return record(input - other._data, (other,), _negate_vjp, "RsubBackward1", ())
-    bools = _is_bool(input) + _is_bool(other)
+    a, other_tensor, x, y = binary(input, other, "sub")
+    unconverted = a is input and other_tensor is other  # (so x, y are the inputs' own arrays)
+    bools = 0 if unconverted and x.dtype.kind != "b" else _is_bool(input) + _is_bool(other)
     if bools:
         raise RuntimeError(
             "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
@@ -96,7 +98,7 @@ def sub(input, other, *, alpha=1, out=None) -> Tensor:
             else "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
             "trying to invert a mask, use the `~` or `logical_not()` operator instead."
         )
-    a, other, x, y = binary(input, other, "sub")
+    other = other_tensor
     try:
         out = x - y
     except ValueError:

@@ -18,6 +18,7 @@ from ..tensor import Tensor, record
 from .array_api import TENSOR_API, array_api
 from .indexing import index_select
 
+_NUMPY = np.ndarray
 _smallest = np.minimum.reduce  # ids.min() without its Python-level wrapper
 
 
@@ -51,7 +52,8 @@ def embedding(
         _check_ids(ids, n)
         renorm_rows(w, ids, max_norm, norm_type)
     try:
-        if isinstance(ids, np.ndarray):  # take raises for ids >= n itself, not for negative ones
+        if type(ids) is _NUMPY or isinstance(ids, _NUMPY):  # take raises for ids >= n,
+            # not for negative ones
             if ids.size and _smallest(ids, None) < 0:
                 raise IndexError
         elif ids.size and (ids.min() < 0 or ids.max() >= n):  # (CuPy's take would wrap)
@@ -72,7 +74,7 @@ def embedding(
     def backward(g, needs, ids, inverse):
         if inverse is not None:
             g = g * inverse
-        if array_api(g) is TENSOR_API:
+        if type(g) is not _NUMPY and array_api(g) is TENSOR_API:
             return (_dense_grad(g, ids, shape, padding_idx),)
         return (RowsGrad(ids, g, shape, padding_idx),)
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ..backend import get_xp, sum_rows, xp_and_dot
 from ..tensor import Tensor, record
 from ._util import normalize_dim, operands, unbroadcast
@@ -19,6 +21,8 @@ from .reduce import norm as _norm
 from .reduce import sum as _sum
 from .shape import movedim as _movedim
 from .shape import unsqueeze
+
+_NUMPY = np.ndarray
 
 
 def matmul(input, other, *, out=None) -> Tensor:
@@ -121,8 +125,8 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         inputs = (x, weight)
 
     def backward(g, needs, X, W):
-        if isinstance(g, Tensor):  # (a recorded backward pass: the same products, as ops)
-            return _linear_vjp_tensors(g, needs, X, W)
+        if type(g) is not _NUMPY and isinstance(g, Tensor):  # a recorded backward pass:
+            return _linear_vjp_tensors(g, needs, X, W)  # the same products, as ops
         g2 = _rows(g) if g.ndim != 2 else g
         gx = None
         if needs[0]:

@@ -23,6 +23,7 @@ from ._util import floating, no_bools
 from .array_api import array_api
 from .keywords import write_out
 
+_NUMPY = np.ndarray
 _LN2, _LN10 = math.log(2), math.log(10)
 _TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
 
@@ -38,12 +39,12 @@ def _unary(
     if saves == "y":
 
         def vjp(g, needs, y):
-            return (backward(array_api(g), g, None, y),)
+            return (backward(np if type(g) is _NUMPY else array_api(g), g, None, y),)
 
     else:
 
         def vjp(g, needs, x):
-            return (backward(array_api(g), g, x, None),)
+            return (backward(np if type(g) is _NUMPY else array_api(g), g, x, None),)
 
     def op(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         if out is not None:

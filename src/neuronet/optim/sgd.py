@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ..autograd.rows import written_rows
+from ..autograd.rows import has_row_record, written_rows
 from ..backend import get_xp
 from ..kernels import fused
 from ..tensor import Tensor
@@ -68,15 +68,20 @@ class SGD(Optimizer):
         lr, mu, damp = group["lr"], group["momentum"], group["dampening"]
         wd, nesterov, maximize = group["weight_decay"], group["nesterov"], group["maximize"]
         rows_only = not (wd or mu or maximize) and math.isfinite(lr)
+        scratch, buffer = self._scratch, self._buffer
         for p in group["params"]:
-            if p.grad is None:
+            grad = p.grad
+            if grad is None:
                 continue
-            if rows_only and sgd_rows_step(p, lr):
+            if rows_only and has_row_record(id(grad)) and sgd_rows_step(p, lr):
                 continue
-            g = self._grad(p, maximize)
+            g, data = grad._data, p._data
+            if maximize or g.dtype is not data.dtype:  # (dtypes are singletons: `is` is cheap)
+                g = self._grad(p, maximize)
             if wd or mu:
                 g = self._direction(p, g, wd, mu, damp, nesterov)
-            sgd_step(g, lr, p._data, self._buffer(p))
+            work = scratch.get(id(p))  # (``_buffer``'s lookup, inlined: it runs per parameter)
+            sgd_step(g, lr, data, work[1] if work is not None and work[0] is data else buffer(p))
 
     def _direction(self, p: Tensor, g, wd: float, mu: float, damp: float, nesterov: bool):
         """The gradient after weight decay and momentum (the update is lr times this)."""
