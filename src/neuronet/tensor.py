@@ -36,6 +36,7 @@ from .utils.hooks import RemovableHandle
 
 _enabled = _grad_mode._enabled
 _generic = np.generic
+_ndarray = np.ndarray
 _public_dtype = _dt.public
 _size_of = tuple.__new__  # a Size from a shape already made of ints
 
@@ -503,7 +504,8 @@ def record(data, inputs: tuple, backward, name: str, saved: tuple) -> Tensor:
     nothing but the gradient (and Python values of its closure) passes ``saved=()``.
     """
     out = _new_tensor(Tensor)
-    if isinstance(data, _generic):  # (a NumPy scalar from a 0-d result: kept as an array)
+    # a NumPy scalar (from a 0-d result) is kept as a 0-d array
+    if type(data) is not _ndarray and isinstance(data, _generic):
         scalar, data = data, np.asarray(data)
         if saved and saved[-1] is scalar:
             saved = (*saved[:-1], data)

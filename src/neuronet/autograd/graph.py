@@ -189,7 +189,8 @@ def run_backward(
             push(heap, (-nxt.seq, nxt))
             nxt = None
         node, g = nxt, nxt_g
-    leaves.flush()
+    if leaves.summed or leaves.rows:  # (what was kept for the end of the pass)
+        leaves.flush()
     return captured
 
 
