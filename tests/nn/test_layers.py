@@ -326,6 +326,21 @@ def test_linear_bias_gradient_for_changing_batch_sizes():
         np.testing.assert_array_equal(layer.bias.grad.numpy(), g.sum(axis=0))
 
 
+@pytest.mark.parametrize("shape", [(8, 20), (784, 512)])  # a small weight, one past 2^18
+def test_linear_gradients_of_small_and_large_weights_are_the_products(rng, shape):
+    """dx = g W and dW = g^T x, for the dot and the matmul paths the weight's size chooses."""
+    fan_in, fan_out = shape
+    x = rng.standard_normal((16, fan_in))
+    w = rng.standard_normal((fan_out, fan_in))
+    g = rng.standard_normal((16, fan_out))
+    xt, wt = nt.tensor(x, requires_grad=True), nt.tensor(w, requires_grad=True)
+    (F.linear(xt, wt) * nt.tensor(g)).sum().backward()
+    dw = np.einsum("bo,bi->oi", g, x)
+    dx = np.einsum("bo,oi->bi", g, w)
+    np.testing.assert_allclose(wt.grad.numpy(), dw, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(xt.grad.numpy(), dx, rtol=1e-12, atol=1e-12)
+
+
 @pytest.mark.parametrize("loss", ["cross_entropy", "nll_loss"])
 def test_a_mean_loss_with_every_target_ignored_is_nan_with_zero_gradient(loss):
     """0/0 as in PyTorch: the loss is NaN (quietly: the suite turns warnings into errors) and
