@@ -148,6 +148,12 @@ def _parser() -> argparse.ArgumentParser:
         "run none (off)",
     )
     t.add_argument(
+        "--compile",
+        action="store_true",
+        help="capture each batch's forward and backward pass with neuronet.compile and replay "
+        "it on later batches of the same shape (CPU only): the same numbers, bit for bit",
+    )
+    t.add_argument(
         "--strict-diagnostics",
         action="store_true",
         help="stop training (exit status 1) on an error-severity diagnostic",
@@ -232,6 +238,7 @@ _NOT_SETTINGS = {
     "plot",
     "steps",
     "nproc",
+    "compile",
 }
 
 
@@ -380,6 +387,7 @@ def _run(args: argparse.Namespace) -> int:
             given=given,
             diagnose=args.diagnose,
             strict_diagnostics=args.strict_diagnostics,
+            compile=args.compile,
         )
         return 0
     if args.command == "lr-find":
@@ -482,6 +490,10 @@ def _main(args: argparse.Namespace, argv: list[str] | None) -> int:
 
     try:
         if args.command == "train" and args.nproc not in (None, 1):
+            if args.compile:
+                from .tasks.run import check_compile  # noqa: PLC0415
+
+                check_compile("cpu", args.nproc)
             return _launch(args, sys.argv[1:] if argv is None else argv)
         code = _run(args)
         _flush()

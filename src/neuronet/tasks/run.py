@@ -220,6 +220,22 @@ def _inside(path: Path, folder: Path) -> str:
     return str(path.relative_to(folder)) if path.is_relative_to(folder) else str(path)
 
 
+def check_compile(device: str, world: int) -> None:
+    """A ``ConfigError`` where ``compile=True`` could replay no step: on a GPU (a captured step
+    holds NumPy arrays) or as one of several data-parallel processes (their gradients are
+    averaged in hooks, which keep every step eager)."""
+    if device != "cpu":
+        raise ConfigError(
+            f"--compile: captured steps run on the CPU (NumPy arrays), not on device "
+            f"{device!r}; leave out --compile or use --device cpu"
+        )
+    if world > 1:
+        raise ConfigError(
+            f"--compile: a data-parallel step ({world} processes) averages the gradients in "
+            "hooks, which a captured step cannot hold; leave out --compile or train in one process"
+        )
+
+
 def train_run(
     cfg: TrainConfig,
     resume: bool = False,
@@ -229,6 +245,7 @@ def train_run(
     given: Collection[str] | None = None,
     diagnose: str = "warn",
     strict_diagnostics: bool = False,
+    compile: bool = False,
 ) -> dict:
     """Train (or continue) the run ``cfg`` describes; returns its summary. ``tensorboard``
     (True or '': the run folder's ``tensorboard/``; a path: there; None or False: off) also
@@ -242,11 +259,15 @@ def train_run(
     begins leaves the folder as it was (a new run's folder is removed).
 
     ``diagnose`` is the ``Diagnostics`` level ('quiet', 'warn', 'teach'; 'off': none), and
-    ``strict_diagnostics`` stops the run on an error-severity finding."""
+    ``strict_diagnostics`` stops the run on an error-severity finding. ``compile`` trains with
+    ``Trainer(compile=True)`` (the same numbers; a line says why steps ran eagerly, if any
+    did)."""
     task = get_task(cfg.task)
     cfg.validate()
     rank, world = distributed.start()
     main = rank == 0
+    if compile:
+        check_compile(cfg.device, world)
     if world > 1:
         distributed.check_batch_split(cfg.batch_size, world)
     if not main:
@@ -277,6 +298,7 @@ def train_run(
             main,
             diagnose,
             strict_diagnostics,
+            compile,
         )
 
 
@@ -292,6 +314,7 @@ def _train(
     main,
     diagnose: str = "warn",
     strict_diagnostics: bool = False,
+    compile: bool = False,
 ) -> dict:
     rank, world = distributed.start()
     logger = tensorboard_logger(tensorboard, folder, cfg)
@@ -337,6 +360,7 @@ def _train(
         monitor_mode=setup.monitor_mode,
         epoch_metrics=setup.epoch_metrics,
         device=None if cfg.device == "cpu" else cfg.device,
+        compile=compile,
     )
     report(task.headline(cfg, setup, folder))
     report(task.header)
@@ -348,6 +372,9 @@ def _train(
         on_epoch=lambda logs: report(task.row(logs)),
         lr=cfg.lr if changes and "lr" in changes else None,
     )
+    if trainer.compiled is not None and trainer.compiled.reasons:
+        reasons = "; ".join(dict.fromkeys(trainer.compiled.reasons))
+        report(f"compile: some training steps ran eagerly ({reasons})")
     figures = task.finish(cfg, setup, trainer, folder, report)
     if not main:
         return {"run": str(folder), "task": cfg.task, "figures": figures}

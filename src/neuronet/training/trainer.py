@@ -4,7 +4,9 @@
 epoch (``ReduceLROnPlateau`` on a validation metric), clips gradients, calls callbacks, and
 after every epoch writes the history and an atomic ``last`` checkpoint (and ``best`` when the
 monitored metric improves). ``fit(resume=True)`` continues from ``last`` so that the result is
-bit-identical to a run that was never interrupted. As one of several MPI ranks (a model
+bit-identical to a run that was never interrupted. ``Trainer(compile=True)`` runs each batch's
+forward pass, loss and backward pass through ``neuronet.compile`` (``forward_backward``): the
+numbers are the eager ones, bit for bit. As one of several MPI ranks (a model
 wrapped in ``DistributedDataParallel``, see ``training.distributed``), the epoch's sums are
 added over the ranks and only rank 0 writes.
 """
@@ -19,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ..autograd.grad_mode import no_grad
+from ..capture import CompiledStep
 from ..nn.utils import clip_grad_norm_
 from ..optim.lr_scheduler import ReduceLROnPlateau
 from ..serialization import CheckpointError
@@ -40,7 +43,39 @@ def _over_ranks(loss_mean: RunningMean, correct: int, seen: int) -> tuple[float,
     return (total / count if count else float("nan")), right / max(n, 1)
 
 
+def forward_backward(model, loss_fn: Callable, x, y) -> tuple:
+    """The part of the Trainer's step that ``compile=True`` captures: ``out = model(x)``,
+    ``loss = loss_fn(out, y)``, then ``loss.backward()`` when the loss is finite (a diverged
+    loss leaves the gradients as they were). Returns ``(loss, out)``.
+
+    The finiteness test is a branch on a tensor: a replay computes it again and, where it goes
+    the other way, runs the step eagerly. What a step reads into Python (the loss as a number,
+    the gradient norm of clipping) and what it does after (``optimizer.step()``, a scheduler,
+    the callbacks) stay outside, in the Trainer's loop."""
+    out = model(x)
+    loss = loss_fn(out, y)
+    if loss.isfinite():
+        loss.backward()
+    return loss, out
+
+
 class Trainer:
+    """Mini-batch training with validation, schedules, checkpoints and callbacks (see the
+    module). Each batch: ``optimizer.zero_grad()``, ``forward_backward`` (the forward pass, the
+    loss and its backward pass), the loss read as a number (a NaN or infinite one raises
+    ``TrainingDiverged`` before any update), gradient clipping to ``grad_clip`` (the total
+    norm), ``optimizer.step()``, the scheduler when it steps per batch, the callbacks'
+    ``on_batch_end``.
+
+    ``compile=True`` (default False) runs ``forward_backward`` through ``neuronet.compile``
+    (``CompiledStep``, kept as ``compiled``): a batch with the shapes, dtypes and modes of an
+    earlier one replays its recording, and any other (the smaller last batch of an epoch, the
+    first of each shape, anything the recording's guards reject or cannot hold: hooks, CuPy
+    arrays, a value read into Python) runs eagerly. The parameters, the optimizer state, the
+    losses and the metrics are bitwise those of ``compile=False``; ``compiled.reasons`` says
+    why steps ran eagerly where they did.
+    """
+
     def __init__(
         self,
         model,
@@ -56,6 +91,7 @@ class Trainer:
         monitor_mode: str = "max",
         epoch_metrics: Callable[[], dict] | None = None,
         device=None,
+        compile: bool = False,
     ) -> None:
         if scheduler_interval not in ("epoch", "batch"):
             raise ValueError(
@@ -73,6 +109,10 @@ class Trainer:
         self.best: float | None = None
         self.stop_training = False
         self.batches_per_epoch = 0
+        if not isinstance(compile, bool):
+            raise TypeError(f"compile: expected True or False, got {compile!r}")
+        # (model and loss_fn are arguments, not globals: another model is another recording)
+        self.compiled = CompiledStep(forward_backward) if compile else None
 
     # ----------------------------------------------------------------- checkpoints
     @property
@@ -127,18 +167,17 @@ class Trainer:
     def _train_epoch(self, loader, epoch: int) -> dict:
         self.model.train()
         loss_mean, correct, seen, classifies = RunningMean(), 0, 0, False
+        step = forward_backward if self.compiled is None else self.compiled
         for batch, (x, y) in enumerate(loader):
             x, y = self._place(x), self._place(y)
             self.optimizer.zero_grad()
-            out = self.model(x)
-            loss = self.loss_fn(out, y)
+            loss, out = step(self.model, self.loss_fn, x, y)
             value = loss.item()
             if not math.isfinite(value):
                 raise TrainingDiverged(
                     f"the loss became {value} at epoch {epoch}, batch {batch}: training stopped "
                     f"(lower the learning rate?); {self._kept()}"
                 )
-            loss.backward()
             if self.grad_clip:
                 clip_grad_norm_(self.model.parameters(), self.grad_clip)
             self.optimizer.step()
