@@ -77,4 +77,14 @@ API_MODULES = [
         "The Trainer, its callbacks, checkpoints and metrics.",
     ),
     ("neuronet.tasks", None, "neuronet.tasks", "The jobs `neuronet train` runs."),
+    (
+        "neuronet.capture",
+        None,
+        "neuronet.capture",
+        "Captured training steps behind `neuronet.compile`: CompiledStep (the recording, its "
+        "guards, its check and its replays) and Program (one compiled recording). "
+        "[`neuronet.compile`](neuronet.md#neuronet.backends.compiler.compile) states what is "
+        "captured, when a step runs eagerly and the bit-identity guarantee; "
+        "[the guide](../guides/compile.md) shows them at work.",
+    ),
 ]
