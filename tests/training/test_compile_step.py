@@ -319,6 +319,32 @@ def test_returns_a_real_tensor_and_the_source_is_straight_line_numpy():
     assert "Backward" not in program.source and "record" not in program.source
 
 
+def test_a_replay_gives_ieee_results_silently_as_the_eager_step_does():
+    """exp overflowing to inf (forward) and inf * x (backward): no warning in the replay either
+    (the suite turns warnings into errors), and the same inf/finite values as eager."""
+    def build():
+        w = nt.tensor(np.array([1.0, 2.0, -3.0], np.float32), requires_grad=True)
+        x = nt.tensor(np.array([100.0, 1.0, 0.5], np.float32))
+
+        def step():
+            w.grad = None
+            loss = nt.exp(w * x).sum()
+            loss.backward()
+            return loss.detach()
+
+        return w, step
+
+    w_eager, eager = build()
+    w_captured, captured_fn = build()
+    captured = nt.compile(captured_fn)
+    for _ in range(4):
+        l1, l2 = eager(), captured()
+        assert np.isinf(l1.item()) and np.array_equal(l1.numpy(), l2.numpy())
+        assert np.array_equal(w_eager.grad.numpy(), w_captured.grad.numpy())
+    assert captured.replaying and not captured.reasons
+    assert np.isinf(w_captured.grad.numpy()[0]) and np.isfinite(w_captured.grad.numpy()[1:]).all()
+
+
 def test_a_forward_only_function_that_returns_a_graph_stays_eager():
     model = nn.Linear(3, 1)
     f = nt.compile(lambda x: model(x).sum())

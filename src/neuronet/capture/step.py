@@ -42,6 +42,7 @@ from ..autograd import anomaly_mode as _anomaly
 from ..autograd import grad_mode as _grad_mode
 from ..autograd import graph as _graph
 from ..autograd.rows import remember_rows, written_rows
+from ..ieee import ieee
 from ..tensor import Tensor
 from .tape import Recorder, TraceArray, recorder
 
@@ -66,7 +67,9 @@ class Program:
         exec(
             compile(source, "<captured step>", "exec"), namespace
         )  # (the source is the tape's own)
-        self.run: Callable[..., Any] = namespace["_program"]
+        # NumPy's floating-point warnings off while it runs, as they are for the eager ops that
+        # compute under ``neuronet.ieee`` (exp's overflow, log(0)): the replay calls NumPy directly
+        self.run: Callable[..., Any] = ieee(namespace["_program"])
         self.tensors = tensors  # every tensor the program reads or writes (world and arguments)
         self.optimizers = optimizers
         self.generators = generators
