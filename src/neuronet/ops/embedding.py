@@ -52,8 +52,8 @@ def embedding(
         _check_ids(ids, n)
         renorm_rows(w, ids, max_norm, norm_type)
     try:
-        if type(ids) is _NUMPY or isinstance(ids, _NUMPY):  # take raises for ids >= n,
-            # not for negative ones
+        # NumPy's take raises for ids >= n itself, not for negative ones
+        if type(ids) is _NUMPY or isinstance(ids, _NUMPY):
             if ids.size and _smallest(ids, None) < 0:
                 raise IndexError
         elif ids.size and (ids.min() < 0 or ids.max() >= n):  # (CuPy's take would wrap)
