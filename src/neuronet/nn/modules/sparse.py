@@ -46,6 +46,8 @@ class Embedding(Module):
             self.weight._data[self.padding_idx] = 0
 
     def forward(self, ids):
+        if self.max_norm is None and not self.scale_grad_by_freq:  # (the plain lookup)
+            return embedding(ids, self.weight, self.padding_idx)
         return embedding(
             ids,
             self.weight,
