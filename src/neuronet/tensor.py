@@ -120,8 +120,10 @@ class Tensor:
     @staticmethod
     def _make(data, requires_grad: bool = False) -> Tensor:
         """A leaf around an existing array, without checks (internal fast path)."""
-        t = Tensor.__new__(Tensor)
-        t._data = np.asarray(data) if isinstance(data, _generic) else data
+        t = _new_tensor(Tensor)
+        t._data = (
+            np.asarray(data) if type(data) is not _ndarray and isinstance(data, _generic) else data
+        )
         t.grad = None
         t.grad_fn = None
         t._hooks = None
@@ -534,9 +536,9 @@ def record(data, inputs: tuple, backward, name: str, saved: tuple) -> Tensor:
             node.backward = backward
             node.needs = needs
             node.seq = _next_seq()
-            node.retained = node.hooks = None
+            node.extra = None
             node.saved = saved
-            node.out = data if saved and saved[-1] is data else None
+            node.out = data  # (no extra memory: the output tensor holds it while the graph lives)
             out._requires_grad = True
             return out
     out._requires_grad = False

@@ -67,6 +67,37 @@ def test_second_backward_through_freed_graph_raises():
         y.backward()
 
 
+@pytest.mark.parametrize("saved", ["nothing", "the output", "two arrays"])
+def test_a_freed_node_raises_also_when_written_in_place_since_and_names_the_op(saved):
+    """A freed node is found whether or not an in-place write came after it was recorded (the
+    backward pass checks the nodes older than the newest write apart), whatever it saved."""
+    x = nt.tensor([1.0, 2.0], requires_grad=True)
+    make = {"nothing": lambda: x + 1.0, "the output": lambda: x.exp(), "two arrays": lambda: x * x}
+    for write_between in (False, True):
+        y = make[saved]()
+        y.sum().backward(retain_graph=True)  # the sum's node stays; y's node is kept as well
+        y.backward(nt.ones_like(y))  # frees y's node
+        if write_between:
+            nt.tensor([1.0]).add_(1.0)  # a write in place elsewhere, newer than y's node
+        with pytest.raises(RuntimeError, match=r"a second time \(through \w+Backward"):
+            y.backward(nt.ones_like(y))
+
+
+def test_a_retained_grad_and_hooks_on_one_node_each_take_part_and_go_independently():
+    x = nt.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 3.0
+    y.retain_grad()
+    y.register_hook(lambda g: g * 2)
+    (y * y).sum().backward()
+    assert y.grad.tolist() == [12.0, 24.0]  # 2 * y, doubled by the hook, then retained
+    assert x.grad.tolist() == [36.0, 72.0]
+    assert y.retains_grad
+    z = x * 3.0
+    z.register_hook(lambda g: g * 2)  # hooks alone: no retained grad
+    (z * z).sum().backward()
+    assert z.grad is None and not z.retains_grad and x.grad.tolist() == [72.0, 144.0]
+
+
 def test_retain_graph_allows_second_backward():
     x = nt.tensor([1.0], requires_grad=True)
     y = (x * x).sum()

@@ -49,31 +49,56 @@ make_tensor: Callable[[Any], Any] = _no_tensor_module
 class Node:
     """One recorded op: its inputs and the VJP from its output's gradient to theirs.
 
-    ``neuronet.tensor.record`` makes one per recorded op and sets every slot: ``name``,
+    ``neuronet.tensor.record`` makes one per recorded op and sets its slots: ``name``,
     ``inputs`` (tensors), ``backward`` (the VJP), ``needs`` (which inputs require grad), ``seq``
-    (the next number of ``versions.sequence``), ``retained`` (the output tensor, when it asked
-    to keep its ``.grad``; else None), ``hooks`` (the output's gradient hooks, or None),
-    ``saved`` (the values the VJP reads, passed after ``needs``; None once freed) and ``out``
-    (the output array, when it is among ``saved``; else None).
+    (the next number of ``versions.sequence``), ``extra`` (None; see below), ``saved`` (the
+    values the VJP reads, passed after ``needs``; None once freed) and ``out`` (the output
+    array, which tells it apart from the other arrays among ``saved``).
+    ``retained`` (the output tensor, when it asked to keep its ``.grad``) and ``hooks`` (the
+    output's gradient hooks) are kept together in ``extra``, which stays None for a node that
+    has neither: the backward pass tests that one slot per node.
     A node made by an in-place op also has ``replaced``: the stand-in tensor for the value the
     op overwrote, through which nodes recorded before the write find that value's node
     (``producer``); no other node sets it.
     """
 
     __slots__ = (
-        "name", "inputs", "backward", "needs", "seq", "retained", "hooks", "saved", "out",
-        "replaced",
+        "name", "inputs", "backward", "needs", "seq", "extra", "saved", "out", "replaced",
     )  # fmt: skip
     name: str
     inputs: tuple[Any, ...]
     backward: Callable[..., Sequence[Any]] | None
     needs: tuple[bool, ...]
     seq: int
-    retained: Any
-    hooks: list[Callable[[Any], Any]] | None
+    extra: list | None  # [retained, hooks], or None when both are None
     saved: tuple[Any, ...] | None
     out: Any
     replaced: Any
+
+    @property
+    def retained(self) -> Any:
+        """The output tensor, when it called ``retain_grad()``; else None."""
+        extra = self.extra
+        return None if extra is None else extra[0]
+
+    @retained.setter
+    def retained(self, tensor: Any) -> None:
+        self._set_extra(0, tensor)
+
+    @property
+    def hooks(self) -> list[Callable[[Any], Any]] | None:
+        """The output's gradient hooks (``register_hook``), or None."""
+        extra = self.extra
+        return None if extra is None else extra[1]
+
+    @hooks.setter
+    def hooks(self, hooks: list[Callable[[Any], Any]] | None) -> None:
+        self._set_extra(1, hooks)
+
+    def _set_extra(self, index: int, value: Any) -> None:
+        extra = self.extra if self.extra is not None else [None, None]
+        extra[index] = value
+        self.extra = None if extra[0] is None and not extra[1] else extra
 
     def __repr__(self) -> str:
         return f"<{self.name}>"
@@ -127,20 +152,18 @@ def run_backward(
         if node is None:
             node = pop(heap)[1]
             g = pending.pop(node)
-        if node.retained is not None or node.hooks or capture_nodes:
+        if node.extra is not None or capture_nodes:  # (a retained .grad, hooks)
             runs = run is None or node in run
             g = _node_extras(node, g, leaves, capture_nodes, runs)
             if not runs:  # captured, and nothing wanted below it
                 node = None
                 continue
+        saved = node.saved  # (None once freed)
+        if saved is None or node.seq < written[0]:  # freed, or written in place since recorded
+            _run_stale(node, g, retain_graph, pending, heap, leaves, visit)
+            node = None
+            continue
         backward = node.backward
-        if backward is None:
-            raise _freed(node)
-        seq = node.seq
-        stale = seq < written[0]  # something was written in place since node was recorded
-        if stale:
-            check_saved(node)
-        saved = node.saved
         if not saved:
             input_grads = backward(g, node.needs)
         elif len(saved) == 1:  # (positional calls: cheaper than unpacking with *)
@@ -161,10 +184,6 @@ def run_backward(
             if ig is None:
                 continue
             fn = t.grad_fn
-            if stale and fn is not None and fn.seq > seq:  # t written in place since node read it
-                fn = producer(t, seq)
-                if fn is None:
-                    continue
             if fn is None:
                 if t._requires_grad:
                     if plain and t._hooks is None and type(ig) is not RowsGrad:
@@ -192,6 +211,33 @@ def run_backward(
     if leaves.summed or leaves.rows:  # (what was kept for the end of the pass)
         leaves.flush()
     return captured
+
+
+def _run_stale(node: Node, g, retain_graph: bool, pending: dict, heap: list, leaves, visit) -> None:
+    """``run_backward``'s step for a node that was freed (raises) or is older than the newest
+    write in place: its saved values are checked (``check_saved``), and each input's gradient
+    goes to the node that made the value it read (``producer``: the input may have been
+    written in place since), through ``pending`` and the heap."""
+    saved = node.saved
+    if saved is None:
+        raise _freed(node)
+    check_saved(node)
+    seq = node.seq
+    input_grads = node.backward(g, node.needs, *saved)  # type: ignore[misc]
+    if _anomaly[0]:
+        check_gradients(node, input_grads)
+    if not retain_graph:
+        node.backward = node.saved = None
+    for t, ig in zip(node.inputs, input_grads):
+        if ig is None:
+            continue
+        fn = t.grad_fn
+        if fn is not None and fn.seq > seq:  # t written in place since node read it
+            fn = producer(t, seq)
+            if fn is None:
+                continue  # (the value read was a constant)
+        if fn is None or visit is None or fn in visit:
+            _send_to(t, fn, ig, pending, heap, leaves)
 
 
 class LeafRegistry(dict):
@@ -456,7 +502,12 @@ def _sequence_number(node: Node) -> int:
 
 def _send(t, g, pending: dict, heap: list, leaves) -> None:
     """Hand gradient ``g`` to tensor ``t``: to its node, or into its ``.grad`` if a leaf."""
-    fn = t.grad_fn
+    _send_to(t, t.grad_fn, g, pending, heap, leaves)
+
+
+def _send_to(t, fn: Node | None, g, pending: dict, heap: list, leaves) -> None:
+    """Hand gradient ``g`` of tensor ``t`` to node ``fn`` (the node that made the value of ``t``
+    that was read), or into ``t``'s ``.grad`` if ``fn`` is None and ``t`` is a leaf."""
     if fn is None:
         if t._requires_grad:
             leaves.deliver(t, g)
@@ -521,9 +572,10 @@ class _LeafGrads:
 
     def deliver(self, t, g) -> None:
         """Hand a leaf its gradient: into ``.grad``, or kept to the end for hooks or the caller."""
-        if g.dtype != t._data.dtype:
-            g = g.astype(t._data.dtype)
         sparse = type(g) is RowsGrad
+        dtype = (g.values if sparse else g).dtype
+        if dtype is not t._data.dtype and dtype != t._data.dtype:  # (`is`: the cheap test)
+            g = g.astype(t._data.dtype)
         if self.captured is None and t._hooks is None:
             if sparse:
                 self.rows.setdefault(id(t), (t, []))[1].append(g)
@@ -562,7 +614,7 @@ class _LeafGrads:
         """``t.grad += g`` for a dense ``g``, out of place; a first gradient is stored as it is
         when nothing else can hold the array (else a copy is)."""
         data = t._data
-        if g.dtype != data.dtype:
+        if g.dtype is not data.dtype and g.dtype != data.dtype:  # (`is`: the cheap test)
             g = g.astype(data.dtype)
         if g.shape != data.shape:
             raise RuntimeError(
