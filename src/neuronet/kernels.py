@@ -9,7 +9,9 @@ it. CuPy builds a kernel on first use and caches it.
 
 This module is the one place where the choice is made: ``fused(name, reference)`` wraps a
 reference function (an activation's backward, an optimizer's update, written as its formula
-alone) so that CuPy arrays run the kernel ``name`` and everything else runs the reference.
+alone) so that CuPy arrays run the kernel ``name`` and everything else runs the reference
+(``dispatcher``). Where CuPy is not installed no CuPy array can reach it, and ``fused`` gives
+the reference itself: the CPU path pays no dispatch call.
 
 Every kernel computes the same formula as its plain path, in the same order, so the two agree
 to rounding.
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import importlib.util
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
@@ -55,6 +58,7 @@ SPECS: dict[str, tuple[str, str, str]] = {
 _enabled = [True]
 _built: dict = {}
 _NUMPY = np.ndarray  # the CPU path pays one type test for the GPU's kernels
+_CUPY_INSTALLED = importlib.util.find_spec("cupy") is not None
 _SCALARS = (int, float)
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -91,6 +95,16 @@ def kernel(name: str):
 
 
 def fused(name: str, reference: F) -> F:
+    """``reference``, run as the fused kernel ``name`` where the kernel applies: its
+    ``dispatcher`` where CuPy is installed, else ``reference`` itself (marked with its kernel's
+    name as ``.kernel_name``, so that tests can put a dispatcher in its place)."""
+    reference.kernel_name = name  # type: ignore[attr-defined]
+    if not _CUPY_INSTALLED:
+        return reference
+    return dispatcher(name, reference)
+
+
+def dispatcher(name: str, reference: F) -> F:
     """``reference``, run as the fused kernel ``name`` where the kernel applies.
 
     The kernel takes the reference's leading arguments (its inputs, then the arrays it updates

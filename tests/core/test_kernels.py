@@ -2,7 +2,9 @@
 (a line-by-line reading of its C++: same operations, same order) at the very call sites that
 launch it on a GPU, and must give what the plain path gives. What this cannot check, CUDA
 compiling the bodies, tests/gpu does where a GPU is present."""
+import importlib.util
 import re
+import sys
 
 import numpy as np
 import pytest
@@ -52,10 +54,33 @@ OPTIMIZER_CASES = [
 ACTIVATION_CASES = [("sigmoid", nt.sigmoid), ("tanh", nt.tanh), ("relu", nt.relu)]
 
 
+def _fused_call_sites():
+    """(module, attribute, kernel name) for every function ``kernels.fused`` made, in every
+    loaded neuronet module."""
+    sites = []
+    for module_name, module in list(sys.modules.items()):
+        if module_name.split(".")[0] != "neuronet" or module is None:
+            continue
+        for attr, value in list(vars(module).items()):
+            name = getattr(value, "kernel_name", None)
+            if callable(value) and isinstance(name, str) and name in kernels.SPECS:
+                sites.append((module, attr, name))
+    return sites
+
+
+def test_every_fused_function_is_found_at_its_call_sites():
+    found = {name for _, _, name in _fused_call_sites()}
+    assert found == set(kernels.SPECS)
+    # without CuPy the call sites hold the references themselves: no dispatch on the CPU path
+    if importlib.util.find_spec("cupy") is None:
+        from neuronet.ops import activation
+        assert activation.sigmoid_backward is activation._sigmoid_backward
+
+
 @pytest.fixture
 def numpy_kernels(monkeypatch):
-    """Route every fused call site (``kernels.fused``, the one dispatch place) to the NumPy
-    reading of its kernel."""
+    """Route every fused call site (a ``kernels.dispatcher`` at each, the one dispatch place)
+    to the NumPy reading of its kernel."""
     used = set()
 
     def kernel(name):
@@ -64,6 +89,9 @@ def numpy_kernels(monkeypatch):
     monkeypatch.setattr(kernels, "kernel", kernel)
     monkeypatch.setattr(kernels, "usable", lambda *a: kernels._enabled[0])
     monkeypatch.setattr(kernels, "_NUMPY", type(None))  # the one-type-test guard of the CPU path
+    for module, attr, name in _fused_call_sites():
+        reference = getattr(getattr(module, attr), "reference", getattr(module, attr))
+        monkeypatch.setattr(module, attr, kernels.dispatcher(name, reference))
     return used
 
 
