@@ -26,6 +26,8 @@ def get_xp(array):
 # It is only handed NumPy arrays (``xp_and_dot`` gives it for NumPy alone): the dispatch would
 # find nothing.
 _numpy_dot = getattr(np.dot, "_implementation", np.dot)
+numpy_dot = _numpy_dot  # (for the ops that test for NumPy arrays themselves)
+_numpy_concatenate = getattr(np.concatenate, "_implementation", np.concatenate)  # (the same)
 
 
 def xp_and_dot(array):
@@ -170,21 +172,26 @@ def sum_rows(xp, a):
 
 
 def scatter_add_rows(xp, target, ids: list, values: list):
-    """``target[i[k]] += v[k]`` for each pair ``(i, v)`` of ``zip(ids, values)``, with 1-D id
-    arrays ``i`` and 2-D rows ``v``, into a C-contiguous 2-D ``target`` (repeats add up).
-    Returns the row ids of all pairs, in order, and the flat positions (indices into
-    ``target.reshape(-1)``) it added to: ``width`` per row id, row after row.
+    """``target[i[...]] += v[..., :]`` for each pair ``(i, v)`` of ``zip(ids, values)``, with
+    id arrays ``i`` and rows ``v`` shaped ``i.shape + (width,)``, into a C-contiguous 2-D
+    ``target`` (repeats add up). Returns the row ids of all pairs, in order (1-D), and the
+    flat positions (indices into ``target.reshape(-1)``) it added to: ``width`` per row id,
+    row after row.
 
     Done as one 1-D ``add.at`` over flat element indices, which NumPy runs an order of
     magnitude faster than a row-wise ``add.at`` on a 2-D array: row id r, column j is flat
     position r * width + j, built from the ids repeated ``width`` times plus the column offsets.
     """
     width = target.shape[1]
-    all_ids = ids[0] if len(ids) == 1 else xp.concatenate(ids)
-    rows = values[0] if len(values) == 1 else xp.concatenate(values)
+    if len(ids) == 1:
+        all_ids, flat_rows = ids[0].reshape(-1), values[0].reshape(-1)
+    else:  # (axis=None: each flattened, then joined)
+        plain = type(target) is np.ndarray and type(ids[0]) is type(values[0]) is np.ndarray
+        join = _numpy_concatenate if plain else xp.concatenate  # (recorded arrays: dispatched)
+        all_ids, flat_rows = join(ids, axis=None), join(values, axis=None)
     flat_ids = (all_ids * width).repeat(width)
     flat_ids += _column_offsets(xp, width, all_ids.shape[0])
-    scatter_add(xp, target.reshape(-1), flat_ids, rows.reshape(-1))
+    scatter_add(xp, target.reshape(-1), flat_ids, flat_rows)
     return all_ids, flat_ids
 
 

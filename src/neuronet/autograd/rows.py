@@ -22,7 +22,9 @@ from .versions import version
 
 
 class RowsGrad:
-    """The gradient of a row lookup ``weight[ids]``: ``values[k]`` belongs to row ``ids[k]``.
+    """The gradient of a row lookup ``weight[ids]``: ``values[..., :]`` (shaped
+    ``ids.shape + (D,)``) belongs to row ``ids[...]``; ids and values are kept in the shapes
+    the lookup had (the scatter reads both flat).
 
     Repeated ids add up; rows at ``padding_idx`` are dropped (they get no gradient).
     ``dense()`` gives the full array.
@@ -32,8 +34,8 @@ class RowsGrad:
     __array_ufunc__ = None  # ``array + rows`` calls ``rows.__radd__`` (NumPy would go elementwise)
 
     def __init__(self, ids, values, shape: tuple, padding_idx: int | None = None) -> None:
-        ids, values = ids.reshape(-1), values.reshape(-1, shape[-1])
         if padding_idx is not None:
+            ids, values = ids.reshape(-1), values.reshape(-1, shape[-1])
             keep = ids != padding_idx
             ids, values = ids[keep], values[keep]
         self.ids, self.values, self.shape = ids, values, shape

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ..backend import get_xp
 from ..kernels import fused
 from ..random import numpy_generator
@@ -21,6 +23,7 @@ from .indexing import open_grid
 from .softmax import softmax
 from .unary import erf_array
 
+_NUMPY = np.ndarray
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
 
@@ -32,11 +35,14 @@ def _sigmoid_reference(x):
     1 / (1 + e^-x) for x >= 0 and e^x / (e^x + 1) for x < 0. A tensor (in a backward pass
     that records its graph) gets ``sigmoid`` itself, the differentiable op.
     """
-    if isinstance(x, Tensor):
+    if type(x) is _NUMPY:
+        xp = np
+    elif isinstance(x, Tensor):
         return sigmoid(x)
-    xp = get_xp(x)
+    else:
+        xp = get_xp(x)
     m = xp.minimum(x, 0)
-    if not m.ndim:  # (a 0-d input gives a NumPy scalar, which cannot take out=)
+    if type(m) is not _NUMPY and not m.ndim:  # (0-d gives a NumPy scalar: no out= on it)
         m = xp.asarray(m)
     out = xp.exp(m)
     den = xp.subtract(m, x, out=m)
@@ -48,7 +54,7 @@ def _sigmoid_reference(x):
 
 def _sigmoid_backward(g, y):
     """g * y * (1 - y), from the output y."""
-    if isinstance(y, Tensor):  # (no in-place products on tensors)
+    if type(y) is not _NUMPY and isinstance(y, Tensor):  # (no in-place products on tensors)
         return (1 - y) * y * g
     slope = 1 - y
     slope *= y

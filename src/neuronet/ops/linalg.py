@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from ..backend import get_xp, sum_rows, xp_and_dot
+from ..backend import get_xp, numpy_dot, sum_rows, xp_and_dot
 from ..tensor import Tensor, record
 from ._util import normalize_dim, operands, unbroadcast
 from .arithmetic import where
@@ -119,7 +119,7 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     ):  # (dtypes are singletons: `is` is the cheap test)
         x, weight = _linear_operands(x, weight)
         X, W = x._data, weight._data
-    xp, dot = xp_and_dot(X)
+    xp, dot = (np, numpy_dot) if type(X) is _NUMPY else xp_and_dot(X)  # (inline: per call)
     # one 2-D product also for more leading dims: NumPy's stacked matmul skips BLAS there
     out = dot(X, W.T) if X.ndim == 2 else dot(_rows(X), W.T).reshape(*X.shape[:-1], W.shape[0])
     inputs: tuple[Tensor, ...]

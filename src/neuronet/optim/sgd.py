@@ -102,7 +102,7 @@ class SGD(Optimizer):
 
 def _sgd_step(g, lr: float, param, work) -> None:
     """theta = theta - lr * g, in place (``work``: an array shaped like theta)."""
-    get_xp(g).multiply(g, lr, out=work)
+    (np if type(g) is _NUMPY else get_xp(g)).multiply(g, lr, out=work)
     param -= work
 
 
