@@ -17,12 +17,14 @@ from .shape import movedim, narrow
 
 def _layout(a, axes) -> str | None:
     """How a NumPy float array is reduced fast over ``axes``: 'trailing' (the last dims:
-    layer and group norm), 'channels' (every dim but 1 of (N, C, *): batch norm), or None."""
+    layer and group norm), 'channels' (every dim but 1 of (N, C, *) with some spatial dim:
+    batch norm), or None. A 2-D (N, C) input has no runs to sum per channel (rows of length
+    1, for which einsum is slower than the plain product and ``sum_rows``): None."""
     if not isinstance(a, np.ndarray) or a.dtype.kind != "f" or a.ndim < 2:
         return None
     if axes == tuple(range(a.ndim - len(axes), a.ndim)):
         return "trailing"
-    if axes == (0, *range(2, a.ndim)):
+    if a.ndim > 2 and axes == (0, *range(2, a.ndim)):
         return "channels"
     return None
 
