@@ -23,10 +23,9 @@ def get_xp(array):
 
 
 # NumPy's ``dot`` without its ``__array_function__`` dispatch (a Python-level call per use).
-# It is only handed NumPy arrays (``xp_and_dot`` gives it for NumPy alone): the dispatch would
-# find nothing.
-_numpy_dot = getattr(np.dot, "_implementation", np.dot)
-numpy_dot = _numpy_dot  # (for the ops that test for NumPy arrays themselves)
+# It is only handed NumPy arrays (``xp_and_dot`` and the ops give it for NumPy alone): the
+# dispatch would find nothing.
+numpy_dot = getattr(np.dot, "_implementation", np.dot)
 _numpy_concatenate = getattr(np.concatenate, "_implementation", np.concatenate)  # (the same)
 
 
@@ -34,7 +33,7 @@ def xp_and_dot(array):
     """``(xp, xp.dot)`` for ``array``'s module; NumPy's dot comes without the dispatch layer (the
     2-D products of a training step are small enough for that call overhead to count)."""
     if type(array) is np.ndarray:
-        return np, _numpy_dot
+        return np, numpy_dot
     xp = get_xp(array)
     return xp, xp.dot  # (an ndarray subclass keeps NumPy's dispatch: neuronet.compile's tape)
 
@@ -168,7 +167,7 @@ def sum_rows(xp, a):
         ones = _np_ones(a.shape[0], dtype=a.dtype)
         ones.flags.writeable = False
         _ONES[key] = ones
-    return (_numpy_dot if type(a) is np.ndarray else np.dot)(ones, a)
+    return (numpy_dot if type(a) is np.ndarray else np.dot)(ones, a)
 
 
 def scatter_add_rows(xp, target, ids: list, values: list):

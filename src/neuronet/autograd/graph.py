@@ -144,7 +144,7 @@ def run_backward(
     else:
         for t, root_grad in zip(tensors, grads):
             if visit is None or t.grad_fn is None or t.grad_fn in visit:
-                _send(t, root_grad, pending, heap, leaves)
+                _send_to(t, t.grad_fn, root_grad, pending, heap, leaves)
     push, pop, deliver, for_node = heapq.heappush, heapq.heappop, leaves.deliver, leaves.for_node
     accumulate, plain, anomaly = leaves.accumulate, captured is None, _anomaly[0]
     written = newest_write
@@ -176,7 +176,7 @@ def run_backward(
             check_gradients(node, input_grads)
         if not retain_graph:
             node.backward = node.saved = None
-        # Hand each input gradient on (``_send``, inlined: this runs once per edge). The first
+        # Hand each input gradient on (``_send_to``, inlined: this runs once per edge). The first
         # node reached for the first time is held back in ``nxt``: when no queued node comes
         # after it, it runs next without passing through ``pending`` and the heap.
         nxt = nxt_g = None
@@ -498,11 +498,6 @@ def producer(t, seq: int) -> Node | None:
 
 def _sequence_number(node: Node) -> int:
     return node.seq
-
-
-def _send(t, g, pending: dict, heap: list, leaves) -> None:
-    """Hand gradient ``g`` to tensor ``t``: to its node, or into its ``.grad`` if a leaf."""
-    _send_to(t, t.grad_fn, g, pending, heap, leaves)
 
 
 def _send_to(t, fn: Node | None, g, pending: dict, heap: list, leaves) -> None:
